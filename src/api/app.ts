@@ -1,0 +1,93 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { HttpConfig } from '../config/config.js';
+import type { Pool } from '../data/pool.js';
+import { isRfc3339DateTime } from '../domain/timestamp.js';
+import type { Logger } from '../log/logger.js';
+import { correlationIdFor, correlationIdHeader } from './correlationId.js';
+import { createErrorHandler } from './errorHandler.js';
+import { sendProblem } from './problem.js';
+import { healthRoutes } from './routes/health.js';
+import { ingestionRoutes } from './routes/ingestions.js';
+import { resultRoutes } from './routes/results.js';
+
+/** Everything the HTTP API needs from its surroundings. */
+export interface AppDependencies {
+  pool: Pool;
+  healthPool: Pool;
+  http: HttpConfig;
+  /** Attempts stored on each accepted job. */
+  maxAttempts: number;
+  logger: Logger;
+  isShuttingDown: () => boolean;
+}
+
+/**
+ * Builds the API without starting to listen, so tests drive it with `app.inject()` and the entry points
+ * decide where it listens.
+ */
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.http.maxBodyBytes,
+    genReqId: correlationIdFor,
+    // One line per response, written by the onResponse hook below, instead of Fastify's two.
+    logController: new LogController({ requestIdLogLabel: 'correlationId', disableRequestLogging: true }),
+    return503OnClosing: true,
+    ajv: {
+      customOptions: {
+        // A string where a number belongs is the client's mistake to hear about, not to be guessed at.
+        coerceTypes: false,
+        allErrors: true,
+        formats: { 'rfc3339-date-time': isRfc3339DateTime },
+      },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Only JSON is accepted: without this, a text/plain body would reach validation as a string.
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header(correlationIdHeader, request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.routeOptions.url?.startsWith('/health/')) return;
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request completed',
+    );
+  });
+
+  app.setErrorHandler(
+    createErrorHandler({
+      maxBodyBytes: deps.http.maxBodyBytes,
+      maxEventsPerRequest: deps.http.maxEventsPerRequest,
+    }),
+  );
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, {
+      status: 404,
+      title: 'Not found',
+      detail: `There is no ${request.method} ${request.url.split('?')[0]}. See the README for the endpoints.`,
+    }),
+  );
+
+  await app.register(healthRoutes, {
+    healthPool: deps.healthPool,
+    isShuttingDown: deps.isShuttingDown,
+    readyTimeoutMs: 800,
+  });
+  await app.register(ingestionRoutes, {
+    pool: deps.pool,
+    maxAttempts: deps.maxAttempts,
+    maxEventsPerRequest: deps.http.maxEventsPerRequest,
+    maxPayloadBytes: deps.http.maxPayloadBytes,
+  });
+  await app.register(resultRoutes, { pool: deps.pool });
+  return app;
+}

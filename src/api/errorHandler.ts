@@ -1,0 +1,120 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable, isUnstorableText } from '../data/databaseErrors.js';
+import { ProblemError, sendProblem } from './problem.js';
+import { fieldErrorsFromValidation } from './validationErrors.js';
+
+/** Seconds a client is asked to wait when the database is unavailable. */
+const retryAfterSeconds = 5;
+
+/** Limits from the configuration, quoted in 413 answers. */
+export interface ErrorLimits {
+  maxBodyBytes: number;
+  maxEventsPerRequest: number;
+}
+
+/**
+ * The one place errors become answers. Client mistakes become 4xx problem documents that say what to
+ * fix; an unreachable database becomes 503 with Retry-After; anything else is logged with its stack and
+ * answered with a 500 that reveals nothing of the server.
+ */
+export function createErrorHandler(limits: ErrorLimits) {
+  return function errorHandler(
+    error: FastifyError,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): FastifyReply {
+    if (error instanceof ProblemError) {
+      if (error.extra.retryAfterSeconds) reply.header('retry-after', String(error.extra.retryAfterSeconds));
+      return sendProblem(request, reply, {
+        status: error.status,
+        title: error.title,
+        detail: error.detail,
+        ...(error.extra.errors ? { errors: error.extra.errors } : {}),
+        ...(error.extra.jobId ? { jobId: error.extra.jobId } : {}),
+      });
+    }
+
+    if (error.validation) {
+      const context = error.validationContext ?? 'body';
+      const part = context === 'params' ? 'path' : context;
+      const tooMany = error.validation.some(
+        (issue) => issue.keyword === 'maxItems' && issue.instancePath === '/events',
+      );
+      if (tooMany) {
+        return sendProblem(request, reply, {
+          status: 413,
+          title: 'Too many events',
+          detail: `A request may carry at most ${limits.maxEventsPerRequest} events; split the batch into smaller requests.`,
+        });
+      }
+      return sendProblem(request, reply, {
+        status: 400,
+        title: 'Invalid request',
+        detail: `The request ${part} is invalid; see errors for what to fix in each field.`,
+        errors: fieldErrorsFromValidation(error.validation, context),
+      });
+    }
+
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return sendProblem(request, reply, {
+          status: 413,
+          title: 'Request body too large',
+          detail: `The body may be at most ${limits.maxBodyBytes} bytes; split the batch into smaller requests.`,
+        });
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      case 'FST_ERR_CTP_INVALID_CONTENT_TYPE':
+      case 'FST_ERR_CTP_INVALID_CHARSET':
+        return sendProblem(request, reply, {
+          status: 415,
+          title: 'Unsupported media type',
+          detail: 'Send the body as JSON with the header Content-Type: application/json.',
+        });
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return sendProblem(request, reply, {
+          status: 400,
+          title: 'Empty body',
+          detail: 'The body is empty; send a JSON object with tenantId and events.',
+        });
+    }
+
+    if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      return sendProblem(request, reply, {
+        status: 400,
+        title: 'Malformed JSON',
+        detail: `The body is not valid JSON: ${error.message}`,
+      });
+    }
+
+    if (isUnstorableText(error)) {
+      return sendProblem(request, reply, {
+        status: 400,
+        title: 'Invalid request',
+        detail: 'The request holds text the database cannot store, such as the NUL character (\\u0000).',
+      });
+    }
+
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      reply.header('retry-after', String(retryAfterSeconds));
+      return sendProblem(request, reply, {
+        status: 503,
+        title: 'Service unavailable',
+        detail: `The database cannot be reached right now; nothing was stored. Retry in ${retryAfterSeconds} seconds.`,
+      });
+    }
+
+    const status = error.statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return sendProblem(request, reply, { status, title: 'Bad request', detail: error.message });
+    }
+
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(request, reply, {
+      status: 500,
+      title: 'Internal server error',
+      detail:
+        'The server failed to handle the request; nothing was stored. Quote the correlationId when reporting it.',
+    });
+  };
+}

@@ -1,0 +1,47 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Pool } from '../../data/pool.js';
+import { sendProblem } from '../problem.js';
+
+/** What the health routes need. */
+export interface HealthRouteOptions {
+  /** A small pool of its own, so a busy API still answers probes and a stuck probe blocks no request. */
+  healthPool: Pool;
+  /** True once shutdown has begun: the load balancer should stop sending traffic. */
+  isShuttingDown: () => boolean;
+  /** How long the readiness check waits for `SELECT 1`; under Kubernetes' 1 s probe timeout. */
+  readyTimeoutMs: number;
+}
+
+/** GET /health/live and GET /health/ready, as the .NET template answered them. */
+export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, options) => {
+  app.get('/health/live', { logLevel: 'warn' }, async () => ({ status: 'Healthy' }));
+
+  app.get('/health/ready', { logLevel: 'warn' }, async (request, reply) => {
+    if (options.isShuttingDown()) {
+      return sendProblem(request, reply, {
+        status: 503,
+        title: 'Shutting down',
+        detail: 'This instance is stopping and takes no new work.',
+      });
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        options.healthPool.query('SELECT 1'),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no answer in time')), options.readyTimeoutMs);
+        }),
+      ]);
+      return { status: 'Healthy' };
+    } catch (error) {
+      request.log.warn({ err: error }, 'readiness check failed');
+      return sendProblem(request, reply, {
+        status: 503,
+        title: 'Not ready',
+        detail: `The database did not answer SELECT 1 within ${options.readyTimeoutMs} ms: ${(error as Error).message}`,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+};

@@ -1,0 +1,35 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { resultsFind } from '../../data/ingestionStore.js';
+import type { Pool } from '../../data/pool.js';
+import { ProblemError } from '../problem.js';
+import { JobIdParamsSchema } from '../schemas/ingestion.js';
+import { JobResultsSchema } from '../schemas/job.js';
+import { ProblemSchema } from '../schemas/problem.js';
+
+/** GET /v1/results/{jobId}. */
+export const resultRoutes: FastifyPluginAsyncTypebox<{ pool: Pool }> = async (app, options) => {
+  app.get(
+    '/v1/results/:jobId',
+    {
+      schema: {
+        summary: "A job's results: counts per event type, once the job has Succeeded.",
+        params: JobIdParamsSchema,
+        response: { 200: JobResultsSchema, 400: ProblemSchema, 404: ProblemSchema, 503: ProblemSchema },
+      },
+    },
+    async (request) => {
+      const found = await resultsFind(options.pool, request.params.jobId);
+      if (!found) throw new ProblemError(404, 'Job not found', `No job has the id ${request.params.jobId}.`);
+      return {
+        jobId: request.params.jobId,
+        status: found.status,
+        results: found.results.map((result) => ({
+          eventType: result.eventType,
+          count: result.count,
+          firstTimestamp: result.firstTimestamp.toISOString(),
+          lastTimestamp: result.lastTimestamp.toISOString(),
+        })),
+      };
+    },
+  );
+};

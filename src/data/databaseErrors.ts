@@ -1,0 +1,52 @@
+// SQLSTATE classes and codes that mean "the database cannot serve us right now", not "this request is
+// wrong": connection failures (08), shutdown and start-up (57P01–57P03), too many connections (53300),
+// and lost transactions after a failover.
+const unavailableCodes = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '53400',
+  '40001',
+  '40P01',
+  '55P03',
+  '57014',
+]);
+
+const networkCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
+
+/**
+ * Whether an error means the database is unreachable, restarting, overloaded or too slow, so the right
+ * answer is "try again later" (503) rather than a server fault. node-postgres reports pool and
+ * connection time-outs as plain Errors, recognised here by their messages.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (
+    typeof code === 'string' &&
+    (unavailableCodes.has(code) || code.startsWith('08') || networkCodes.has(code))
+  ) {
+    return true;
+  }
+  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+    error.message,
+  );
+}
+
+/**
+ * Whether PostgreSQL refused a value it cannot store in text or jsonb (a NUL character, an invalid
+ * escape): the client's data, so a 400, not a 500.
+ */
+export function isUnstorableText(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '22P05' || code === '22021';
+}

@@ -1,0 +1,142 @@
+import type { JobStatus } from '../domain/jobStatus.js';
+import type { Pool } from './pool.js';
+import { sqlStatement } from './sql.js';
+
+const statements = {
+  jobInsert: sqlStatement('jobInsert'),
+  jobFindByIdempotencyKey: sqlStatement('jobFindByIdempotencyKey'),
+  jobFind: sqlStatement('jobFind'),
+  resultsFind: sqlStatement('resultsFind'),
+};
+
+/** A job to store, with its events already checked. */
+export interface NewJob {
+  id: string;
+  tenantId: string;
+  maxAttempts: number;
+  eventCount: number;
+  idempotencyKey: string | undefined;
+  requestFingerprint: string | undefined;
+  /** The events as a JSON array of `{"t": type, "k": type key, "ts": timestamp, "p": payload}`. */
+  eventsJson: string;
+}
+
+/** What storing a job came to. */
+export type JobInsertOutcome =
+  | { kind: 'created'; jobId: string }
+  /** The idempotency key names an existing job created from the same body. */
+  | { kind: 'replayed'; jobId: string }
+  /** The idempotency key names an existing job created from another body. */
+  | { kind: 'conflict'; jobId: string };
+
+/**
+ * Stores a job and its events atomically, or finds the job its idempotency key already names.
+ * Two concurrent requests with one key produce one job: the database serializes them on the key.
+ */
+export async function jobInsert(pool: Pool, job: NewJob): Promise<JobInsertOutcome> {
+  const inserted = await pool.query<{ id: string }>({
+    ...statements.jobInsert,
+    values: [
+      job.id,
+      job.tenantId,
+      job.maxAttempts,
+      job.eventCount,
+      job.idempotencyKey ?? null,
+      job.requestFingerprint ?? null,
+      job.eventsJson,
+    ],
+  });
+  if (inserted.rows[0]) return { kind: 'created', jobId: inserted.rows[0].id };
+
+  const existing = await pool.query<{ id: string; request_fingerprint: string | null }>({
+    ...statements.jobFindByIdempotencyKey,
+    values: [job.tenantId, job.idempotencyKey],
+  });
+  const row = existing.rows[0];
+  // The key was taken when we inserted; jobs are not deleted by the service, so it is still there.
+  if (!row) throw new Error(`Idempotency key of tenant ${job.tenantId} vanished between insert and lookup`);
+  return row.request_fingerprint === job.requestFingerprint
+    ? { kind: 'replayed', jobId: row.id }
+    : { kind: 'conflict', jobId: row.id };
+}
+
+/** A job's state as the status endpoint shows it. */
+export interface JobView {
+  id: string;
+  tenantId: string;
+  status: JobStatus;
+  attempt: number;
+  maxAttempts: number;
+  eventCount: number;
+  error: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  processedAt: Date | null;
+  availableAt: Date;
+}
+
+/** Reads one job, or undefined when there is none with that id. */
+export async function jobFind(pool: Pool, id: string): Promise<JobView | undefined> {
+  const { rows } = await pool.query<{
+    id: string;
+    tenant_id: string;
+    status: JobStatus;
+    attempt: number;
+    max_attempts: number;
+    event_count: number;
+    error: string | null;
+    created_at: Date;
+    updated_at: Date;
+    processed_at: Date | null;
+    available_at: Date;
+  }>({ ...statements.jobFind, values: [id] });
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    status: row.status,
+    attempt: row.attempt,
+    maxAttempts: row.max_attempts,
+    eventCount: row.event_count,
+    error: row.error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    processedAt: row.processed_at,
+    availableAt: row.available_at,
+  };
+}
+
+/** One line of a job's stored results. */
+export interface ResultView {
+  eventType: string;
+  count: number;
+  firstTimestamp: Date;
+  lastTimestamp: Date;
+}
+
+/** Reads a job's status and results (empty until it has Succeeded), or undefined for an unknown job. */
+export async function resultsFind(
+  pool: Pool,
+  jobId: string,
+): Promise<{ status: JobStatus; results: ResultView[] } | undefined> {
+  const { rows } = await pool.query<{
+    status: JobStatus;
+    event_type: string | null;
+    count: number | null;
+    first_timestamp: Date | null;
+    last_timestamp: Date | null;
+  }>({ ...statements.resultsFind, values: [jobId] });
+  if (rows.length === 0) return undefined;
+  const results: ResultView[] = [];
+  for (const row of rows) {
+    if (row.event_type === null) continue;
+    results.push({
+      eventType: row.event_type,
+      count: row.count!,
+      firstTimestamp: row.first_timestamp!,
+      lastTimestamp: row.last_timestamp!,
+    });
+  }
+  return { status: rows[0]!.status, results };
+}

@@ -1,0 +1,98 @@
+import type { Pool } from './pool.js';
+import { sqlStatement } from './sql.js';
+
+const statements = {
+  jobsClaim: sqlStatement('jobsClaim'),
+  jobsHeartbeat: sqlStatement('jobsHeartbeat'),
+  jobsSucceed: sqlStatement('jobsSucceed'),
+  jobsFail: sqlStatement('jobsFail'),
+  jobsRelease: sqlStatement('jobsRelease'),
+  jobsRescueExpired: sqlStatement('jobsRescueExpired'),
+};
+
+/** A job a worker holds the lease on. */
+export interface ClaimedJob {
+  id: string;
+  /** This attempt's number, from 1. */
+  attempt: number;
+  maxAttempts: number;
+}
+
+/** A failed attempt to record. */
+export interface JobFailure {
+  id: string;
+  error: string;
+  /** Seconds until the next attempt, if the job has attempts left. */
+  backoffSeconds: number;
+}
+
+/** Claims up to `limit` due jobs for `owner`, marking them Processing with a lease of `leaseSeconds`. */
+export async function jobsClaim(
+  pool: Pool,
+  owner: string,
+  limit: number,
+  leaseSeconds: number,
+): Promise<ClaimedJob[]> {
+  const { rows } = await pool.query<{ id: string; attempt: number; max_attempts: number }>({
+    ...statements.jobsClaim,
+    values: [owner, limit, leaseSeconds],
+  });
+  return rows.map((row) => ({ id: row.id, attempt: row.attempt, maxAttempts: row.max_attempts }));
+}
+
+/** Renews `owner`'s leases; returns the ids whose lease it still holds. */
+export async function jobsHeartbeat(
+  pool: Pool,
+  owner: string,
+  ids: readonly string[],
+  leaseSeconds: number,
+): Promise<Set<string>> {
+  const { rows } = await pool.query<{ id: string }>({
+    ...statements.jobsHeartbeat,
+    values: [owner, ids, leaseSeconds],
+  });
+  return new Set(rows.map((row) => row.id));
+}
+
+/**
+ * Aggregates the jobs' events, stores the results and marks the jobs Succeeded, all in one statement.
+ * Returns the ids it completed; a job whose lease `owner` lost is left out and gets no results.
+ */
+export async function jobsSucceed(pool: Pool, owner: string, ids: readonly string[]): Promise<Set<string>> {
+  const { rows } = await pool.query<{ id: string }>({ ...statements.jobsSucceed, values: [owner, ids] });
+  return new Set(rows.map((row) => row.id));
+}
+
+/** Records failed attempts: back to Pending after the backoff, or Failed when attempts are spent. */
+export async function jobsFail(
+  pool: Pool,
+  owner: string,
+  failures: readonly JobFailure[],
+): Promise<Array<{ id: string; status: 'Pending' | 'Failed' }>> {
+  const { rows } = await pool.query<{ id: string; status: 'Pending' | 'Failed' }>({
+    ...statements.jobsFail,
+    values: [
+      owner,
+      failures.map((f) => f.id),
+      failures.map((f) => f.error),
+      failures.map((f) => f.backoffSeconds),
+    ],
+  });
+  return rows;
+}
+
+/** Hands jobs back as Pending without using up their attempt (a worker is stopping). */
+export async function jobsRelease(pool: Pool, owner: string, ids: readonly string[]): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>({ ...statements.jobsRelease, values: [owner, ids] });
+  return rows.map((row) => row.id);
+}
+
+/** Takes back jobs whose lease expired: Pending again, or Failed when that was their last attempt. */
+export async function jobsRescueExpired(
+  pool: Pool,
+): Promise<Array<{ id: string; status: 'Pending' | 'Failed' }>> {
+  const { rows } = await pool.query<{ id: string; status: 'Pending' | 'Failed' }>(
+    statements.jobsRescueExpired,
+  );
+  return rows;
+}

@@ -1,0 +1,20 @@
+-- Claims up to $2 due jobs for worker $1 with a lease of $3 seconds, counting the attempt.
+-- The LIMIT sits in a CTE that the UPDATE joins, so no more rows than the LIMIT can be updated;
+-- SKIP LOCKED lets any number of workers claim at once without waiting on each other.
+WITH due AS (
+  SELECT id
+  FROM ingestion_jobs
+  WHERE status = 'Pending' AND available_at <= now()
+  ORDER BY available_at
+  LIMIT $2
+  FOR UPDATE SKIP LOCKED
+)
+UPDATE ingestion_jobs AS job
+SET status = 'Processing',
+    attempt = job.attempt + 1,
+    locked_by = $1,
+    locked_until = now() + make_interval(secs => $3),
+    updated_at = now()
+FROM due
+WHERE job.id = due.id
+RETURNING job.id, job.attempt, job.max_attempts

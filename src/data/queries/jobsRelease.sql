@@ -1,0 +1,10 @@
+-- Hands jobs $2 of a stopping worker $1 back without using up an attempt: the attempt was interrupted
+-- by us, not failed by the job. Other workers are woken to take them.
+WITH released AS (
+  UPDATE ingestion_jobs
+  SET status = 'Pending', attempt = attempt - 1, available_at = now(),
+      locked_by = NULL, locked_until = NULL, updated_at = now()
+  WHERE id = ANY ($2::uuid[]) AND locked_by = $1 AND status = 'Processing'
+  RETURNING id
+)
+SELECT released.id, pg_notify('ingestion_jobs_created', '') FROM released

@@ -1,0 +1,27 @@
+-- Completes jobs $2 of worker $1: marks them Succeeded and stores their results in the same statement,
+-- so results exist exactly when the job has Succeeded. Fenced: a job whose lease this worker no longer
+-- holds is left alone and gets no results from it. Events are grouped by their case-insensitive key;
+-- each group takes the casing of its first event in submission order.
+WITH done AS (
+  UPDATE ingestion_jobs
+  SET status = 'Succeeded', processed_at = now(), updated_at = now(),
+      locked_by = NULL, locked_until = NULL, error = NULL
+  WHERE id = ANY ($2::uuid[]) AND locked_by = $1 AND status = 'Processing'
+  RETURNING id
+),
+summary AS (
+  SELECT e.job_id,
+         e.type_key,
+         (array_agg(e.type ORDER BY e.seq))[1] AS event_type,
+         count(*)::integer AS count,
+         min(e.occurred_at) AS first_timestamp,
+         max(e.occurred_at) AS last_timestamp
+  FROM done
+  JOIN raw_events AS e ON e.job_id = done.id
+  GROUP BY e.job_id, e.type_key
+),
+stored AS (
+  INSERT INTO ingestion_results (job_id, event_type, event_type_key, count, first_timestamp, last_timestamp)
+  SELECT job_id, event_type, type_key, count, first_timestamp, last_timestamp FROM summary
+)
+SELECT id FROM done

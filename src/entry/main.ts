@@ -1,0 +1,39 @@
+// `npm start`: API and worker in one process. With no database configured it runs an embedded
+// PostgreSQL whose data stays under DATA_DIR (./.data) between runs, so nothing but Node is needed.
+import { join } from 'node:path';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../embedded/embeddedPostgres.js';
+import { createLogger } from '../log/logger.js';
+import { exitOnStartupError, loadConfigOrExit, onShutdownSignal } from './runtime.js';
+import { runMigrations, startApi, startWorker, type Running } from './services.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config.logLevel, 'ingest');
+
+let embedded: EmbeddedPostgres | undefined;
+const started: Running[] = [];
+try {
+  let database = config.database;
+  if (!database) {
+    embedded = await startEmbeddedPostgres(join(config.dataDir, 'postgres'));
+    database = embedded.database;
+    logger.info(
+      { dataDir: embedded.dataDir, port: database.port, log: embedded.logFile },
+      `embedded PostgreSQL on 127.0.0.1:${database.port}, data in ${embedded.dataDir}`,
+    );
+  }
+  await runMigrations(database, logger);
+  started.push(await startApi(config, database, logger));
+  started.push(await startWorker(config, database, logger));
+  logger.info(
+    `ingest service listening on http://${config.http.host}:${config.http.port} (try GET /health/ready)`,
+  );
+  onShutdownSignal(logger, (config.worker.shutdownGraceSeconds + 15) * 1000, async () => {
+    // The API stops first so no new job is accepted; the worker then drains; the database goes last.
+    for (const part of started) await part.stop();
+    await embedded?.stop();
+  });
+} catch (error) {
+  for (const part of started.reverse()) await part.stop().catch(() => undefined);
+  await embedded?.stop().catch(() => undefined);
+  exitOnStartupError(logger, error);
+}

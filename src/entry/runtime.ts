@@ -1,0 +1,62 @@
+import { loadConfig, type Config } from '../config/config.js';
+import { ConfigError } from '../config/configError.js';
+import type { DatabaseConfig } from '../config/connectionString.js';
+import type { Logger } from '../log/logger.js';
+
+/** Reads the configuration, or prints every problem and exits with status 2. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nFix the variables above and start again.\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+/** The configured database, or a message and exit for the processes that have no embedded default. */
+export function requireDatabase(config: Config, command: string): DatabaseConfig {
+  if (config.database) return config.database;
+  process.stderr.write(
+    `${command} needs a database: set DATABASE_URL (postgres://user:password@host:5432/db) or ` +
+      'ConnectionStrings__Db. `npm start` runs an embedded PostgreSQL when neither is set.\n',
+  );
+  process.exit(2);
+}
+
+/**
+ * Runs `shutdown` once on SIGTERM or SIGINT and exits 0 when it finishes; a second signal, or a
+ * shutdown that overruns `deadlineMs`, exits 1 at once.
+ */
+export function onShutdownSignal(logger: Logger, deadlineMs: number, shutdown: () => Promise<void>): void {
+  let started = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (started) {
+      logger.warn({ signal }, 'second signal: exiting without finishing the shutdown');
+      process.exit(1);
+    }
+    started = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ deadlineMs }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, deadlineMs).unref();
+    shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handle);
+  process.on('SIGINT', handle);
+}
+
+/** Logs a fatal start-up error and exits 1. */
+export function exitOnStartupError(logger: Logger, error: unknown): never {
+  logger.fatal({ err: error }, (error as Error).message ?? 'start-up failed');
+  process.exit(1);
+}

@@ -1,0 +1,89 @@
+import type { Config } from '../config/config.js';
+import type { DatabaseConfig } from '../config/connectionString.js';
+import { buildApp } from '../api/app.js';
+import { migrateDatabase } from '../data/migrate.js';
+import { createPool, type Pool } from '../data/pool.js';
+import type { Logger } from '../log/logger.js';
+import { Worker, type WorkerHooks } from '../worker/worker.js';
+
+/** A started part of the service. */
+export interface Running {
+  /** Stops it gracefully and closes its connections. */
+  stop(): Promise<void>;
+}
+
+/** Applies pending migrations and logs what it applied. */
+export async function runMigrations(database: DatabaseConfig, logger: Logger): Promise<void> {
+  const pool = createPool(database, {
+    max: 1,
+    applicationName: 'ingest-migrate',
+    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+  });
+  try {
+    const applied = await migrateDatabase(pool);
+    logger.info({ applied }, applied.length > 0 ? 'migrations applied' : 'schema up to date');
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Starts the HTTP API and listens on the configured address. */
+export async function startApi(config: Config, database: DatabaseConfig, logger: Logger): Promise<Running> {
+  const onIdleError = (error: Error) => logger.warn({ err: error }, 'idle database connection failed');
+  const pool: Pool = createPool(database, {
+    max: config.http.poolSize,
+    applicationName: 'ingest-api',
+    // A request waits at most this long for the database before it is answered 503.
+    connectionTimeoutMillis: 3000,
+    statementTimeoutMillis: 30_000,
+    onIdleError,
+  });
+  const healthPool = createPool(database, {
+    max: 2,
+    applicationName: 'ingest-api-health',
+    connectionTimeoutMillis: 800,
+    statementTimeoutMillis: 800,
+    queryTimeoutMillis: 800,
+    onIdleError,
+  });
+  let shuttingDown = false;
+  const app = await buildApp({
+    pool,
+    healthPool,
+    http: config.http,
+    maxAttempts: config.worker.maxAttempts,
+    logger,
+    isShuttingDown: () => shuttingDown,
+  });
+  await app.listen({ host: config.http.host, port: config.http.port });
+  return {
+    async stop() {
+      shuttingDown = true;
+      // Finishes the requests in flight; a 202 already sent was stored before it was sent.
+      await app.close();
+      await Promise.all([pool.end(), healthPool.end()]);
+    },
+  };
+}
+
+/** Starts a worker with its own pool. */
+export async function startWorker(
+  config: Config,
+  database: DatabaseConfig,
+  logger: Logger,
+  hooks?: WorkerHooks,
+): Promise<Running> {
+  const pool = createPool(database, {
+    max: config.worker.concurrency + 2,
+    applicationName: 'ingest-worker',
+    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+  });
+  const worker = new Worker({ pool, database, config: config.worker, logger, ...(hooks ? { hooks } : {}) });
+  await worker.start();
+  return {
+    async stop() {
+      await worker.stop();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import { backoffSeconds } from '../domain/backoff.js';
+import type { ClaimedJob, JobFailure } from '../data/jobQueue.js';
+
+/** Longest error text stored on a job; a huge message must not bloat every status read. */
+const maxErrorLength = 2000;
+
+/** The failure record of one attempt: its error text and, with the contract's backoff, when to retry. */
+export function jobFailureOf(job: ClaimedJob, error: unknown, baseBackoffSeconds: number): JobFailure {
+  const reason = error instanceof Error ? error.message : String(error);
+  const text = `attempt ${job.attempt} of ${job.maxAttempts} failed: ${reason}`;
+  return {
+    id: job.id,
+    error: text.length > maxErrorLength ? `${text.slice(0, maxErrorLength - 1)}…` : text,
+    backoffSeconds: backoffSeconds(job.attempt, baseBackoffSeconds),
+  };
+}

@@ -1,0 +1,268 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { WorkerConfig } from '../config/config.js';
+import type { DatabaseConfig } from '../config/connectionString.js';
+import { isDatabaseUnavailable } from '../data/databaseErrors.js';
+import { JobNotifications } from '../data/jobNotifications.js';
+import {
+  jobsClaim,
+  jobsFail,
+  jobsHeartbeat,
+  jobsRelease,
+  jobsRescueExpired,
+  jobsSucceed,
+  type ClaimedJob,
+  type JobFailure,
+} from '../data/jobQueue.js';
+import type { Pool } from '../data/pool.js';
+import type { Logger } from '../log/logger.js';
+import { jobFailureOf } from './jobFailure.js';
+import { WakeSignal } from './wakeSignal.js';
+
+/**
+ * Points where code can step into processing. The shipped entry points install none; tests use them to
+ * make chosen jobs fail, which no request or setting can do.
+ */
+export interface WorkerHooks {
+  /** Runs for each claimed job before it is completed; throwing fails that job's attempt only. */
+  beforeComplete?: (job: ClaimedJob) => Promise<void> | void;
+}
+
+/** What a worker needs. */
+export interface WorkerOptions {
+  /** A pool with at least `concurrency + 2` connections: one per loop, plus heartbeat and sweep. */
+  pool: Pool;
+  /** For the LISTEN connection, which lives outside the pool. */
+  database: DatabaseConfig;
+  config: WorkerConfig;
+  logger: Logger;
+  hooks?: WorkerHooks;
+}
+
+/** How a stop went. */
+export interface WorkerStopReport {
+  /** Whether every running job finished within the grace period. */
+  drained: boolean;
+  /** Jobs handed back as Pending because the grace period ran out. */
+  released: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Claims due jobs and completes them: `concurrency` loops each claim up to `batchSize` jobs in one
+ * statement, aggregate and complete them in another, and look for more. While jobs run, a heartbeat
+ * renews their leases; a sweep takes back jobs of workers that died. No transaction stays open while
+ * a job is being worked on.
+ */
+export class Worker {
+  /** The owner name written on claimed jobs: host, process and a random part, unique per start. */
+  readonly id = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+
+  private readonly running = new Map<string, ClaimedJob>();
+  private readonly wakeSignal = new WakeSignal();
+  private readonly log: Logger;
+  private readonly notifications: JobNotifications;
+  private loops: Array<Promise<void>> = [];
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.log = options.logger.child({ workerId: this.id });
+    this.notifications = new JobNotifications(options.database, 'ingest-worker', {
+      onJob: () => this.wakeSignal.wake(),
+      onConnected: () => this.wakeSignal.wake(),
+      onError: (error, retryInMs) =>
+        this.log.warn({ err: error, retryInMs }, 'job notifications unavailable; polling until reconnected'),
+    });
+  }
+
+  /** Starts listening for jobs and runs the claim loops. */
+  async start(): Promise<void> {
+    const { config } = this.options;
+    await this.notifications.start();
+    const leaseMs = config.leaseSeconds * 1000;
+    this.heartbeatTimer = setInterval(() => void this.renewLeases(), leaseMs / 5);
+    this.sweepTimer = setInterval(() => void this.rescueExpired(), Math.min(1000, leaseMs / 4));
+    this.loops = Array.from({ length: config.concurrency }, () => this.claimLoop());
+    this.log.info(
+      { concurrency: config.concurrency, batchSize: config.batchSize, leaseSeconds: config.leaseSeconds },
+      'worker started',
+    );
+  }
+
+  /**
+   * Stops claiming, lets running jobs finish within the grace period, then hands back whatever is still
+   * running as Pending without using up its attempt.
+   */
+  async stop(): Promise<WorkerStopReport> {
+    if (this.stopping) return { drained: true, released: 0 };
+    this.stopping = true;
+    clearInterval(this.sweepTimer);
+    this.wakeSignal.wake();
+    const graceMs = this.options.config.shutdownGraceSeconds * 1000;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      Promise.all(this.loops).then(() => true),
+      new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(false), graceMs))),
+    ]);
+    clearTimeout(graceTimer);
+    clearInterval(this.heartbeatTimer);
+    let released = 0;
+    if (this.running.size > 0) {
+      try {
+        released = (await jobsRelease(this.options.pool, this.id, [...this.running.keys()])).length;
+      } catch (error) {
+        this.log.error({ err: error }, 'could not hand back running jobs; their leases will expire instead');
+      }
+    }
+    await this.notifications.stop();
+    this.log.info({ drained, released }, 'worker stopped');
+    return { drained, released };
+  }
+
+  private async claimLoop(): Promise<void> {
+    const { pool, config } = this.options;
+    let failures = 0;
+    while (!this.stopping) {
+      let jobs: ClaimedJob[];
+      try {
+        jobs = await jobsClaim(pool, this.id, config.batchSize, config.leaseSeconds);
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        const retryInMs = Math.min(100 * 2 ** failures, 5000);
+        this.log.warn({ err: error, retryInMs }, 'claim failed');
+        await sleep(retryInMs);
+        continue;
+      }
+      if (jobs.length === 0) {
+        await this.wakeSignal.wait(config.pollIntervalMs);
+        continue;
+      }
+      for (const job of jobs) this.running.set(job.id, job);
+      try {
+        await this.processBatch(jobs);
+      } catch (error) {
+        // processBatch records failures itself; reaching here means the database was lost for longer than
+        // a lease. The jobs stay Processing until their leases expire and the sweep takes them back.
+        this.log.error(
+          { err: error, jobs: jobs.map((job) => job.id) },
+          'could not record the outcome of a batch',
+        );
+      } finally {
+        for (const job of jobs) this.running.delete(job.id);
+      }
+    }
+  }
+
+  private async processBatch(jobs: readonly ClaimedJob[]): Promise<void> {
+    const { config, hooks } = this.options;
+    const failures: JobFailure[] = [];
+    let ready = jobs;
+    if (hooks?.beforeComplete) {
+      const passed: ClaimedJob[] = [];
+      for (const job of jobs) {
+        try {
+          await hooks.beforeComplete(job);
+          passed.push(job);
+        } catch (error) {
+          failures.push(jobFailureOf(job, error, config.baseBackoffSeconds));
+        }
+      }
+      ready = passed;
+    }
+    if (ready.length > 0) failures.push(...(await this.complete(ready)));
+    if (failures.length > 0) {
+      const outcomes = await this.whileLeaseHeld(() => jobsFail(this.options.pool, this.id, failures));
+      for (const outcome of outcomes) {
+        const failure = failures.find((f) => f.id === outcome.id);
+        this.log.warn(
+          { jobId: outcome.id, status: outcome.status, error: failure?.error },
+          'job attempt failed',
+        );
+      }
+    }
+    this.log.debug({ jobs: jobs.length, failed: failures.length }, 'batch done');
+  }
+
+  /**
+   * Completes a batch in one statement. When that statement fails for a reason other than the database
+   * being away, the jobs are completed one by one, so one bad job fails alone and its batch-mates
+   * succeed. Returns the failures to record.
+   */
+  private async complete(jobs: readonly ClaimedJob[]): Promise<JobFailure[]> {
+    const { pool, config } = this.options;
+    const ids = jobs.map((job) => job.id);
+    try {
+      const done = await this.whileLeaseHeld(() => jobsSucceed(pool, this.id, ids));
+      this.reportLostLeases(ids, done);
+      return [];
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
+      if (jobs.length === 1) return [jobFailureOf(jobs[0]!, error, config.baseBackoffSeconds)];
+      this.log.warn({ err: error, jobs: jobs.length }, 'batch completion failed; completing jobs one by one');
+    }
+    const failures: JobFailure[] = [];
+    for (const job of jobs) {
+      failures.push(...(await this.complete([job])));
+    }
+    return failures;
+  }
+
+  /**
+   * Runs a fenced statement, retrying while the database is unavailable and at most for one lease
+   * length: the statements only act on jobs this worker still owns, so a retry after an unseen commit
+   * changes nothing.
+   */
+  private async whileLeaseHeld<T>(statement: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.options.config.leaseSeconds * 1000;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await statement();
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || Date.now() > deadline) throw error;
+        await sleep(Math.min(100 * 2 ** attempt, 2000));
+      }
+    }
+  }
+
+  private reportLostLeases(ids: readonly string[], kept: Set<string>): void {
+    const lost = ids.filter((id) => !kept.has(id));
+    if (lost.length > 0)
+      this.log.warn({ jobs: lost }, 'lease lost before completion; another worker owns these jobs');
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (this.running.size === 0) return;
+    const ids = [...this.running.keys()];
+    try {
+      const kept = await jobsHeartbeat(this.options.pool, this.id, ids, this.options.config.leaseSeconds);
+      // A job may have completed between reading the ids and the renewal; only still-running ones count.
+      this.reportLostLeases(
+        ids.filter((id) => this.running.has(id)),
+        new Set([...kept, ...ids.filter((id) => !this.running.has(id))]),
+      );
+    } catch (error) {
+      this.log.warn({ err: error }, 'lease renewal failed');
+    }
+  }
+
+  private async rescueExpired(): Promise<void> {
+    try {
+      const rescued = await jobsRescueExpired(this.options.pool);
+      if (rescued.length === 0) return;
+      this.log.warn(
+        {
+          pending: rescued.filter((r) => r.status === 'Pending').length,
+          failed: rescued.filter((r) => r.status === 'Failed').length,
+        },
+        'took back jobs whose worker stopped renewing its lease',
+      );
+      this.wakeSignal.wake();
+    } catch (error) {
+      this.log.warn({ err: error }, 'lease sweep failed');
+    }
+  }
+}
