@@ -340,6 +340,8 @@ for name in $(podman ps -a --format '{{.Names}}' --filter "label=io.podman.compo
   case "$state" in "running restarts=0") ;; *) die "$name is '$state', expected running without restarts" ;; esac
 done
 
+if [ "$KEEP" = true ]; then exit 0; fi
+
 log "graceful shutdown: SIGTERM to api and workers, expecting exit code 0"
 for name in "${PROJECT}_api_1" $(podman ps --format '{{.Names}}' --filter "label=io.podman.compose.project=$PROJECT" --filter "label=com.docker.compose.service=worker"); do
   started=$(date +%s)

@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/api/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/log/logger.js';
+import type { TestDatabase } from './testDatabase.js';
+
+/** The API, built as the entry points build it, on the test file's database. */
+export async function buildTestApp(
+  db: TestDatabase,
+  env: Record<string, string> = {},
+  isShuttingDown = () => false,
+): Promise<FastifyInstance> {
+  const config = loadConfig(env);
+  const pool = db.createPool(10);
+  const healthPool = db.createPool(1);
+  const app = await buildApp({
+    pool,
+    healthPool,
+    http: config.http,
+    maxAttempts: config.worker.maxAttempts,
+    logger: createLogger('silent', 'test-api'),
+    isShuttingDown,
+  });
+  // As in the entry points, the pools outlive the app and are closed after it.
+  app.addHook('onClose', async () => {
+    await Promise.all([pool.end(), healthPool.end()]);
+  });
+  return app;
+}
+
+/** A valid event, with overrides. */
+export function event(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { type: 'clicked', timestamp: '2024-05-01T12:00:00Z', payload: { page: '/home' }, ...overrides };
+}

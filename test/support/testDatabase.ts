@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, inject } from 'vitest';
+import type { DatabaseConfig } from '../../src/config/connectionString.js';
+import { createPool, type Pool } from '../../src/data/pool.js';
+
+/** A database of one test file's own, copied from the migrated template. */
+export interface TestDatabase {
+  config: DatabaseConfig;
+  /** A postgres:// URL for child processes. */
+  url: string;
+  /** A pool on the test database. The file fails if it leaves one open. */
+  createPool(max?: number): Pool;
+}
+
+/**
+ * Gives the calling test file a fresh, migrated database for its lifetime, and fails the file if any
+ * pool it opened is still open at the end (a leaked pool hides a missing `end()` in the code under test
+ * and keeps connections that other files need).
+ */
+export function useTestDatabase(): TestDatabase {
+  const admin = inject('adminDatabase');
+  const template = inject('templateDatabase');
+  const name = `ingest_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const config: DatabaseConfig = { ...admin, database: name };
+  const pools: Pool[] = [];
+
+  beforeAll(async () => {
+    const client = new pg.Client({ ...admin, ssl: false });
+    await client.connect();
+    await client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+    await client.end();
+  });
+
+  afterAll(async () => {
+    const open = pools.filter((pool) => !pool.ended);
+    await Promise.all(open.map((pool) => pool.end()));
+    const client = new pg.Client({ ...admin, ssl: false });
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await client.end();
+    if (open.length > 0)
+      throw new Error(`The test file left ${open.length} database pool(s) open; end them.`);
+  });
+
+  const password = admin.password ? `:${encodeURIComponent(admin.password)}` : '';
+  return {
+    config,
+    url: `postgres://${encodeURIComponent(admin.user)}${password}@${admin.host}:${admin.port}/${name}`,
+    createPool(max = 5) {
+      const pool = createPool(config, { max, applicationName: 'test', onIdleError: () => undefined });
+      pools.push(pool);
+      return pool;
+    },
+  };
+}

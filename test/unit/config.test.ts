@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/config/configError.js';
+import { parseConnectionString } from '../../src/config/connectionString.js';
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('uses the contract defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.database).toBeUndefined();
+    expect(config.http).toMatchObject({ host: '0.0.0.0', port: 8080 });
+    expect(config.worker).toMatchObject({ concurrency: 2, maxAttempts: 5, baseBackoffSeconds: 2 });
+    expect(config.logLevel).toBe('info');
+    expect(config.runMigrationsOnStartup).toBe(true);
+  });
+
+  it('prefers ConnectionStrings__Db over DATABASE_URL', () => {
+    const config = loadConfig({
+      ConnectionStrings__Db: 'Host=db;Database=ingestion;Username=app',
+      DATABASE_URL: 'postgres://other@elsewhere/x',
+    });
+    expect(config.databaseSource).toBe('ConnectionStrings__Db');
+    expect(config.database).toMatchObject({ host: 'db', database: 'ingestion', user: 'app' });
+  });
+
+  it.each([
+    ['WORKER_CONCURRENCY', 'abc'],
+    ['WORKER_CONCURRENCY', '0'],
+    ['MAX_ATTEMPTS', '0'],
+    ['MAX_ATTEMPTS', '2.5'],
+    ['BASE_BACKOFF_SECONDS', '-1'],
+    ['BASE_BACKOFF_SECONDS', 'fast'],
+    ['LOG_LEVEL', 'verbose'],
+    ['ASPNETCORE_URLS', 'https://+:443'],
+    ['PORT', '70000'],
+    ['RUN_MIGRATIONS_ON_STARTUP', 'maybe'],
+    ['DATABASE_URL', 'postgres://h/db?sslmode=sometimes'],
+  ])('refuses %s=%s with a message naming the variable', (name, value) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(name);
+    expect(problems[0]).toMatch(/expected|supported|use /);
+  });
+
+  it('reports every bad variable at once', () => {
+    expect(problemsOf({ WORKER_CONCURRENCY: 'x', MAX_ATTEMPTS: '0', LOG_LEVEL: 'loud' })).toHaveLength(3);
+  });
+
+  it.each([
+    ['Trace', 'trace'],
+    ['Debug', 'debug'],
+    ['Information', 'info'],
+    ['WARNING', 'warn'],
+    ['error', 'error'],
+    ['Critical', 'fatal'],
+    ['None', 'silent'],
+    ['fatal', 'fatal'],
+  ])('maps LOG_LEVEL=%s to %s', (raw, level) => {
+    expect(loadConfig({ LOG_LEVEL: raw }).logLevel).toBe(level);
+  });
+
+  it('reads ASPNETCORE_URLS and lets PORT and HOST win', () => {
+    expect(loadConfig({ ASPNETCORE_URLS: 'http://+:9090' }).http).toMatchObject({
+      host: '0.0.0.0',
+      port: 9090,
+    });
+    expect(loadConfig({ ASPNETCORE_URLS: 'http://localhost:5000' }).http).toMatchObject({
+      host: 'localhost',
+      port: 5000,
+    });
+    expect(
+      loadConfig({ ASPNETCORE_URLS: 'http://+:9090', PORT: '3000', HOST: '127.0.0.1' }).http,
+    ).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+    });
+  });
+
+  it('accepts a fractional backoff base', () => {
+    expect(loadConfig({ BASE_BACKOFF_SECONDS: '0.5' }).worker.baseBackoffSeconds).toBe(0.5);
+  });
+});
+
+describe('parseConnectionString', () => {
+  it('reads the Npgsql form the template used, SSL Mode included', () => {
+    expect(
+      parseConnectionString(
+        'Host=db;Port=5432;Database=ingestion;Username=postgres;Password=postgres;SSL Mode=Require',
+      ),
+    ).toEqual({
+      host: 'db',
+      port: 5432,
+      database: 'ingestion',
+      user: 'postgres',
+      password: 'postgres',
+      sslMode: 'require',
+      sslRootCertFile: undefined,
+      applicationName: undefined,
+      maxPoolSize: undefined,
+    });
+  });
+
+  it('reads Npgsql keys in any case, with aliases, quotes and spaces', () => {
+    expect(
+      parseConnectionString(
+        `server = db.example ; PORT=6543; User ID=app; pwd='p;w''d'; sslmode=VerifyFull;`,
+      ),
+    ).toMatchObject({
+      host: 'db.example',
+      port: 6543,
+      user: 'app',
+      password: "p;w'd",
+      sslMode: 'verify-full',
+    });
+    expect(parseConnectionString('Host=h;Maximum Pool Size=7;Pooling=true')).toMatchObject({
+      maxPoolSize: 7,
+    });
+  });
+
+  it('reads a postgres URL with percent-encoding and sslmode', () => {
+    expect(
+      parseConnectionString('postgresql://doadmin:p%40ss@db-1.example.com:25060/defaultdb?sslmode=require'),
+    ).toMatchObject({
+      host: 'db-1.example.com',
+      port: 25060,
+      database: 'defaultdb',
+      user: 'doadmin',
+      password: 'p@ss',
+      sslMode: 'require',
+    });
+    expect(parseConnectionString('postgres://u@h/db')).toMatchObject({ port: 5432, sslMode: 'disable' });
+  });
+
+  it('says what is wrong with a bad string', () => {
+    expect(parseConnectionString('Host=db;Colour=blue')).toMatch(/unknown key "Colour"/);
+    expect(parseConnectionString('Host=db;Port=abc')).toMatch(/Port=abc/);
+    expect(parseConnectionString('Host=db;SSL Mode=Always')).toMatch(/SSL Mode=Always/);
+    expect(parseConnectionString('postgres://h/db?pool=3')).toMatch(/"pool" is not supported/);
+    expect(parseConnectionString('just some words')).toMatch(/cannot read|unknown key/);
+  });
+});

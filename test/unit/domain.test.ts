@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { aggregateEvents } from '../../src/domain/aggregation.js';
+import { backoffSeconds } from '../../src/domain/backoff.js';
+import { canonicalJson, requestFingerprint } from '../../src/domain/fingerprint.js';
+import { findPayloadProblem, maxPayloadDepth } from '../../src/domain/payloadCheck.js';
+import { isRfc3339DateTime } from '../../src/domain/timestamp.js';
+
+const at = (iso: string) => new Date(iso);
+
+describe('aggregateEvents', () => {
+  it("groups the template's example ignoring case, keeping the first casing", () => {
+    const summaries = aggregateEvents([
+      { type: 'clicked', timestamp: at('2024-01-01T00:00:02Z') },
+      { type: 'viewed', timestamp: at('2024-01-01T00:00:05Z') },
+      { type: 'Clicked', timestamp: at('2024-01-01T00:00:01Z') },
+    ]);
+    expect(summaries.map(({ eventType, count }) => ({ eventType, count }))).toEqual([
+      { eventType: 'clicked', count: 2 },
+      { eventType: 'viewed', count: 1 },
+    ]);
+    expect(summaries[0]).toMatchObject({
+      firstTimestamp: at('2024-01-01T00:00:01Z'),
+      lastTimestamp: at('2024-01-01T00:00:02Z'),
+    });
+  });
+
+  it('orders groups by type ignoring case and takes the casing of the first in submission order', () => {
+    const summaries = aggregateEvents(
+      ['b', 'A', 'a', 'C', 'B'].map((type) => ({ type, timestamp: at('2024-01-01T00:00:00Z') })),
+    );
+    expect(summaries.map((s) => [s.eventType, s.count])).toEqual([
+      ['A', 2],
+      ['b', 2],
+      ['C', 1],
+    ]);
+  });
+
+  it('returns nothing for no events', () => {
+    expect(aggregateEvents([])).toEqual([]);
+  });
+});
+
+describe('backoffSeconds', () => {
+  it('doubles from the base: 2, 4, 8 seconds with base 2', () => {
+    expect([1, 2, 3, 4].map((n) => backoffSeconds(n, 2))).toEqual([2, 4, 8, 16]);
+  });
+
+  it('treats attempt 0 as 1 and stops doubling after attempt 10', () => {
+    expect(backoffSeconds(0, 0.1)).toBe(0.1);
+    expect(backoffSeconds(10, 0.1)).toBeCloseTo(51.2);
+    expect(backoffSeconds(11, 0.1)).toBeCloseTo(51.2);
+  });
+
+  it('is capped at 300 seconds', () => {
+    expect(backoffSeconds(9, 2)).toBe(300);
+    expect(backoffSeconds(50, 2)).toBe(300);
+  });
+});
+
+describe('requestFingerprint', () => {
+  it('ignores key order and whitespace', () => {
+    const a = {
+      tenantId: 't',
+      events: [{ type: 'x', timestamp: '2024-01-01T00:00:00Z', payload: { a: 1, b: 2 } }],
+    };
+    const b = JSON.parse(
+      '{ "events": [ { "payload": {"b":2,"a":1}, "timestamp": "2024-01-01T00:00:00Z", "type": "x" } ], "tenantId": "t" }',
+    );
+    expect(requestFingerprint(a)).toBe(requestFingerprint(b));
+    expect(requestFingerprint(a)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('differs when any value, array order or type differs', () => {
+    const base = { tenantId: 't', events: [{ type: 'x' }, { type: 'y' }] };
+    const fingerprint = requestFingerprint(base);
+    expect(requestFingerprint({ ...base, tenantId: 'u' })).not.toBe(fingerprint);
+    expect(requestFingerprint({ ...base, events: [{ type: 'y' }, { type: 'x' }] })).not.toBe(fingerprint);
+    expect(requestFingerprint({ a: 1 })).not.toBe(requestFingerprint({ a: '1' }));
+  });
+
+  it('writes canonical JSON with sorted keys', () => {
+    expect(canonicalJson({ b: [1, { d: null, c: 'x' }], a: true })).toBe(
+      '{"a":true,"b":[1,{"c":"x","d":null}]}',
+    );
+  });
+});
+
+describe('isRfc3339DateTime', () => {
+  it.each([
+    '2024-05-01T12:00:00Z',
+    '2024-05-01t12:00:00z',
+    '2024-05-01T12:00:00.123456+02:00',
+    '2024-02-29T23:59:59-08:00',
+    '2016-12-31T23:59:60Z',
+    '0001-01-01T00:00:00Z',
+  ])('accepts %s', (text) => expect(isRfc3339DateTime(text)).toBe(true));
+
+  it.each([
+    '2024-05-01T12:00:00',
+    '2024-05-01',
+    '2023-02-29T00:00:00Z',
+    '2024-13-01T00:00:00Z',
+    '2024-04-31T00:00:00Z',
+    '2024-05-01T24:00:00Z',
+    '0000-01-01T00:00:00Z',
+    '2024-05-01T12:00:00+25:00',
+    'yesterday',
+    '',
+  ])('refuses %s', (text) => expect(isRfc3339DateTime(text)).toBe(false));
+});
+
+describe('findPayloadProblem', () => {
+  it('accepts ordinary JSON', () => {
+    expect(findPayloadProblem({ a: [1, 'x', null, { b: true }] })).toBeUndefined();
+    expect(findPayloadProblem(null)).toBeUndefined();
+  });
+
+  it('finds NUL characters in values and keys', () => {
+    expect(findPayloadProblem({ a: ['ok', 'n\u0000l'] })).toMatch(/NUL/);
+    expect(findPayloadProblem({ 'k\u0000': 1 })).toMatch(/NUL/);
+  });
+
+  it('finds nesting beyond the limit without overflowing the stack', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i += 1) deep = [deep];
+    expect(findPayloadProblem(deep)).toMatch(/deeper than/);
+    let allowed: unknown = 1;
+    for (let i = 0; i < maxPayloadDepth; i += 1) allowed = { a: allowed };
+    expect(findPayloadProblem(allowed)).toBeUndefined();
+  });
+
+  it('finds numbers that overflowed to Infinity', () => {
+    expect(findPayloadProblem(JSON.parse('{"n": 1e400}'))).toMatch(/too large/);
+  });
+});
