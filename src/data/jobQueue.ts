@@ -13,6 +13,7 @@ const statements = {
 /** A job a worker holds the lease on. */
 export interface ClaimedJob {
   id: string;
+  tenantId: string;
   /** This attempt's number, from 1. */
   attempt: number;
   maxAttempts: number;
@@ -33,11 +34,16 @@ export async function jobsClaim(
   limit: number,
   leaseSeconds: number,
 ): Promise<ClaimedJob[]> {
-  const { rows } = await pool.query<{ id: string; attempt: number; max_attempts: number }>({
+  const { rows } = await pool.query<{ id: string; tenant_id: string; attempt: number; max_attempts: number }>({
     ...statements.jobsClaim,
     values: [owner, limit, leaseSeconds],
   });
-  return rows.map((row) => ({ id: row.id, attempt: row.attempt, maxAttempts: row.max_attempts }));
+  return rows.map((row) => ({
+    id: row.id,
+    tenantId: row.tenant_id,
+    attempt: row.attempt,
+    maxAttempts: row.max_attempts,
+  }));
 }
 
 /** Renews `owner`'s leases; returns the ids whose lease it still holds. */

@@ -17,4 +17,4 @@ SET status = 'Processing',
     updated_at = now()
 FROM due
 WHERE job.id = due.id
-RETURNING job.id, job.attempt, job.max_attempts
+RETURNING job.id, job.tenant_id, job.attempt, job.max_attempts

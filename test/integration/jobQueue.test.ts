@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import {
+  jobsClaim,
+  jobsFail,
+  jobsHeartbeat,
+  jobsRelease,
+  jobsRescueExpired,
+  jobsSucceed,
+} from '../../src/data/jobQueue.js';
+import { resultsFind } from '../../src/data/ingestionStore.js';
+import { aggregateEvents } from '../../src/domain/aggregation.js';
+import { useTestDatabase } from '../support/testDatabase.js';
+import { insertJob, jobRows, type TestEvent } from '../support/jobs.js';
+
+const db = useTestDatabase();
+
+async function withPool<T>(work: (pool: ReturnType<typeof db.createPool>) => Promise<T>): Promise<T> {
+  const pool = db.createPool(6);
+  try {
+    await pool.query(
+      "UPDATE ingestion_jobs SET status = 'Succeeded', processed_at = now(), locked_by = NULL, locked_until = NULL WHERE status <> 'Succeeded'",
+    );
+    return await work(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+describe('jobsClaim', () => {
+  it('claims at most its limit, oldest first, and counts the attempt', async () => {
+    await withPool(async (pool) => {
+      const ids = [];
+      for (let i = 0; i < 5; i += 1) ids.push(await insertJob(pool));
+      const claimed = await jobsClaim(pool, 'w1', 3, 30);
+      expect(claimed.map((job) => job.id)).toEqual(ids.slice(0, 3));
+      expect(claimed.every((job) => job.attempt === 1 && job.maxAttempts === 5)).toBe(true);
+      const rows = await jobRows(pool, ids.slice(0, 3));
+      expect(rows.every((row) => row.status === 'Processing' && row.locked_by === 'w1')).toBe(true);
+    });
+  });
+
+  it('never hands one job to two concurrent claimers', async () => {
+    await withPool(async (pool) => {
+      for (let i = 0; i < 200; i += 1) await insertJob(pool);
+      const claims = await Promise.all(
+        Array.from({ length: 6 }, async (_, w) => {
+          const mine: string[] = [];
+          for (;;) {
+            const jobs = await jobsClaim(pool, `w${w}`, 7, 30);
+            if (jobs.length === 0) return mine;
+            mine.push(...jobs.map((job) => job.id));
+          }
+        }),
+      );
+      const all = claims.flat();
+      expect(all).toHaveLength(200);
+      expect(new Set(all).size).toBe(200);
+    });
+  });
+
+  it('does not claim a job before its available_at', async () => {
+    await withPool(async (pool) => {
+      const id = await insertJob(pool);
+      await pool.query("UPDATE ingestion_jobs SET available_at = now() + interval '1 hour' WHERE id = $1", [
+        id,
+      ]);
+      expect(await jobsClaim(pool, 'w', 10, 30)).toEqual([]);
+    });
+  });
+});
+
+describe('jobsSucceed', () => {
+  it('stores results equal to the aggregation rule, once, in the same statement as Succeeded', async () => {
+    await withPool(async (pool) => {
+      const types = ['clicked', 'viewed', 'Clicked', 'VIEWED', 'Ünïcode', 'üNÏCODE', 'b', 'A'];
+      const batches: TestEvent[][] = Array.from({ length: 20 }, (_, j) =>
+        Array.from({ length: 1 + ((j * 7) % 13) }, (_, i) => ({
+          type: types[(i * 3 + j) % types.length]!,
+          timestamp: new Date(Date.UTC(2024, 0, 1, 0, 0, (i * 37 + j * 11) % 60)).toISOString(),
+        })),
+      );
+      const ids = [];
+      for (const events of batches) ids.push(await insertJob(pool, events));
+      const claimed = await jobsClaim(pool, 'w', 20, 30);
+      expect(claimed).toHaveLength(20);
+      const done = await jobsSucceed(pool, 'w', ids);
+      expect(done.size).toBe(20);
+      for (const [index, id] of ids.entries()) {
+        const stored = await resultsFind(pool, id);
+        const expected = aggregateEvents(
+          batches[index]!.map((e) => ({ type: e.type, timestamp: new Date(e.timestamp) })),
+        );
+        expect(stored).toEqual({ status: 'Succeeded', results: expected });
+      }
+      // A second completion finds nothing to do and writes nothing twice.
+      expect((await jobsSucceed(pool, 'w', ids)).size).toBe(0);
+      const { rows } = await pool.query(
+        'SELECT count(*)::int AS n FROM ingestion_results WHERE job_id = ANY($1::uuid[])',
+        [ids],
+      );
+      expect(rows[0].n).toBe(expected(batches));
+    });
+
+    function expected(batches: TestEvent[][]): number {
+      return batches.reduce((sum, events) => sum + new Set(events.map((e) => e.type.toLowerCase())).size, 0);
+    }
+  });
+
+  it('refuses a completion from a worker that lost its lease', async () => {
+    await withPool(async (pool) => {
+      const id = await insertJob(pool);
+      await jobsClaim(pool, 'old-owner', 1, 30);
+      // The lease runs out; the sweep takes the job back and another worker claims it.
+      await pool.query("UPDATE ingestion_jobs SET locked_until = now() - interval '1 second' WHERE id = $1", [
+        id,
+      ]);
+      expect(await jobsRescueExpired(pool)).toEqual([{ id, status: 'Pending' }]);
+      expect((await jobsClaim(pool, 'new-owner', 1, 30))[0]).toMatchObject({ id, attempt: 2 });
+
+      expect((await jobsSucceed(pool, 'old-owner', [id])).size).toBe(0);
+      expect(await jobsFail(pool, 'old-owner', [{ id, error: 'late', backoffSeconds: 1 }])).toEqual([]);
+      expect((await jobsHeartbeat(pool, 'old-owner', [id], 30)).size).toBe(0);
+      const { rows } = await pool.query(
+        'SELECT count(*)::int AS n FROM ingestion_results WHERE job_id = $1',
+        [id],
+      );
+      expect(rows[0].n).toBe(0);
+      expect((await jobRows(pool, [id]))[0]).toMatchObject({ status: 'Processing', locked_by: 'new-owner' });
+
+      expect((await jobsSucceed(pool, 'new-owner', [id])).has(id)).toBe(true);
+    });
+  });
+});
+
+describe('jobsFail', () => {
+  it('sets the contract backoff from the database clock, then Failed after max attempts', async () => {
+    await withPool(async (pool) => {
+      const id = await insertJob(pool, undefined, { maxAttempts: 2 });
+      await jobsClaim(pool, 'w', 1, 30);
+      expect(await jobsFail(pool, 'w', [{ id, error: 'boom 1', backoffSeconds: 2 }])).toEqual([
+        { id, status: 'Pending' },
+      ]);
+      const { rows } = await pool.query(
+        'SELECT extract(epoch FROM available_at - updated_at)::float8 AS wait, status, error FROM ingestion_jobs WHERE id = $1',
+        [id],
+      );
+      expect(rows[0]).toEqual({ wait: 2, status: 'Pending', error: 'boom 1' });
+
+      await pool.query('UPDATE ingestion_jobs SET available_at = now() WHERE id = $1', [id]);
+      await jobsClaim(pool, 'w', 1, 30);
+      expect(await jobsFail(pool, 'w', [{ id, error: 'boom 2', backoffSeconds: 4 }])).toEqual([
+        { id, status: 'Failed' },
+      ]);
+      const row = (await jobRows(pool, [id]))[0]!;
+      expect(row).toMatchObject({ status: 'Failed', attempt: 2, error: 'boom 2', locked_by: null });
+      expect(await jobsClaim(pool, 'w', 1, 30)).toEqual([]);
+    });
+  });
+});
+
+describe('jobsRescueExpired and jobsRelease', () => {
+  it('fails an abandoned job whose attempts are spent, saying why', async () => {
+    await withPool(async (pool) => {
+      const id = await insertJob(pool, undefined, { maxAttempts: 1 });
+      await jobsClaim(pool, 'crashed-worker', 1, 30);
+      await pool.query("UPDATE ingestion_jobs SET locked_until = now() - interval '1 second' WHERE id = $1", [
+        id,
+      ]);
+      expect(await jobsRescueExpired(pool)).toEqual([{ id, status: 'Failed' }]);
+      expect((await jobRows(pool, [id]))[0]).toMatchObject({
+        status: 'Failed',
+        attempt: 1,
+        error: 'attempt 1 of 1 was abandoned: worker crashed-worker stopped renewing its lease',
+      });
+    });
+  });
+
+  it('leaves live leases alone, and a heartbeat keeps them alive', async () => {
+    await withPool(async (pool) => {
+      const id = await insertJob(pool);
+      await jobsClaim(pool, 'w', 1, 1);
+      expect((await jobsHeartbeat(pool, 'w', [id], 30)).has(id)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect(await jobsRescueExpired(pool)).toEqual([]);
+    });
+  });
+
+  it('hands a job back without using up its attempt', async () => {
+    await withPool(async (pool) => {
+      const id = await insertJob(pool);
+      await jobsClaim(pool, 'stopping', 1, 30);
+      expect(await jobsRelease(pool, 'stopping', [id])).toEqual([id]);
+      expect((await jobRows(pool, [id]))[0]).toMatchObject({
+        status: 'Pending',
+        attempt: 0,
+        locked_by: null,
+      });
+    });
+  });
+});

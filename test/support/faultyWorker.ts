@@ -1,0 +1,19 @@
+// A worker process like `npm run worker`, with a test-only hook: jobs of tenant "poison" fail every
+// attempt, jobs of tenant "slow" take SLOW_JOB_MS to process. Nothing a user can send or configure
+// reaches this file; it exists only for the tests.
+import { createLogger } from '../../src/log/logger.js';
+import { loadConfigOrExit, onShutdownSignal, requireDatabase } from '../../src/entry/runtime.js';
+import { startWorker } from '../../src/entry/services.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config.logLevel, 'faulty-worker');
+const database = requireDatabase(config, 'faulty worker');
+const slowMs = Number(process.env.SLOW_JOB_MS ?? '1000');
+
+const worker = await startWorker(config, database, logger, {
+  beforeComplete: async (job) => {
+    if (job.tenantId === 'poison') throw new Error('injected failure');
+    if (job.tenantId === 'slow') await new Promise((resolve) => setTimeout(resolve, slowMs));
+  },
+});
+onShutdownSignal(logger, (config.worker.shutdownGraceSeconds + 10) * 1000, () => worker.stop());
