@@ -34,10 +34,12 @@ export async function jobsClaim(
   limit: number,
   leaseSeconds: number,
 ): Promise<ClaimedJob[]> {
-  const { rows } = await pool.query<{ id: string; tenant_id: string; attempt: number; max_attempts: number }>({
-    ...statements.jobsClaim,
-    values: [owner, limit, leaseSeconds],
-  });
+  const { rows } = await pool.query<{ id: string; tenant_id: string; attempt: number; max_attempts: number }>(
+    {
+      ...statements.jobsClaim,
+      values: [owner, limit, leaseSeconds],
+    },
+  );
   return rows.map((row) => ({
     id: row.id,
     tenantId: row.tenant_id,
