@@ -1,3 +1,4 @@
+import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HttpConfig } from '../config/config.js';
@@ -76,6 +77,19 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       detail: `There is no ${request.method} ${request.url.split('?')[0]}. See the README for the endpoints.`,
     }),
   );
+
+  // The route schemas that validate requests also describe the API: GET /openapi.json.
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Ingest service',
+        version: '1',
+        description:
+          'Accepts event batches, aggregates them by type in the background, serves status and results.',
+      },
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
 
   await app.register(healthRoutes, {
     healthPool: deps.healthPool,

@@ -283,3 +283,17 @@ describe('health', () => {
     shuttingDown = false;
   });
 });
+
+describe('GET /openapi.json', () => {
+  it('describes the routes from the same schemas that validate them', async () => {
+    const response = await app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    const document = response.json();
+    expect(document.openapi).toMatch(/^3\./);
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/v1/ingestions', '/v1/ingestions/{jobId}', '/v1/results/{jobId}']),
+    );
+    const body = document.paths['/v1/ingestions'].post.requestBody.content['application/json'].schema;
+    expect(body.properties.events.maxItems).toBe(50);
+  });
+});
