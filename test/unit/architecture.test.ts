@@ -1,0 +1,87 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// The layout is the architecture: entry → api | worker → data, domain, config. These tests read the
+// import statements of src/ and hold the code to it.
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
+  );
+}
+
+const files = sourceFiles('src');
+const imports = new Map<string, string[]>(
+  files.map((file) => {
+    const text = readFileSync(file, 'utf8');
+    const targets = [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'/gm)].map((match) =>
+      normalize(join(dirname(file), match[1]!.replace(/\.js$/, '.ts'))),
+    );
+    return [file, targets];
+  }),
+);
+
+const layerOf = (file: string) => relative('src', file).split('/')[0]!;
+
+const allowed: Record<string, string[]> = {
+  entry: ['entry', 'api', 'worker', 'data', 'domain', 'config', 'log', 'embedded'],
+  api: ['api', 'data', 'domain', 'config', 'log'],
+  worker: ['worker', 'data', 'domain', 'config', 'log'],
+  embedded: ['embedded', 'config'],
+  data: ['data', 'domain', 'config'],
+  log: ['log', 'config'],
+  domain: ['domain'],
+  config: ['config'],
+};
+
+describe('architecture', () => {
+  it('knows every directory of src/', () => {
+    expect([...imports.values()].flat().length).toBeGreaterThan(30);
+    expect(Object.keys(allowed)).toEqual(expect.arrayContaining([...new Set(files.map(layerOf))]));
+  });
+
+  it('imports only flow inward', () => {
+    const violations = [...imports].flatMap(([file, targets]) =>
+      targets
+        .filter((target) => !allowed[layerOf(file)]!.includes(layerOf(target)))
+        .map((target) => `${file} → ${target}`),
+    );
+    expect(violations).toEqual([]);
+  });
+
+  it('has no import cycles', () => {
+    const cycles: string[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (file: string, path: string[]) => {
+      if (state.get(file) === 'done') return;
+      if (state.get(file) === 'visiting') {
+        cycles.push([...path.slice(path.indexOf(file)), file].join(' → '));
+        return;
+      }
+      state.set(file, 'visiting');
+      for (const target of imports.get(file) ?? []) visit(target, [...path, file]);
+      state.set(file, 'done');
+    };
+    for (const file of files) visit(file, []);
+    expect(cycles).toEqual([]);
+  });
+
+  it('keeps I/O out of the domain', () => {
+    const domainIo = files
+      .filter((file) => layerOf(file) === 'domain')
+      .filter((file) =>
+        /from '(node:(fs|net|http|child_process)|pg|fastify|pino)'/.test(readFileSync(file, 'utf8')),
+      );
+    expect(domainIo).toEqual([]);
+  });
+
+  it('keeps files small', () => {
+    const large = files.filter((file) => readFileSync(file, 'utf8').split('\n').length > 400);
+    expect(large).toEqual([]);
+  });
+});
