@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-port=${PORT:-18080}
+port=${PORT:-$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}
 data_dir=$(mktemp -d "$PWD/.data-start-check.XXXXXX")
 chmod 755 "$data_dir"
 log="$data_dir/service.log"
