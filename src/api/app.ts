@@ -34,7 +34,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     genReqId: correlationIdFor,
     // One line per response, written by the onResponse hook below, instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'correlationId', disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Requests that arrive while closing get our own 503 problem document (the hook below) instead.
+    return503OnClosing: false,
     ajv: {
       customOptions: {
         // A string where a number belongs is the client's mistake to hear about, not to be guessed at.
@@ -48,6 +49,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // Only JSON is accepted: without this, a text/plain body would reach validation as a string.
   app.removeContentTypeParser('text/plain');
 
+  app.addHook('onRequest', async (request, reply) => {
+    if (!deps.isShuttingDown() || request.url.startsWith('/health/')) return;
+    reply.header('retry-after', '1').header('connection', 'close');
+    return sendProblem(request, reply, {
+      status: 503,
+      title: 'Shutting down',
+      detail: 'This instance is stopping; retry the request, another instance will take it.',
+    });
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header(correlationIdHeader, request.id);
   });

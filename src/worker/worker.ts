@@ -239,11 +239,10 @@ export class Worker {
     const ids = [...this.running.keys()];
     try {
       const kept = await jobsHeartbeat(this.options.pool, this.id, ids, this.options.config.leaseSeconds);
-      // A job may have completed between reading the ids and the renewal; only still-running ones count.
-      this.reportLostLeases(
-        ids.filter((id) => this.running.has(id)),
-        new Set([...kept, ...ids.filter((id) => !this.running.has(id))]),
-      );
+      // A job that completed while the renewal was on its way is no longer running, and not lost.
+      const lost = ids.filter((id) => !kept.has(id) && this.running.has(id));
+      if (lost.length > 0)
+        this.log.warn({ jobs: lost }, 'lease lost while running; another worker owns these jobs');
     } catch (error) {
       this.log.warn({ err: error }, 'lease renewal failed');
     }

@@ -274,12 +274,15 @@ describe('GET /v1/ingestions/{jobId} and /v1/results/{jobId}', () => {
 });
 
 describe('health', () => {
-  it('is live and ready while the database answers, and not ready once shutting down', async () => {
+  it('is live and ready while the database answers; once shutting down, not ready and refusing work', async () => {
     expect((await app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
     shuttingDown = true;
     expectProblem(await app.inject({ method: 'GET', url: '/health/ready' }), 503);
     expect((await app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    const refused = await post({ tenantId: 'acme', events: [event()] });
+    expect(expectProblem(refused, 503).title).toBe('Shutting down');
+    expect(refused.headers['retry-after']).toBe('1');
     shuttingDown = false;
   });
 });
