@@ -1,0 +1,76 @@
+// Drives the API with autocannon in a separate process (its CLI, JSON output), so the load generator
+// never shares an event loop with the orchestrator or the service.
+import { spawn } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface LoadResult {
+  /** Accepted (2xx) requests per second. */
+  acceptedPerSec: number;
+  accepted: number;
+  non2xx: number;
+  errors: number;
+  p50Ms: number;
+  p99Ms: number;
+  seconds: number;
+}
+
+interface AutocannonJson {
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  duration: number;
+  latency: { p50: number; p99: number };
+}
+
+const cli = new URL('../node_modules/autocannon/autocannon.js', import.meta.url).pathname;
+
+export function postLoad(options: {
+  url: string;
+  body: string;
+  connections: number;
+  seconds: number;
+  /** Requests per second over all connections; unlimited when absent. */
+  rate?: number;
+}): Promise<LoadResult> {
+  const file = join(mkdtempSync(join(tmpdir(), 'ingest-bench-')), 'body.json');
+  writeFileSync(file, options.body);
+  const args = [
+    cli,
+    '-j',
+    '-c',
+    String(options.connections),
+    '-d',
+    String(options.seconds),
+    '-m',
+    'POST',
+    '-H',
+    'content-type=application/json',
+    '-i',
+    file,
+    ...(options.rate ? ['-R', String(options.rate)] : []),
+    options.url,
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`autocannon exited with ${code}: ${err}`));
+      const json = JSON.parse(out) as AutocannonJson;
+      resolve({
+        acceptedPerSec: json['2xx'] / json.duration,
+        accepted: json['2xx'],
+        non2xx: json.non2xx,
+        errors: json.errors + json.timeouts,
+        p50Ms: json.latency.p50,
+        p99Ms: json.latency.p99,
+        seconds: json.duration,
+      });
+    }),
+  );
+}

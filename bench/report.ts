@@ -1,0 +1,164 @@
+// The figures as Markdown: printed by the bench and written between the markers in docs/performance.md,
+// leaving the hand-written rest of that file alone.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import type pg from 'pg';
+import type { DrainRow } from './workloads/drain.js';
+import { workerSettings } from './workloads/drain.js';
+import type { IngestFigures } from './workloads/ingest.js';
+import type { LatencyFigures } from './workloads/latency.js';
+import type { SustainedFigures } from './workloads/sustained.js';
+
+export interface Figures {
+  machine: Record<string, string>;
+  quick: boolean;
+  ingest?: IngestFigures;
+  copyEventsPerSec?: number;
+  latency?: LatencyFigures;
+  drain?: { rows: DrainRow[]; graphilePerSec: number | string };
+  sustained?: SustainedFigures;
+}
+
+export async function machineFacts(
+  client: pg.Client,
+  databaseSource: string,
+): Promise<Record<string, string>> {
+  const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    if (execFileSync('git', ['status', '--porcelain', 'src'], { encoding: 'utf8' }).trim())
+      commit += ' + local changes in src/';
+  } catch {
+    // not a git checkout
+  }
+  const { concurrency, batchSize } = workerSettings();
+  return {
+    cpu: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown'}`,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    postgresql: `${rows[0]!.server_version} (${databaseSource})`,
+    node: process.version,
+    commit,
+    'worker settings': `WORKER_CONCURRENCY=${concurrency}, WORKER_BATCH_SIZE=${batchSize} per process`,
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+  };
+}
+
+const n = (value: number, digits = 0) =>
+  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const ms = (value: number) => `${n(value, 1)} ms`;
+const mark = (ok: boolean) => (ok ? 'met' : '**not met**');
+
+export function renderReport(f: Figures): string {
+  const lines: string[] = [];
+  const command = f.quick ? 'npm run bench -- --quick' : 'npm run bench';
+  lines.push(
+    `Command: \`${command}\`${f.quick ? ' (quick: shorter runs, one repeat)' : ' (drain: median of 3)'}`,
+  );
+  lines.push('');
+  lines.push('| machine | |', '| --- | --- |');
+  for (const [key, value] of Object.entries(f.machine)) lines.push(`| ${key} | ${value} |`);
+  lines.push('');
+  const targets: string[] = [];
+
+  if (f.ingest) {
+    const { main, sweep, apiPeakRssMb } = f.ingest;
+    const copy = f.copyEventsPerSec ?? NaN;
+    const ratio = main.eventsPerSec / copy;
+    lines.push('### 1. Ingest (`POST /v1/ingestions`, 32 connections)', '');
+    lines.push('| events/request | requests/s | events/s | p50 | p99 | non-2xx | vs COPY |');
+    lines.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const row of [
+      { ...main, label: `**${main.batchSize}** (main, ${n(main.seconds)} s)` },
+      ...sweep.map((r) => ({ ...r, label: String(r.batchSize) })),
+    ]) {
+      lines.push(
+        `| ${row.label} | ${n(row.acceptedPerSec)} | ${n(row.eventsPerSec)} | ${ms(row.p50Ms)} | ${ms(row.p99Ms)} | ${row.non2xx + row.errors} | ${n(row.eventsPerSec / copy, 2)}× |`,
+      );
+    }
+    lines.push(`| COPY baseline (one process) | | ${n(copy)} | | | | 1.00× |`, '');
+    lines.push(`API peak RSS (VmHWM) during the main run: ${n(apiPeakRssMb)} MB`, '');
+    targets.push(`| ingest ≥ 0.8× COPY (events/s) | ${n(ratio, 2)}× | ${mark(ratio >= 0.8)} |`);
+    targets.push(`| API peak RSS ≤ 150 MB (ingest) | ${n(apiPeakRssMb)} MB | ${mark(apiPeakRssMb <= 150)} |`);
+  }
+  if (f.latency) {
+    const l = f.latency;
+    lines.push('### 2. Latency on an idle system (acceptance → Succeeded, database clock)', '');
+    lines.push('| jobs | p50 | p95 | p99 | max |', '| ---: | ---: | ---: | ---: | ---: |');
+    lines.push(`| ${l.jobs} | ${ms(l.p50Ms)} | ${ms(l.p95Ms)} | ${ms(l.p99Ms)} | ${ms(l.maxMs)} |`, '');
+    targets.push(
+      `| idle p50 ≤ 2 ms, p99 ≤ 5 ms | ${ms(l.p50Ms)} / ${ms(l.p99Ms)} | ${mark(l.p50Ms <= 2 && l.p99Ms <= 5)} |`,
+    );
+  }
+  if (f.drain) {
+    const { rows, graphilePerSec } = f.drain;
+    const graphile = typeof graphilePerSec === 'number' ? graphilePerSec : NaN;
+    lines.push('### 3. Drain (20,000 pending one-event jobs, aggregated with results stored)', '');
+    lines.push(
+      '| worker processes | jobs/s | vs graphile-worker | bare loop LIMIT 1 | bare loop LIMIT batch | vs bare LIMIT 1 | worker peak RSS |',
+    );
+    lines.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of rows) {
+      lines.push(
+        `| ${r.processes} | ${n(r.jobsPerSec)} | ${n(r.jobsPerSec / graphile, 2)}× | ${Number.isNaN(r.bareLimit1PerSec) ? '— (full run only)' : n(r.bareLimit1PerSec)} | ${n(r.bareBatchPerSec)} | ${n(r.jobsPerSec / r.bareLimit1PerSec, 2)}× | ${n(r.workerPeakRssMb)} MB |`,
+      );
+    }
+    lines.push('');
+    lines.push(
+      typeof graphilePerSec === 'number'
+        ? `graphile-worker 0.17.3 no-op drain (one process, concurrency 10, same 20,000 jobs): ${n(graphilePerSec)} jobs/s`
+        : `graphile-worker: ${graphilePerSec}`,
+    );
+    lines.push(
+      '',
+      'The bare loops use the same number of connections as the worker processes have claim loops; "LIMIT batch" claims max(WORKER_BATCH_SIZE, 10) rows per round trip.',
+      '',
+    );
+    const best = Math.max(...rows.map((r) => r.jobsPerSec / graphile));
+    const one = rows[0]!.jobsPerSec / graphile;
+    targets.push(
+      `| drain ≥ 3× graphile-worker | ${n(one, 2)}× with 1 process, best ${n(best, 2)}× | ${mark(one >= 3)} |`,
+    );
+    const rss = Math.max(...rows.map((r) => r.workerPeakRssMb));
+    targets.push(`| worker peak RSS ≤ 100 MB | ${n(rss)} MB | ${mark(rss <= 100)} |`);
+  }
+  if (f.sustained) {
+    const s = f.sustained;
+    lines.push(
+      `### 4. Sustained (${n(s.seconds)} s of 100-event batches at 32 connections, API + ${s.workers} worker process)`,
+      '',
+    );
+    lines.push(
+      '| accepted jobs/s | completed jobs/s | backlog mid-run | backlog max | backlog at end | API peak RSS | worker peak RSS |',
+    );
+    lines.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    lines.push(
+      `| ${n(s.acceptedPerSec)} | ${n(s.completedPerSec)} | ${n(s.backlogMid)} | ${n(s.backlogMax)} | ${n(s.backlogEnd)} | ${n(s.apiPeakRssMb)} MB | ${n(s.workerPeakRssMb)} MB |`,
+      '',
+    );
+    // Keeping up: what is left at the end is less than a second of accepted work.
+    const kept = s.backlogEnd <= Math.max(s.acceptedPerSec, 50);
+    targets.push(
+      `| sustained: no backlog growth | end backlog ${n(s.backlogEnd)} jobs (${n(s.backlogEnd / Math.max(s.acceptedPerSec, 1), 2)} s of intake) | ${mark(kept)} |`,
+    );
+  }
+  lines.push('### Targets of issue 5', '', '| target | this run | |', '| --- | --- | --- |', ...targets);
+  return lines.join('\n');
+}
+
+const file = new URL('../docs/performance.md', import.meta.url);
+const begin = '<!-- bench:begin (written by npm run bench; edit outside these markers) -->';
+const end = '<!-- bench:end -->';
+
+export function writeReport(report: string): void {
+  const block = `${begin}\n\n${report}\n\n${end}`;
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : `# Performance\n\n${begin}\n${end}\n`;
+  const from = current.indexOf(begin);
+  const to = current.indexOf(end);
+  const next =
+    from >= 0 && to > from
+      ? current.slice(0, from) + block + current.slice(to + end.length)
+      : `${current.trimEnd()}\n\n${block}\n`;
+  writeFileSync(file, next);
+}

@@ -1,0 +1,96 @@
+// `npm run bench` (or `npm run bench -- --quick`): the four workloads of issue 5 against the compiled
+// build, each next to a baseline measured in the same run. Prints a table and writes the figures into
+// docs/performance.md. `--only=ingest,latency,drain,sustained` runs a subset (not written to the docs).
+import pg from 'pg';
+import { openBenchDatabase } from './benchDatabase.js';
+import { copyIngest } from './baselines/copyIngest.js';
+import { buildService } from './buildService.js';
+import { machineFacts, renderReport, writeReport, type Figures } from './report.js';
+import { startApi } from './serviceProcesses.js';
+import { drainWorkload } from './workloads/drain.js';
+import { ingestWorkload } from './workloads/ingest.js';
+import { latencyWorkload } from './workloads/latency.js';
+import { sustainedWorkload } from './workloads/sustained.js';
+
+const quick = process.argv.includes('--quick');
+const only = process.argv
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const wants = (name: string) => !only || only.includes(name);
+const plan = quick
+  ? {
+      ingestSeconds: 5,
+      sweepSeconds: 2,
+      latencyJobs: 200,
+      drainJobs: 20_000,
+      repeats: 1,
+      bareLimit1: false,
+      sustainedSeconds: 20,
+    }
+  : {
+      ingestSeconds: 15,
+      sweepSeconds: 6,
+      latencyJobs: 200,
+      drainJobs: 20_000,
+      repeats: 3,
+      bareLimit1: true,
+      sustainedSeconds: 60,
+    };
+
+const startedAt = Date.now();
+const log = (message: string) =>
+  process.stderr.write(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
+
+log('compiling the service');
+buildService();
+const database = await openBenchDatabase();
+const client = new pg.Client({ connectionString: database.url });
+await client.connect();
+try {
+  log(`database: ${database.source}`);
+  // The API migrates at start; one start before anything else so every workload finds the schema.
+  await (await startApi(database.url)).stop();
+  const figures: Figures = { machine: await machineFacts(client, database.source), quick };
+
+  if (wants('ingest')) {
+    log('ingest: 100-event batches, 32 connections, then the batch-size sweep');
+    figures.ingest = await ingestWorkload(database.url, client, {
+      seconds: plan.ingestSeconds,
+      sweepSeconds: plan.sweepSeconds,
+    });
+    log('ingest baseline: COPY of the same rows');
+    await client.query('TRUNCATE ingestion_jobs, raw_events, ingestion_results');
+    const copyJobs = Math.max(1000, Math.min(5000, Math.round(figures.ingest.main.accepted)));
+    figures.copyEventsPerSec = await copyIngest(client, copyJobs, 100);
+  }
+  if (wants('latency')) {
+    log(`latency: ${plan.latencyJobs} one-event jobs on an idle system`);
+    figures.latency = await latencyWorkload(database.url, client, plan.latencyJobs);
+  }
+  if (wants('drain')) {
+    log(`drain: ${plan.drainJobs} one-event jobs with 1, 2, 4 worker processes, bare loop, graphile-worker`);
+    figures.drain = await drainWorkload(database.url, client, {
+      jobs: plan.drainJobs,
+      repeats: plan.repeats,
+      bareLimit1: plan.bareLimit1,
+    });
+  }
+  if (wants('sustained')) {
+    log(`sustained: ${plan.sustainedSeconds} s of ingest at the ceiling with one worker process`);
+    figures.sustained = await sustainedWorkload(database.url, client, {
+      seconds: plan.sustainedSeconds,
+      workers: 1,
+    });
+  }
+  const report = renderReport(figures);
+  process.stdout.write(`\n${report}\n`);
+  if (!only) {
+    writeReport(report);
+    log('figures written to docs/performance.md');
+  }
+  log('done');
+} finally {
+  await client.end();
+  await database.dispose();
+}

@@ -1,0 +1,101 @@
+// The real API and worker processes, started from the compiled build, with their peak RSS.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { buildDir } from './buildService.js';
+
+export interface ServiceProcess {
+  pid: number;
+  /** Peak resident set size so far (VmHWM), in MB. */
+  peakRssMb(): number;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<void>;
+}
+
+const root = new URL('..', import.meta.url).pathname;
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** VmHWM of a live process, in MB. */
+export function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+function startNode(entry: string, env: Record<string, string>, readyLine: RegExp): Promise<ServiceProcess> {
+  const child: ChildProcess = spawn(process.execPath, [`${buildDir}/entry/${entry}`], {
+    // The caller's environment passes through, so WORKER_BATCH_SIZE=… npm run bench compares settings.
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let tail = '';
+  let ready = false;
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      // Logs are read and dropped, as a log shipper would: the process pays for writing them.
+      if (ready) return;
+      tail = (tail + chunk.toString()).slice(-20_000);
+      if (readyLine.test(tail)) {
+        ready = true;
+        resolve({
+          pid: child.pid!,
+          peakRssMb: () => peakRssMb(child.pid!),
+          async stop() {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+            await exited;
+          },
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      if (!ready) reject(new Error(`${entry} exited with ${code} before it was ready:\n${tail}`));
+    });
+  });
+}
+
+export async function startApi(databaseUrl: string, env: Record<string, string> = {}) {
+  const port = await freePort();
+  const api = await startNode(
+    'api.js',
+    { DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(port), ...env },
+    /"API listening"/,
+  );
+  return { ...api, url: `http://127.0.0.1:${port}` };
+}
+
+export function startWorker(databaseUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+  return startNode(
+    'worker.js',
+    { DATABASE_URL: databaseUrl, RUN_MIGRATIONS_ON_STARTUP: 'false', ...env },
+    /"worker started"/,
+  );
+}
+
+/** Runs a bench script (TypeScript, through tsx) in its own process and returns the JSON it prints last. */
+export function runScript<T>(script: string, args: string[]): Promise<T> {
+  const child = spawn(process.execPath, ['--import', 'tsx', `${root}bench/${script}`, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return new Promise((resolve, reject) =>
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}:\n${out}`));
+      const last = out.trim().split('\n').pop() ?? '';
+      resolve(JSON.parse(last) as T);
+    }),
+  );
+}
