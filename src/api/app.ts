@@ -6,7 +6,7 @@ import type { Pool } from '../data/pool.js';
 import { isRfc3339DateTime } from '../domain/timestamp.js';
 import type { Logger } from '../log/logger.js';
 import { correlationIdFor, correlationIdHeader } from './correlationId.js';
-import { createErrorHandler } from './errorHandler.js';
+import { createErrorHandler, frameworkErrorHandler } from './errorHandler.js';
 import { sendProblem } from './problem.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestionRoutes } from './routes/ingestions.js';
@@ -36,6 +36,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     logController: new LogController({ requestIdLogLabel: 'correlationId', disableRequestLogging: true }),
     // Requests that arrive while closing get our own 503 problem document (the hook below) instead.
     return503OnClosing: false,
+    // Malformed URLs are refused before routing; they too get a problem document.
+    frameworkErrors: frameworkErrorHandler,
     ajv: {
       customOptions: {
         // A string where a number belongs is the client's mistake to hear about, not to be guessed at.

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isUnstorableText } from '../data/databaseErrors.js';
+import { correlationIdHeader } from './correlationId.js';
 import { ProblemError, sendProblem } from './problem.js';
 import { fieldErrorsFromValidation } from './validationErrors.js';
 
@@ -90,7 +91,9 @@ export function createErrorHandler(limits: ErrorLimits) {
       return sendProblem(request, reply, {
         status: 400,
         title: 'Invalid request',
-        detail: 'The request holds text the database cannot store, such as the NUL character (\\u0000).',
+        detail:
+          'The request holds a value the database cannot store, such as the NUL character (\\u0000), ' +
+          'an unpaired surrogate (\\ud800) or a timestamp out of range.',
       });
     }
 
@@ -117,4 +120,29 @@ export function createErrorHandler(limits: ErrorLimits) {
         'The server failed to handle the request; nothing was stored. Quote the correlationId when reporting it.',
     });
   };
+}
+
+/**
+ * Fastify's own early refusals, made before routing and so before the error handler and the hooks: a
+ * URL with a malformed percent-escape (400) or a path parameter over its length (414). They get the same
+ * problem document and correlation id as every other answer instead of Fastify's bare JSON.
+ */
+export function frameworkErrorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  reply.header(correlationIdHeader, request.id);
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return sendProblem(request, reply, {
+      status: 414,
+      title: 'URI too long',
+      detail: 'A path segment of the URL is longer than any valid value; job ids are UUIDs.',
+    });
+  }
+  return sendProblem(request, reply, {
+    status: 400,
+    title: 'Invalid URL',
+    detail: 'The URL is not valid, for example it holds a malformed percent-escape such as %zz.',
+  });
 }

@@ -48,5 +48,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  */
 export function isUnstorableText(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === '22P05' || code === '22021';
+  return typeof code === 'string' && unstorableCodes.has(code);
 }
+
+// 22P05 untranslatable character (\u0000), 22021 bad encoding, 22P02 invalid text (an unpaired surrogate
+// escape in jsonb), 22008/22009 a timestamp or offset out of PostgreSQL's range. The API checks for all of
+// these before it stores anything; this is the backstop for whatever those checks miss.
+const unstorableCodes = new Set(['22P05', '22021', '22P02', '22008', '22009']);

@@ -10,7 +10,9 @@ function daysInMonth(year: number, month: number): number {
 /**
  * Whether `text` is an RFC 3339 date-time with an offset that PostgreSQL's timestamptz can store.
  * Year 0000 is valid RFC 3339 but not a year PostgreSQL accepts, so it is refused here rather than
- * failing in the database. A leap second (60) is accepted as RFC 3339 allows.
+ * failing in the database, and so is an offset beyond ±15:59, the most PostgreSQL accepts (RFC 3339
+ * allows ±23:59; the offsets in use span −12:00 to +14:00). A leap second (60) is accepted as RFC 3339
+ * allows.
  */
 export function isRfc3339DateTime(text: string): boolean {
   const match = rfc3339.exec(text);
@@ -34,7 +36,7 @@ export function isRfc3339DateTime(text: string): boolean {
     hour <= 23 &&
     minute <= 59 &&
     second <= 60 &&
-    offsetHour <= 23 &&
+    offsetHour <= 15 &&
     offsetMinute <= 59
   );
 }

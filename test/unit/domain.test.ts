@@ -93,6 +93,8 @@ describe('isRfc3339DateTime', () => {
     '2024-02-29T23:59:59-08:00',
     '2016-12-31T23:59:60Z',
     '0001-01-01T00:00:00Z',
+    '2024-05-01T12:00:00+14:00',
+    '2024-05-01T12:00:00-15:59',
   ])('accepts %s', (text) => expect(isRfc3339DateTime(text)).toBe(true));
 
   it.each([
@@ -104,6 +106,8 @@ describe('isRfc3339DateTime', () => {
     '2024-05-01T24:00:00Z',
     '0000-01-01T00:00:00Z',
     '2024-05-01T12:00:00+25:00',
+    '2024-05-01T12:00:00+16:00',
+    '0001-01-01T00:00:00+23:59',
     'yesterday',
     '',
   ])('refuses %s', (text) => expect(isRfc3339DateTime(text)).toBe(false));
@@ -113,6 +117,12 @@ describe('findPayloadProblem', () => {
   it('accepts ordinary JSON', () => {
     expect(findPayloadProblem({ a: [1, 'x', null, { b: true }] })).toBeUndefined();
     expect(findPayloadProblem(null)).toBeUndefined();
+  });
+
+  it('finds unpaired surrogates in values and keys, and accepts paired ones', () => {
+    expect(findPayloadProblem({ a: ['ok', 'x\ud800'] })).toMatch(/unpaired/);
+    expect(findPayloadProblem({ '\udc00k': 1 })).toMatch(/unpaired .* in a key/);
+    expect(findPayloadProblem({ smile: '\ud83d\ude00' })).toBeUndefined();
   });
 
   it('finds NUL characters in values and keys', () => {

@@ -4,7 +4,7 @@ import { jobFind, jobInsert } from '../../data/ingestionStore.js';
 import type { Pool } from '../../data/pool.js';
 import { eventTypeKey } from '../../domain/eventTypeKey.js';
 import { requestFingerprint } from '../../domain/fingerprint.js';
-import { findPayloadProblem } from '../../domain/payloadCheck.js';
+import { findPayloadProblem, unstorableTextProblem } from '../../domain/payloadCheck.js';
 import { addFieldError, ProblemError, type FieldErrors } from '../problem.js';
 import {
   IngestionAcceptedSchema,
@@ -40,12 +40,11 @@ const problemResponses = {
 function eventsJsonFor(body: IngestionRequest, maxPayloadBytes: number): string {
   const errors: FieldErrors = {};
   let oversize: string | undefined;
-  if (body.tenantId.includes('\u0000'))
-    addFieldError(errors, 'tenantId', 'must not contain the NUL character (\\u0000)');
+  const tenantProblem = unstorableTextProblem(body.tenantId);
+  if (tenantProblem) addFieldError(errors, 'tenantId', tenantProblem);
   const parts = body.events.map((event, index) => {
-    if (event.type.includes('\u0000')) {
-      addFieldError(errors, `events[${index}].type`, 'must not contain the NUL character (\\u0000)');
-    }
+    const typeProblem = unstorableTextProblem(event.type);
+    if (typeProblem) addFieldError(errors, `events[${index}].type`, typeProblem);
     const problem = event.payload === undefined ? undefined : findPayloadProblem(event.payload);
     if (problem) {
       addFieldError(errors, `events[${index}].payload`, problem);
@@ -93,6 +92,8 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
     async (request, reply) => {
       const body = request.body;
       const idempotencyKey = request.headers['idempotency-key'];
+      // Checked first: it bounds the payloads' nesting before the fingerprint walks the body recursively.
+      const eventsJson = eventsJsonFor(body, options.maxPayloadBytes);
       const outcome = await jobInsert(options.pool, {
         id: randomUUID(),
         tenantId: body.tenantId,
@@ -101,7 +102,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         idempotencyKey,
         // Only a keyed request can be replayed, so only it pays for the canonical hash.
         requestFingerprint: idempotencyKey === undefined ? undefined : requestFingerprint(body),
-        eventsJson: eventsJsonFor(body, options.maxPayloadBytes),
+        eventsJson,
       });
       if (outcome.kind === 'conflict') {
         throw new ProblemError(
