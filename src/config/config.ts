@@ -89,7 +89,7 @@ export function loadConfig(env: Env): Config {
     },
     worker: {
       concurrency: read.integer('WORKER_CONCURRENCY', 2, 1, 1000),
-      batchSize: read.integer('WORKER_BATCH_SIZE', 1, 1, 1000),
+      batchSize: read.integer('WORKER_BATCH_SIZE', 50, 1, 1000),
       maxAttempts: read.integer('MAX_ATTEMPTS', 5, 1, 1000),
       baseBackoffSeconds: read.positiveNumber('BASE_BACKOFF_SECONDS', 2, 300),
       leaseSeconds: read.positiveNumber('LEASE_SECONDS', 10, 3600),
