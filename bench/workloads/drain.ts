@@ -1,6 +1,7 @@
 // Workload 3: 20,000 pending one-event jobs, then 1, 2 or 4 worker processes start: jobs/s until the
 // queue is empty. Baselines in the same run: a bare SKIP LOCKED loop, graphile-worker's no-op drain.
 import type pg from 'pg';
+import { loadConfig } from '../../src/config/config.js';
 import { backlog, insertOneEventJobs, resetTables } from '../benchDatabase.js';
 import { runScript, startWorker, type ServiceProcess } from '../serviceProcesses.js';
 
@@ -16,10 +17,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The worker settings the bench runs with: the service's defaults unless the environment says else. */
 export function workerSettings() {
-  return {
-    concurrency: Number(process.env.WORKER_CONCURRENCY ?? 2),
-    batchSize: Number(process.env.WORKER_BATCH_SIZE ?? 1),
-  };
+  const { concurrency, batchSize } = loadConfig(process.env).worker;
+  return { concurrency, batchSize };
 }
 
 async function drainOnce(databaseUrl: string, client: pg.Client, processes: number, jobs: number) {
