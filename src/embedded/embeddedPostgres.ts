@@ -134,13 +134,25 @@ async function answers(database: DatabaseConfig): Promise<boolean> {
   }
 }
 
+/** Choices for {@link startEmbeddedPostgres}. */
+export interface EmbeddedPostgresOptions {
+  /**
+   * The port to listen on; a free one when unset. A fixed port lets a stopped server be started again
+   * where its clients expect it (the fault suite restarts one under running processes).
+   */
+  port?: number;
+}
+
 /**
  * Starts (creating on first use) a PostgreSQL server whose data lives in `dataDir`, listening on a free
  * port of 127.0.0.1 only. The server runs in its own process group, so a Ctrl-C in the terminal reaches
  * the service, which finishes its work and then stops the server, instead of killing the database
  * under running jobs. A server left running by a killed earlier run is taken over.
  */
-export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  options: EmbeddedPostgresOptions = {},
+): Promise<EmbeddedPostgres> {
   const binaries = await loadBinaries();
   const dir = resolve(dataDir);
   const logFile = join(dirname(dir), `${dir.split('/').pop()}.log`);
@@ -182,7 +194,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
     }
   }
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const log = openSync(logFile, 'a');
   if (runAs) chownSync(logFile, runAs.uid, runAs.gid);
   const child = spawn(

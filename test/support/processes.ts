@@ -17,7 +17,9 @@ export interface ServiceProcess {
  * given environment on top of a minimal one: the test's own DATABASE_URL and friends must not leak in.
  */
 export function startProcess(entry: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // A compiled entry (.js, as the fault suite builds them) starts without tsx, in a fraction of the time.
+  const args = entry.endsWith('.js') ? [entry] : ['--import', 'tsx', entry];
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,255 @@
+// Scenario 1 of issue 4: workers killed with SIGKILL under load. Every job ends Succeeded (or Failed only
+// because crashes spent its attempts, saying so), results exist exactly once with the submitted counts,
+// no attempt passes MAX_ATTEMPTS, and a dead worker's job runs again within 15 s with default settings.
+import { afterAll, describe, expect, it } from 'vitest';
+import { jobsClaim, jobsRescueExpired } from '../../src/data/jobQueue.js';
+import { eventually, insertJob, jobRows } from '../support/jobs.js';
+import { useTestDatabase } from '../support/testDatabase.js';
+import type { ServiceProcess } from '../support/processes.js';
+import { ms, percentile, recordFigures } from './support/figures.js';
+import { batchFor, expectedCounts, postIngestion, Services, sleep } from './support/services.js';
+
+const db = useTestDatabase();
+const pool = db.createPool(6);
+const services = new Services(() => db.url);
+
+afterAll(async () => {
+  await services.killAll();
+  await pool.end();
+});
+
+const jobCount = Number(process.env.FAULTS_CRASH_JOBS ?? 5000);
+const workerCount = 4;
+const maxAttempts = 5; // the default
+const reclaimBoundMs = 15_000;
+
+interface Orphan {
+  jobId: string;
+  attempt: number;
+  killedAt: number;
+  outcome?: 'reclaimed' | 'completed by its dead worker' | 'failed: attempts spent';
+  reclaimMs?: number;
+  /** When the sweep had made it Pending again, after the kill. */
+  rescuedMs?: number;
+  /** How long the dead worker's lease still ran after the kill. */
+  leaseLeftMs: number;
+}
+
+describe('worker crashes (SIGKILL every ~1 s)', () => {
+  it('loses no job, writes results once, and reclaims a dead worker’s jobs within 15 s', async () => {
+    const { base } = await services.api();
+    // Default settings: only the database is configured (lease 10 s, concurrency 2, batch 1).
+    const slots: ServiceProcess[] = await Promise.all(
+      Array.from({ length: workerCount }, () => services.worker()),
+    );
+
+    // Submit every job through the API, as fast as 16 concurrent clients go, while workers die.
+    const submitted = new Map<string, ReturnType<typeof batchFor>>();
+    let next = 0;
+    let rejected = 0;
+    const submitting = Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < jobCount) {
+          const batch = batchFor(next++);
+          const answer = await postIngestion(base, batch);
+          if (answer.status === 202) submitted.set((answer.body as { jobId: string }).jobId, batch);
+          else rejected += 1;
+        }
+      }),
+    );
+
+    // Kill a random worker every 0.7–1.3 s and start another in its place, until the backlog is gone.
+    const orphans: Orphan[] = [];
+    let kills = 0;
+    let killedWithoutJobs = 0;
+    const started = Date.now();
+    const trackOrphans = async (pid: number, killedAt: number) => {
+      for (const delay of [0, 400]) {
+        await sleep(delay);
+        const { rows } = await pool.query<{ id: string; attempt: number; expires_in: number }>(
+          `SELECT id, attempt, extract(epoch FROM locked_until - now())::float8 * 1000 AS expires_in
+           FROM ingestion_jobs WHERE status = 'Processing' AND locked_by LIKE $1`,
+          [`%/${pid}/%`],
+        );
+        for (const row of rows) {
+          if (!orphans.some((o) => o.jobId === row.id && o.attempt === row.attempt))
+            orphans.push({
+              jobId: row.id,
+              attempt: row.attempt,
+              killedAt,
+              leaseLeftMs: Date.now() - killedAt + row.expires_in,
+            });
+        }
+        if (delay === 400 && !orphans.some((o) => o.killedAt === killedAt)) killedWithoutJobs += 1;
+      }
+    };
+    const killing = (async () => {
+      const trackers: Array<Promise<void>> = [];
+      for (;;) {
+        await sleep(700 + Math.random() * 600);
+        const { rows } = await pool.query<{ open: number }>(
+          "SELECT count(*)::int AS open FROM ingestion_jobs WHERE status IN ('Pending', 'Processing')",
+        );
+        const backlog = next < jobCount || rows[0]!.open > 0;
+        if ((!backlog && kills >= 20) || Date.now() - started > 120_000) break;
+        // The victim is a random worker among those that are up (a restarted one takes a moment to start).
+        const up = slots.flatMap((worker, i) => (/worker started/.test(worker.output()) ? [i] : []));
+        if (up.length === 0) continue;
+        const slot = up[Math.floor(Math.random() * up.length)]!;
+        const victim = slots[slot]!;
+        victim.child.kill('SIGKILL');
+        const killedAt = Date.now();
+        kills += 1;
+        await victim.exited;
+        trackers.push(trackOrphans(victim.child.pid!, killedAt));
+        slots[slot] = services.start('src/entry/worker.ts');
+      }
+      await Promise.all(trackers);
+    })();
+
+    // Watch the orphans: the first time one's attempt goes up, another worker has claimed it.
+    let watching = true;
+    const watcher = (async () => {
+      while (watching || orphans.some((o) => !o.outcome)) {
+        const open = orphans.filter((o) => !o.outcome);
+        if (open.length > 0) {
+          const rows = await jobRows(
+            pool,
+            open.map((o) => o.jobId),
+          );
+          const now = Date.now();
+          for (const orphan of open) {
+            const row = rows.find((r) => r.id === orphan.jobId)!;
+            if (orphan.rescuedMs === undefined && (row.status === 'Pending' || row.attempt > orphan.attempt))
+              orphan.rescuedMs = now - orphan.killedAt;
+            if (row.attempt > orphan.attempt) {
+              orphan.outcome = 'reclaimed';
+              orphan.reclaimMs = now - orphan.killedAt;
+            } else if (row.status === 'Succeeded') orphan.outcome = 'completed by its dead worker';
+            else if (row.status === 'Failed') orphan.outcome = 'failed: attempts spent';
+            else if (now - orphan.killedAt > 60_000) break;
+          }
+          if (open.every((o) => !o.outcome && Date.now() - o.killedAt > 60_000)) break;
+        }
+        await sleep(200);
+      }
+    })();
+
+    await submitting;
+    await killing;
+    const killPhaseSeconds = (Date.now() - started) / 1000;
+    const ids = [...submitted.keys()];
+    const settled = await eventually(async () => {
+      const { rows } = await pool.query<{ open: number }>(
+        "SELECT count(*)::int AS open FROM ingestion_jobs WHERE status IN ('Pending', 'Processing')",
+      );
+      return rows[0]!.open === 0;
+    }, 60_000);
+    watching = false;
+    await watcher;
+    const totalSeconds = (Date.now() - started) / 1000;
+
+    const rows = await jobRows(pool, ids);
+    const byStatus = (status: string) => rows.filter((row) => row.status === status);
+    const failed = byStatus('Failed');
+    const { rows: results } = await pool.query<{ job_id: string; event_type_key: string; count: number }>(
+      'SELECT job_id, event_type_key, count FROM ingestion_results',
+    );
+    const resultsByJob = new Map<string, Map<string, number>>();
+    let duplicateResults = 0;
+    for (const result of results) {
+      const counts = resultsByJob.get(result.job_id) ?? new Map<string, number>();
+      if (counts.has(result.event_type_key)) duplicateResults += 1;
+      counts.set(result.event_type_key, result.count);
+      resultsByJob.set(result.job_id, counts);
+    }
+    let wrongCounts = 0;
+    for (const [jobId, batch] of submitted) {
+      const row = rows.find((r) => r.id === jobId);
+      if (row?.status !== 'Succeeded') continue;
+      const expected = expectedCounts(batch.events);
+      const actual = resultsByJob.get(jobId) ?? new Map();
+      if (actual.size !== expected.size || [...expected].some(([type, count]) => actual.get(type) !== count))
+        wrongCounts += 1;
+    }
+    const reclaimed = orphans.filter((o) => o.outcome === 'reclaimed').map((o) => o.reclaimMs!);
+    const attemptsHistogram: Record<string, number> = {};
+    for (const row of rows) attemptsHistogram[row.attempt] = (attemptsHistogram[row.attempt] ?? 0) + 1;
+
+    recordFigures('1. worker crashes', {
+      jobsSubmitted: ids.length,
+      rejectedSubmissions: rejected,
+      workers: workerCount,
+      kills,
+      killsOfIdleWorkers: killedWithoutJobs,
+      killPhaseSeconds: Math.round(killPhaseSeconds),
+      totalSeconds: Math.round(totalSeconds),
+      succeeded: byStatus('Succeeded').length,
+      failedByCrashes: failed.length,
+      stillOpen: rows.length - byStatus('Succeeded').length - failed.length,
+      lost: jobCount - rows.length,
+      duplicateResults,
+      wrongCounts,
+      maxAttempt: Math.max(...rows.map((row) => row.attempt)),
+      attempts: JSON.stringify(attemptsHistogram),
+      orphanedJobs: orphans.length,
+      reclaimed: reclaimed.length,
+      completedByDeadWorkersLastStatement: orphans.filter((o) => o.outcome === 'completed by its dead worker')
+        .length,
+      neverReclaimed: orphans.filter((o) => !o.outcome).length,
+      reclaimP50Ms: ms(percentile(reclaimed, 50)),
+      reclaimP95Ms: ms(percentile(reclaimed, 95)),
+      reclaimMaxMs: ms(percentile(reclaimed, 100)),
+      leaseLeftAfterKillMaxMs: ms(
+        percentile(
+          orphans.map((o) => o.leaseLeftMs),
+          100,
+        ),
+      ),
+      rescueAfterLeaseExpiryMaxMs: ms(
+        percentile(
+          orphans.filter((o) => o.rescuedMs !== undefined).map((o) => o.rescuedMs! - o.leaseLeftMs),
+          100,
+        ),
+      ),
+      afterLeaseExpiryMaxMs: ms(
+        percentile(
+          orphans.filter((o) => o.reclaimMs !== undefined).map((o) => o.reclaimMs! - o.leaseLeftMs),
+          100,
+        ),
+      ),
+    });
+
+    expect(rejected).toBe(0);
+    expect(rows.length).toBe(jobCount);
+    expect(settled).toBe(true);
+    expect(byStatus('Succeeded').length + failed.length).toBe(jobCount);
+    for (const row of failed)
+      expect(row.error).toMatch(/was abandoned: worker .* stopped renewing its lease/);
+    expect(duplicateResults).toBe(0);
+    expect(wrongCounts).toBe(0);
+    expect(Math.max(...rows.map((row) => row.attempt))).toBeLessThanOrEqual(maxAttempts);
+    expect(kills).toBeGreaterThanOrEqual(20);
+    expect(reclaimed.length).toBeGreaterThan(0);
+    expect(orphans.filter((o) => !o.outcome)).toEqual([]);
+    expect(Math.max(...reclaimed)).toBeLessThanOrEqual(reclaimBoundMs);
+
+    const codes = await Promise.all(slots.map((worker) => worker.stop('SIGTERM')));
+    expect(codes).toEqual(slots.map(() => 0));
+  });
+
+  it('fails a job whose attempts were all spent by crashes, with an error that says so', async () => {
+    // Two workers claim the job and die in turn (their 1 s leases run out); the sweep every live worker
+    // runs takes it back each time, and the second time its attempts are spent.
+    await services.killAll();
+    const id = await insertJob(pool, undefined, { maxAttempts: 2 });
+    for (const deadWorker of ['dead-worker-1', 'dead-worker-2']) {
+      expect((await jobsClaim(pool, deadWorker, 1, 1)).map((job) => job.id)).toEqual([id]);
+      await sleep(1100);
+      expect((await jobsRescueExpired(pool)).map((job) => job.id)).toContain(id);
+    }
+    const [row] = await jobRows(pool, [id]);
+    expect(row).toMatchObject({ status: 'Failed', attempt: 2, locked_by: null });
+    expect(row!.error).toBe('attempt 2 of 2 was abandoned: worker dead-worker-2 stopped renewing its lease');
+  });
+});

@@ -1,0 +1,532 @@
+// Scenario 5 of issue 4: property-based and mutation fuzzing of POST /v1/ingestions and the GET routes
+// with fast-check, over real HTTP against a real API process. At least 10,000 requests: no answer ≥ 500,
+// every 4xx a problem document, and the service still ready at the end.
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../support/testDatabase.js';
+import { recordFigures } from './support/figures.js';
+import { closeRawAgent, rawRequest, type RawAnswer } from './support/rawHttp.js';
+import { batchFor, Services } from './support/services.js';
+
+const db = useTestDatabase();
+const services = new Services(() => db.url);
+
+afterAll(async () => {
+  closeRawAgent();
+  await services.killAll();
+});
+
+const seed = Number(process.env.FAULTS_SEED ?? Date.now() % 2_147_483_647);
+const maxBodyBytes = 1_048_576; // the default of MAX_BODY_BYTES
+const scale = Number(process.env.FAULTS_FUZZ_SCALE ?? 1);
+
+// ---- generators of JSON text (text, not values: some inputs cannot be written as JavaScript values) ----
+
+const nastyStrings = [
+  '',
+  ' ',
+  '\t\n',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  '\udfff',
+  'x\ud83dy',
+  '\ud83d\ude00',
+  '\u202e\u2066',
+  '\ufeff',
+  '\uffff',
+  'é',
+  'e\u0301',
+  '𝟘𝟙',
+  "'; DROP TABLE ingestion_jobs; --",
+  '" OR 1=1 --',
+  '$1',
+  '%s%n%x',
+  '${jndi:ldap://127.0.0.1/x}',
+  '<script>alert(1)</script>',
+  '../../etc/passwd',
+  '\\',
+  '"',
+  '__proto__',
+  'constructor',
+  'x'.repeat(128),
+  'x'.repeat(129),
+  'ß'.repeat(128),
+  'x'.repeat(70_000),
+];
+const text = <T>(arb: fc.Arbitrary<T>) => arb.map((value) => JSON.stringify(value) ?? 'null');
+const stringText = fc.oneof(
+  text(fc.string({ unit: 'binary', maxLength: 40 })),
+  text(fc.string({ unit: 'grapheme', maxLength: 20 })),
+  text(fc.constantFrom(...nastyStrings)),
+  // Raw escapes JSON.stringify would never write: lone surrogates, NUL, overlong escapes.
+  fc.constantFrom('"\\ud800"', '"\\u0000"', '"a\\u0000"', '"\\udc00\\ud800"', '"\\x41"', '"\\u12"', '"\\'),
+);
+const numberText = fc.oneof(
+  text(fc.double()),
+  text(fc.integer()),
+  fc.constantFrom(
+    '1e400',
+    '-1e400',
+    '1e-400',
+    '123456789012345678901234567890',
+    '-0',
+    '9007199254740993',
+    '1.7976931348623157e309',
+    'NaN',
+    'Infinity',
+    '0x10',
+    '01',
+    '.5',
+  ),
+);
+const deepText = fc
+  .tuple(fc.integer({ min: 60, max: 200_000 }), fc.boolean())
+  .map(([depth, arrays]) =>
+    arrays ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth),
+  );
+const anyText = fc.oneof(
+  { weight: 4, arbitrary: text(fc.jsonValue({ maxDepth: 4 })) },
+  { weight: 2, arbitrary: text(fc.anything({ maxDepth: 3 })) },
+  { weight: 2, arbitrary: numberText },
+  { weight: 2, arbitrary: stringText },
+  { weight: 1, arbitrary: deepText },
+  { weight: 1, arbitrary: fc.constantFrom('null', 'true', '[]', '{}', '{"__proto__":{"x":1}}') },
+);
+const timestampText = fc.oneof(
+  text(fc.date({ noInvalidDate: true }).map((d) => d.toISOString())),
+  text(
+    fc.constantFrom(
+      '2024-05-01T12:00:00Z',
+      '0000-01-01T00:00:00Z',
+      '0001-01-01T00:00:00+23:59',
+      '9999-12-31T23:59:59-23:59',
+      '2024-02-30T00:00:00Z',
+      '2023-02-29T00:00:00Z',
+      '2024-12-31T23:59:60Z',
+      '2024-01-01T24:00:00Z',
+      '2024-01-01T00:00:00.12345678901234567890Z',
+      '2024-01-01T00:00:00',
+      '2024-01-01',
+      '2024-01-01T00:00:00+24:00',
+      '2024-01-01t00:00:00z',
+      '2024-01-01 00:00:00Z',
+      '+275760-09-13T00:00:00.000Z',
+      '-000001-01-01T00:00:00Z',
+      '１９７０-01-01T00:00:00Z',
+    ),
+  ),
+  stringText,
+  anyText,
+);
+const field = (name: string, value: fc.Arbitrary<string>) =>
+  fc.option(
+    value.map((v) => `${JSON.stringify(name)}:${v}`),
+    { freq: 6, nil: undefined },
+  );
+const objectText = (...fields: Array<fc.Arbitrary<string | undefined>>) =>
+  fc.tuple(...fields).map((parts) => `{${parts.filter((p) => p !== undefined).join(',')}}`);
+const eventText = objectText(
+  field(
+    'type',
+    fc.oneof({ weight: 3, arbitrary: text(fc.constantFrom('clicked', 'viewed')) }, stringText, anyText),
+  ),
+  field('timestamp', timestampText),
+  field('payload', anyText),
+  field('extra', anyText),
+);
+const bodyText = objectText(
+  field(
+    'tenantId',
+    fc.oneof({ weight: 3, arbitrary: text(fc.constantFrom('acme', 'tenant')) }, stringText, anyText),
+  ),
+  field(
+    'events',
+    fc.oneof(
+      {
+        weight: 5,
+        arbitrary: fc.array(eventText, { maxLength: 6 }).map((events) => `[${events.join(',')}]`),
+      },
+      { weight: 1, arbitrary: anyText },
+    ),
+  ),
+  field('__proto__', anyText),
+);
+const headerValue = fc.string({ maxLength: 300 }).filter((v) => /^[\t\x20-\x7e]*$/.test(v));
+const contentType = fc.oneof(
+  { weight: 12, arbitrary: fc.constant('application/json') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      'application/json; charset=utf-8',
+      'application/json; charset=utf-16',
+      'application/json; charset=latin1',
+      'APPLICATION/JSON',
+      'application/json;;',
+      'text/plain',
+      'text/json',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/xml',
+      'application/problem+json',
+      'application/vnd.api+json',
+      '*/*',
+      '',
+    ),
+  },
+  { weight: 1, arbitrary: headerValue },
+);
+const postHeaders = fc
+  .tuple(
+    contentType,
+    fc.option(fc.oneof(headerValue, fc.constantFrom('', ' ', 'k'.repeat(255), 'k'.repeat(256))), { freq: 3 }),
+    fc.option(headerValue, { freq: 4 }),
+  )
+  .map(([type, key, correlation]) => {
+    const headers: Record<string, string> = {};
+    if (type !== '') headers['content-type'] = type;
+    if (key !== null) headers['idempotency-key'] = key;
+    if (correlation !== null) headers['x-correlation-id'] = correlation;
+    return headers;
+  });
+
+// ---- mutation fuzzing: valid bodies, broken a few bytes at a time ----
+
+const insertions = [
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  ',',
+  ':',
+  '\\',
+  '\\u0000',
+  '\\ud800',
+  '0',
+  '-',
+  'e',
+  '1e999',
+  ' ',
+  'null',
+  'é',
+];
+const mutation = fc.record({
+  op: fc.constantFrom('replace', 'insert', 'delete', 'duplicate', 'truncate', 'bytes'),
+  at: fc.double({ min: 0, max: 1, noNaN: true }),
+  length: fc.integer({ min: 1, max: 12 }),
+  insert: fc.constantFrom(...insertions),
+  bytes: fc.constantFrom(
+    [0xff],
+    [0xc3],
+    [0xed, 0xa0, 0x80],
+    [0x00],
+    [0xef, 0xbb, 0xbf],
+    [0xf4, 0x90, 0x80, 0x80],
+  ),
+});
+type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
+function mutate(body: string, mutations: readonly Mutation[]): Buffer {
+  let bytes = Buffer.from(body);
+  for (const m of mutations) {
+    const at = Math.floor(m.at * bytes.length);
+    const before = bytes.subarray(0, at);
+    const after = bytes.subarray(at);
+    switch (m.op) {
+      case 'replace':
+        bytes = Buffer.concat([before, Buffer.from(m.insert), after.subarray(m.length)]);
+        break;
+      case 'insert':
+        bytes = Buffer.concat([before, Buffer.from(m.insert), after]);
+        break;
+      case 'delete':
+        bytes = Buffer.concat([before, after.subarray(m.length)]);
+        break;
+      case 'duplicate':
+        bytes = Buffer.concat([before, after.subarray(0, m.length * 8), after]);
+        break;
+      case 'truncate':
+        bytes = before;
+        break;
+      case 'bytes':
+        bytes = Buffer.concat([before, Buffer.from(m.bytes), after]);
+        break;
+    }
+  }
+  return bytes;
+}
+
+// ---- the GET routes ----
+
+const pathSegment = fc.oneof(
+  fc.uuid(),
+  fc.uuid().map((id) => id.toUpperCase()),
+  fc
+    .string({ unit: 'binary', maxLength: 60 })
+    .map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, 'x'))),
+  fc.constantFrom(
+    '',
+    '%00',
+    '%',
+    '%zz',
+    '%ff%fe',
+    '..%2F..%2Fetc%2Fpasswd',
+    '00000000-0000-0000-0000-000000000000',
+    '{00000000-0000-0000-0000-000000000000}',
+    '00000000-0000-0000-0000-00000000000g',
+    '00000000-0000-0000-0000-000000000000%00',
+    "1'%20OR%20'1'='1",
+    'a'.repeat(5000),
+    '%E2%80%AE',
+    '%ED%A0%80',
+  ),
+);
+const getRequest = fc.tuple(
+  fc.constantFrom(
+    '/v1/ingestions/',
+    '/v1/results/',
+    '/v1/ingestions',
+    '/health/../v1/results/',
+    '/v1//results/',
+  ),
+  pathSegment,
+  fc.constantFrom('', '?x=1', '?jobId=%00', '#frag', '?' + 'a=1&'.repeat(200)),
+  fc.constantFrom('GET', 'GET', 'GET', 'HEAD', 'DELETE', 'PUT', 'PATCH', 'OPTIONS'),
+);
+
+// ---- the invariant, checked on every answer ----
+
+const tally = {
+  requests: 0,
+  byStatus: {} as Record<string, number>,
+  refusedByClient: 0,
+  resetAfterOversize: 0,
+  violations: [] as string[],
+};
+
+/** Records the answer and any broken invariant; always true, so one run reports every violation. */
+function check(what: string, answer: RawAnswer, oversize = false): boolean {
+  tally.requests += 1;
+  tally.byStatus[answer.status] = (tally.byStatus[answer.status] ?? 0) + 1;
+  if (answer.status === -1) {
+    tally.refusedByClient += 1; // never sent: node:http refused it
+    tally.requests -= 1;
+    return true;
+  }
+  const problems: string[] = [];
+  if (answer.status === 0 && oversize && /EPIPE|ECONNRESET/.test(answer.error ?? '')) {
+    // Over the body limit: the server answers 413 from the Content-Length alone and closes the
+    // connection, so a client still writing the body sees the close instead of the answer.
+    tally.resetAfterOversize += 1;
+    return true;
+  }
+  if (answer.status === 0) problems.push(`no HTTP answer (${answer.error})`);
+  if (answer.status >= 500) problems.push(`status ${answer.status}`);
+  if (!answer.headers['x-correlation-id']) problems.push('no X-Correlation-Id');
+  if (answer.status >= 400 && answer.status < 500 && !what.startsWith('HEAD ')) {
+    const type = String(answer.headers['content-type'] ?? '');
+    if (!type.startsWith('application/problem+json')) problems.push(`4xx as ${type}`);
+    try {
+      const problem = JSON.parse(answer.text) as { status?: unknown; title?: unknown };
+      if (problem.status !== answer.status || typeof problem.title !== 'string')
+        problems.push('not a problem document');
+      if (/at .*\.(ts|js):\d+/.test(answer.text)) problems.push('stack trace in answer');
+    } catch {
+      problems.push('4xx body is not JSON');
+    }
+  }
+  if (problems.length > 0 && tally.violations.length < 50)
+    tally.violations.push(`${what}: ${problems.join(', ')} → ${answer.status} ${answer.text.slice(0, 300)}`);
+  return true;
+}
+
+describe('hostile input', () => {
+  it('answers at least 10,000 hostile requests without a 5xx, each 4xx a problem document', async () => {
+    const { service, base } = await services.api();
+    const ready = async () => (await rawRequest(base, { method: 'GET', path: '/health/ready' })).status;
+    const started = Date.now();
+    const runs = (n: number) => ({ numRuns: Math.round(n * scale), seed, endOnFailure: true });
+
+    // 1. Structured bodies: wrong types, missing fields, nasty strings and numbers, deep nesting.
+    await fc.assert(
+      fc.asyncProperty(bodyText, postHeaders, async (body, headers) =>
+        check(
+          `POST ${body.slice(0, 200)} ${JSON.stringify(headers)}`,
+          await rawRequest(base, { method: 'POST', path: '/v1/ingestions', headers, body }),
+          Buffer.byteLength(body) > maxBodyBytes,
+        ),
+      ),
+      runs(4000),
+    );
+    expect(await ready()).toBe(200);
+
+    // 2. Mutations of valid bodies.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(10_000),
+        fc.array(mutation, { minLength: 1, maxLength: 5 }),
+        async (n, mutations) => {
+          const body = mutate(JSON.stringify(batchFor(n)), mutations);
+          return check(
+            `POST mutated ${JSON.stringify(body.toString().slice(0, 200))}`,
+            await rawRequest(base, {
+              method: 'POST',
+              path: '/v1/ingestions',
+              headers: { 'content-type': 'application/json' },
+              body,
+            }),
+          );
+        },
+      ),
+      runs(3500),
+    );
+    expect(await ready()).toBe(200);
+
+    // 3. The GET routes with hostile ids, paths and methods.
+    await fc.assert(
+      fc.asyncProperty(getRequest, async ([route, segment, suffix, method]) =>
+        check(
+          `${method} ${route}${segment}${suffix}`.slice(0, 300),
+          await rawRequest(base, { method, path: `${route}${segment}${suffix}` }),
+        ),
+      ),
+      runs(2500),
+    );
+
+    // 4. Hand-picked extremes.
+    const big = (n: number) => 'x'.repeat(n);
+    const valid = (payload: string) =>
+      `{"tenantId":"acme","events":[{"type":"t","timestamp":"2024-05-01T12:00:00Z","payload":${payload}}]}`;
+    const deep = '['.repeat(400_000) + ']'.repeat(400_000);
+    const extremes: Array<[string, { headers?: Record<string, string>; body: string | Buffer }]> = [
+      ['oversize body (2 MB)', { body: valid(JSON.stringify(big(2_000_000))) }],
+      ['oversize payload (40 KB)', { body: valid(JSON.stringify(big(40_000))) }],
+      [
+        '3,000 events',
+        {
+          body: JSON.stringify({
+            tenantId: 'a',
+            events: Array.from({ length: 3000 }, () => ({ type: 't', timestamp: '2024-05-01T12:00:00Z' })),
+          }),
+        },
+      ],
+      ['huge tenantId', { body: JSON.stringify({ tenantId: big(900_000), events: [] }) }],
+      ['nesting 400,000 deep', { body: valid(deep) }],
+      [
+        'nesting 400,000 deep, with Idempotency-Key',
+        { headers: { 'idempotency-key': 'deep' }, body: valid(deep) },
+      ],
+      [
+        'nesting 60 deep, with Idempotency-Key',
+        { headers: { 'idempotency-key': 'deep60' }, body: valid('['.repeat(60) + ']'.repeat(60)) },
+      ],
+      ['number 1e400', { body: valid('1e400') }],
+      [
+        'NUL in tenantId',
+        { body: '{"tenantId":"a\\u0000","events":[{"type":"t","timestamp":"2024-05-01T12:00:00Z"}]}' },
+      ],
+      [
+        'NUL in type',
+        { body: '{"tenantId":"a","events":[{"type":"\\u0000","timestamp":"2024-05-01T12:00:00Z"}]}' },
+      ],
+      [
+        'lone surrogate in type',
+        { body: '{"tenantId":"a","events":[{"type":"\\ud800","timestamp":"2024-05-01T12:00:00Z"}]}' },
+      ],
+      ['lone surrogate in payload', { body: valid('"\\udc00"') }],
+      ['lone surrogate in payload key', { body: valid('{"\\ud800":1}') }],
+      [
+        'lone surrogate in tenantId',
+        { body: '{"tenantId":"\\ud800","events":[{"type":"t","timestamp":"2024-05-01T12:00:00Z"}]}' },
+      ],
+      [
+        'lone surrogate in Idempotency-Key body',
+        { headers: { 'idempotency-key': 'sur' }, body: valid('"\\ud800"') },
+      ],
+      ['year 0', { body: '{"tenantId":"a","events":[{"type":"t","timestamp":"0000-01-01T00:00:00Z"}]}' }],
+      [
+        'year 1 with +23:59',
+        { body: '{"tenantId":"a","events":[{"type":"t","timestamp":"0001-01-01T00:00:00+23:59"}]}' },
+      ],
+      [
+        'leap second',
+        { body: '{"tenantId":"a","events":[{"type":"t","timestamp":"2016-12-31T23:59:60Z"}]}' },
+      ],
+      [
+        'leap second at year end 9999',
+        { body: '{"tenantId":"a","events":[{"type":"t","timestamp":"9999-12-31T23:59:60-23:59"}]}' },
+      ],
+      [
+        'BOM before JSON',
+        { body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(valid('1'))]) },
+      ],
+      [
+        'UTF-16 body',
+        {
+          headers: { 'content-type': 'application/json; charset=utf-16' },
+          body: Buffer.from(valid('1'), 'utf16le'),
+        },
+      ],
+      ['empty body', { body: '' }],
+      ['whitespace body', { body: '   ' }],
+      ['no content-type', { headers: { 'content-type': '' }, body: valid('1') }],
+      [
+        'duplicate keys',
+        {
+          body: '{"tenantId":"a","tenantId":1,"events":[],"events":[{"type":"t","timestamp":"2024-05-01T12:00:00Z"}]}',
+        },
+      ],
+      [
+        'prototype pollution',
+        {
+          body: '{"tenantId":"a","events":[{"type":"t","timestamp":"2024-05-01T12:00:00Z"}],"__proto__":{"admin":true}}',
+        },
+      ],
+      ['constructor.prototype', { body: '{"tenantId":"a","events":[],"constructor":{"prototype":{"x":1}}}' }],
+    ];
+    const extremeAnswers: Record<string, number> = {};
+    for (const [name, { headers, body }] of extremes) {
+      const answer = await rawRequest(base, {
+        method: 'POST',
+        path: '/v1/ingestions',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+      check(`extreme: ${name}`, answer, Buffer.byteLength(body) > maxBodyBytes);
+      extremeAnswers[name] = answer.status;
+    }
+
+    const readyAtEnd = await ready();
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const errorsLogged = (service.output().match(/"msg":"unhandled error"/g) ?? []).length;
+    recordFigures('5. hostile input', {
+      seed,
+      requests: tally.requests,
+      seconds,
+      answers: JSON.stringify(tally.byStatus),
+      answers5xx: Object.entries(tally.byStatus)
+        .filter(([status]) => Number(status) >= 500)
+        .reduce((sum, [, count]) => sum + count, 0),
+      violations: tally.violations.length,
+      refusedByClientLibrary: tally.refusedByClient,
+      closedEarlyOnOversizeBody: tally.resetAfterOversize,
+      unhandledErrorsLogged: errorsLogged,
+      readyAtEnd,
+      extremes: JSON.stringify(extremeAnswers),
+    });
+    const unhandled = service
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"unhandled error"'))
+      .map((line) => {
+        const entry = JSON.parse(line) as { err?: { type?: string; message?: string; code?: string } };
+        return `${entry.err?.type} ${entry.err?.code ?? ''} ${entry.err?.message?.slice(0, 200)}`;
+      });
+    expect(unhandled).toEqual([]);
+    expect(tally.violations).toEqual([]);
+    expect(tally.requests).toBeGreaterThanOrEqual(10_000 * Math.min(scale, 1));
+    expect(errorsLogged).toBe(0);
+    expect(readyAtEnd).toBe(200);
+    expect(await service.stop('SIGTERM')).toBe(0);
+  });
+});
