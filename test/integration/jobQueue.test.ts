@@ -58,6 +58,19 @@ describe('jobsClaim', () => {
     });
   });
 
+  it('skips the WAL flush wait for the claim only, never for the connection', async () => {
+    const pool = db.createPool(1);
+    try {
+      await insertJob(pool);
+      expect(await jobsClaim(pool, 'w', 1, 30)).toHaveLength(1);
+      // Transaction-local: a pooler handing this connection to the API must not make its inserts async.
+      const { rows } = await pool.query('SHOW synchronous_commit');
+      expect(rows[0].synchronous_commit).toBe('on');
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('does not claim a job before its available_at', async () => {
     await withPool(async (pool) => {
       const id = await insertJob(pool);
