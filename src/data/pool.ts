@@ -17,6 +17,8 @@ export interface PoolOptions {
   statementTimeoutMillis?: number;
   /** Client-side limit for each query, in milliseconds: also covers a server that stopped answering. */
   queryTimeoutMillis?: number;
+  /** Server-side limit on waiting for a lock, in milliseconds; 0 for none (then statement timeout). */
+  lockTimeoutMillis?: number;
   /** Called for errors on idle connections (the database restarted); they must not crash the process. */
   onIdleError: (error: Error) => void;
 }
@@ -52,6 +54,7 @@ export function createPool(database: DatabaseConfig, options: PoolOptions): Pool
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
     ...(options.statementTimeoutMillis ? { statement_timeout: options.statementTimeoutMillis } : {}),
     ...(options.queryTimeoutMillis ? { query_timeout: options.queryTimeoutMillis } : {}),
+    ...(options.lockTimeoutMillis ? { lock_timeout: options.lockTimeoutMillis } : {}),
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', options.onIdleError);

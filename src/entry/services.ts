@@ -36,6 +36,8 @@ export async function startApi(config: Config, database: DatabaseConfig, logger:
     // A request waits at most this long for the database before it is answered 503.
     connectionTimeoutMillis: 3000,
     statementTimeoutMillis: 30_000,
+    // Nor does it wait longer on a lock (a locked jobs table): 55P03, answered 503 with Retry-After.
+    lockTimeoutMillis: 3000,
     onIdleError,
   });
   const healthPool = createPool(database, {

@@ -27,7 +27,9 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, 
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        options.healthPool.query('SELECT 1'),
+        // Through the jobs table, not a bare SELECT 1: while that table is locked (a migration, a stuck
+        // session) every ingestion would hang, so this instance is not ready. LIMIT 0 reads no row.
+        options.healthPool.query('SELECT 1 FROM ingestion_jobs LIMIT 0'),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error('no answer in time')), options.readyTimeoutMs);
         }),
@@ -38,7 +40,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, 
       return sendProblem(request, reply, {
         status: 503,
         title: 'Not ready',
-        detail: `The database did not answer SELECT 1 within ${options.readyTimeoutMs} ms: ${(error as Error).message}`,
+        detail: `The database did not answer a query on the jobs table within ${options.readyTimeoutMs} ms: ${(error as Error).message}`,
       });
     } finally {
       clearTimeout(timer);
