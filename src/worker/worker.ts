@@ -60,6 +60,8 @@ export class Worker {
   readonly id = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
 
   private readonly running = new Map<string, ClaimedJob>();
+  /** Running jobs whose outcome statement is on its way: that statement, fenced, reports a lost lease. */
+  private readonly finishing = new Set<string>();
   private readonly wakeSignal = new WakeSignal();
   private readonly log: Logger;
   private readonly notifications: JobNotifications;
@@ -152,7 +154,10 @@ export class Worker {
           'could not record the outcome of a batch',
         );
       } finally {
-        for (const job of jobs) this.running.delete(job.id);
+        for (const job of jobs) {
+          this.running.delete(job.id);
+          this.finishing.delete(job.id);
+        }
       }
     }
   }
@@ -173,6 +178,7 @@ export class Worker {
       }
       ready = passed;
     }
+    for (const job of jobs) this.finishing.add(job.id);
     if (ready.length > 0) failures.push(...(await this.complete(ready)));
     if (failures.length > 0) {
       const outcomes = await this.whileLeaseHeld(() => jobsFail(this.options.pool, this.id, failures));
@@ -240,7 +246,8 @@ export class Worker {
     try {
       const kept = await jobsHeartbeat(this.options.pool, this.id, ids, this.options.config.leaseSeconds);
       // A job that completed while the renewal was on its way is no longer running, and not lost.
-      const lost = ids.filter((id) => !kept.has(id) && this.running.has(id));
+      // So is one whose outcome is being recorded right now: the heartbeat may run just after it committed.
+      const lost = ids.filter((id) => !kept.has(id) && this.running.has(id) && !this.finishing.has(id));
       if (lost.length > 0)
         this.log.warn({ jobs: lost }, 'lease lost while running; another worker owns these jobs');
     } catch (error) {
