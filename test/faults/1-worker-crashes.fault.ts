@@ -22,6 +22,8 @@ const jobCount = Number(process.env.FAULTS_CRASH_JOBS ?? 5000);
 const workerCount = 4;
 const maxAttempts = 5; // the default
 const reclaimBoundMs = 15_000;
+const workerEntry = 'test/support/faultyWorker.ts';
+const workerEnv = { SLOW_JOB_MS: '20' };
 
 interface Orphan {
   jobId: string;
@@ -38,9 +40,11 @@ interface Orphan {
 describe('worker crashes (SIGKILL every ~1 s)', () => {
   it('loses no job, writes results once, and reclaims a dead worker’s jobs within 15 s', async () => {
     const { base } = await services.api();
-    // Default settings: only the database is configured (lease 10 s, concurrency 2, batch 1).
+    // Default settings (lease 10 s, heartbeat 2 s, concurrency 2, batch 50). Each job takes 20 ms of
+    // work (the test worker's "slow" tenant), so a batch runs ~1 s and a kill finds work in flight.
+    const startWorker = () => services.start(workerEntry, workerEnv);
     const slots: ServiceProcess[] = await Promise.all(
-      Array.from({ length: workerCount }, () => services.worker()),
+      Array.from({ length: workerCount }, () => services.worker(workerEnv, workerEntry)),
     );
 
     // Submit every job through the API, as fast as 16 concurrent clients go, while workers die.
@@ -50,7 +54,7 @@ describe('worker crashes (SIGKILL every ~1 s)', () => {
     const submitting = Promise.all(
       Array.from({ length: 16 }, async () => {
         while (next < jobCount) {
-          const batch = batchFor(next++);
+          const batch = batchFor(next++, 'slow');
           const answer = await postIngestion(base, batch);
           if (answer.status === 202) submitted.set((answer.body as { jobId: string }).jobId, batch);
           else rejected += 1;
@@ -102,7 +106,7 @@ describe('worker crashes (SIGKILL every ~1 s)', () => {
         kills += 1;
         await victim.exited;
         trackers.push(trackOrphans(victim.child.pid!, killedAt));
-        slots[slot] = services.start('src/entry/worker.ts');
+        slots[slot] = startWorker();
       }
       await Promise.all(trackers);
     })();
@@ -181,7 +185,7 @@ describe('worker crashes (SIGKILL every ~1 s)', () => {
       rejectedSubmissions: rejected,
       workers: workerCount,
       kills,
-      killsOfIdleWorkers: killedWithoutJobs,
+      killsFindingNoJobInFlight: killedWithoutJobs,
       killPhaseSeconds: Math.round(killPhaseSeconds),
       totalSeconds: Math.round(totalSeconds),
       succeeded: byStatus('Succeeded').length,

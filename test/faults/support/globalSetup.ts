@@ -15,12 +15,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   rmSync(compiledDir, { recursive: true, force: true });
   execFileSync(
     process.execPath,
-    ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', compiledDir],
-    {
-      stdio: 'inherit',
-    },
+    ['node_modules/typescript/bin/tsc', '-p', 'test/faults/support/tsconfig.build.json'],
+    { stdio: 'inherit' },
   );
-  cpSync('src', compiledDir, { recursive: true, filter: (path) => !/\.ts$/.test(path) });
+  cpSync('src', `${compiledDir}/src`, { recursive: true, filter: (path) => !/\.ts$/.test(path) });
   const started = Date.now();
   const teardownDatabase = await databaseSetup(project);
   return async () => {

@@ -11,9 +11,11 @@ export class Services {
 
   constructor(private readonly databaseUrl: () => string) {}
 
-  /** Starts an entry file; the service's own entries run from the suite's compiled build. */
+  /** Starts an entry file from the suite's compiled build (the service and the test worker). */
   start(entry: string, env: Record<string, string> = {}): ServiceProcess {
-    const compiled = entry.replace(/^src\/(.*)\.ts$/, `${compiledDir}/$1.js`);
+    const compiled = /^(src|test\/support)\/.*\.ts$/.test(entry)
+      ? `${compiledDir}/${entry.replace(/\.ts$/, '.js')}`
+      : entry;
     const service = startProcess(compiled, { DATABASE_URL: this.databaseUrl(), ...env });
     this.all.push(service);
     return service;
