@@ -65,7 +65,8 @@ export class JobNotifications {
     client.on('error', () => undefined);
     void client.end().catch(() => undefined);
     this.failures += 1;
-    const retryInMs = Math.min(250 * 2 ** (this.failures - 1), 5000);
+    // At most 2 s apart, so the worker hears of new jobs within ~2 s of the database coming back.
+    const retryInMs = Math.min(250 * 2 ** (this.failures - 1), 2000);
     this.handlers.onError(error, retryInMs);
     this.retryTimer = setTimeout(() => void this.connect(), retryInMs);
   }

@@ -134,7 +134,8 @@ export class Worker {
         failures = 0;
       } catch (error) {
         failures += 1;
-        const retryInMs = Math.min(100 * 2 ** failures, 5000);
+        // Capped at 2 s: after an outage, claiming resumes within ~2 s of the database's return.
+        const retryInMs = Math.min(100 * 2 ** failures, 2000);
         this.log.warn({ err: error, retryInMs }, 'claim failed');
         await sleep(retryInMs);
         continue;
