@@ -35,7 +35,10 @@ export async function startApi(config: Config, database: DatabaseConfig, logger:
     applicationName: 'ingest-api',
     // A request waits at most this long for the database before it is answered 503.
     connectionTimeoutMillis: 3000,
-    statementTimeoutMillis: 30_000,
+    // A statement runs at most 10 s; a server that stopped answering altogether (frozen, or a network
+    // path that drops packets) is given up on by the client just after: both are answered 503.
+    statementTimeoutMillis: 10_000,
+    queryTimeoutMillis: 10_500,
     // Nor does it wait longer on a lock (a locked jobs table): 55P03, answered 503 with Retry-After.
     lockTimeoutMillis: 3000,
     onIdleError,
