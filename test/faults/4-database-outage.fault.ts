@@ -75,7 +75,9 @@ describe('database outage', () => {
     let probing = true;
     const prober = (async () => {
       while (probing) {
-        for (const path of ['/health/ready', '/health/live']) {
+        const known = sent.find((a) => a.jobId)?.jobId;
+        const reads = known ? [`/v1/ingestions/${known}`, `/v1/results/${known}`] : [];
+        for (const path of ['/health/ready', '/health/live', ...reads]) {
           const at = now();
           probes.push({ ...(await request(`${base}${path}`, { timeoutMs: 5000 })), at, path });
         }
@@ -156,6 +158,10 @@ describe('database outage', () => {
       list.filter((a) => a.at >= stoppedAt && a.at + a.ms <= restartAt);
     const postsDuring = during(sent);
     const readyDuring = during(probes.filter((p) => p.path === '/health/ready'));
+    const getsDuring = during(probes.filter((p) => p.path.startsWith('/v1/')));
+    const badGets = getsDuring.filter(
+      (a) => a.status !== 503 || !a.contentType.startsWith('application/problem+json') || !a.retryAfter,
+    );
     const liveAll = probes.filter((p) => p.path === '/health/live');
     const readyAgainAt = probes.find(
       (p) => p.path === '/health/ready' && p.at >= upAt && p.status === 200,
@@ -194,6 +200,14 @@ describe('database outage', () => {
       ),
       answers500: sent.filter((a) => a.status >= 500 && a.status !== 503).length,
       readyDuringOutage: statusCounts(readyDuring),
+      getsDuringOutage: getsDuring.length,
+      getAnswersDuringOutage: statusCounts(getsDuring),
+      getMaxMsDuringOutage: ms(
+        percentile(
+          getsDuring.map((a) => a.ms),
+          100,
+        ),
+      ),
       readyMaxMsDuringOutage: ms(
         percentile(
           readyDuring.map((a) => a.ms),
@@ -217,6 +231,9 @@ describe('database outage', () => {
     expect(readyDuring.length).toBeGreaterThan(5);
     expect(readyDuring.every((p) => p.status === 503 && p.ms < 1500)).toBe(true);
     expect(liveAll.every((p) => p.status === 200)).toBe(true);
+    expect(getsDuring.length).toBeGreaterThan(5);
+    expect(badGets.map((a) => `${a.status} ${a.contentType} ${a.retryAfter}`)).toEqual([]);
+    expect(Math.max(...getsDuring.map((a) => a.ms))).toBeLessThan(5000);
     expect(sent.filter((a) => a.status >= 500 && a.status !== 503)).toEqual([]);
     expect(readyAgainAt! - upAt).toBeLessThanOrEqual(5000);
     expect(workerRecoveredAt! - upAt).toBeLessThanOrEqual(5000);
