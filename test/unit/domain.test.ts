@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aggregateEvents } from '../../src/domain/aggregation.js';
 import { backoffSeconds } from '../../src/domain/backoff.js';
@@ -82,6 +83,26 @@ describe('requestFingerprint', () => {
     expect(canonicalJson({ b: [1, { d: null, c: 'x' }], a: true })).toBe(
       '{"a":true,"b":[1,{"c":"x","d":null}]}',
     );
+  });
+
+  it('writes the same text as a recursive canonical form, for any JSON value', () => {
+    const recursive = (value: unknown): string => {
+      if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+      if (Array.isArray(value)) return `[${value.map(recursive).join(',')}]`;
+      const keys = Object.keys(value).sort();
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${recursive((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    };
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => canonicalJson(value) === recursive(value)),
+      { numRuns: 500 },
+    );
+    expect(canonicalJson([])).toBe('[]');
+    expect(canonicalJson({})).toBe('{}');
+  });
+
+  it('handles nesting deeper than the call stack', () => {
+    const deep = JSON.parse('{"a":'.repeat(200_000) + '1' + '}'.repeat(200_000)) as unknown;
+    expect(canonicalJson(deep)).toHaveLength(200_000 * 6 + 1);
   });
 });
 
