@@ -18,8 +18,8 @@ export const maxPayloadDepth = 64;
  * Finds what PostgreSQL or JavaScript cannot store faithfully in a payload: a `\u0000` or an unpaired
  * surrogate in a string or key (PostgreSQL's jsonb refuses both), nesting deeper than
  * {@link maxPayloadDepth} (deep enough for any real event, shallow enough that no recursive serializer
- * overflows its stack), and numbers that did
- * not fit a double (JSON.parse turns them into Infinity, which would be stored as null).
+ * overflows its stack), and numbers that did not fit a double (JSON.parse turns them into Infinity,
+ * which would be stored as null).
  * Returns a message naming the problem, or undefined when the payload is fine. Walks iteratively, so a
  * hostile nesting depth cannot overflow the stack here either.
  */
