@@ -1,7 +1,7 @@
 // The real API and worker processes, started from the compiled build, with their peak RSS.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../src/embedded/embeddedPostgres.js';
 import { buildDir } from './buildService.js';
 
 export interface ServiceProcess {
@@ -13,17 +13,6 @@ export interface ServiceProcess {
 }
 
 const root = new URL('..', import.meta.url).pathname;
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** VmHWM of a live process, in MB. */
 export function peakRssMb(pid: number): number {

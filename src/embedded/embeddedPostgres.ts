@@ -82,7 +82,8 @@ function runAsForRoot(binary: string, dataDir: string): RunAs | undefined {
   return runAs;
 }
 
-function freePort(): Promise<number> {
+/** A TCP port of 127.0.0.1 nobody listens on right now (the tests and the bench use it too). */
+export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.once('error', reject);

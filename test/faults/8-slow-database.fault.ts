@@ -47,6 +47,26 @@ async function probe(base: string, path: string, count: number): Promise<Answer[
   return answers;
 }
 
+/**
+ * Probes readiness and liveness and posts one batch while the database is held up, then releases it,
+ * whatever the probes did.
+ */
+async function probeUntilReleased(
+  base: string,
+  release: () => Promise<void>,
+): Promise<{ ready: Answer[]; live: Answer[]; post: Answer }> {
+  try {
+    const [ready, live, post] = await Promise.all([
+      probe(base, '/health/ready', 10),
+      probe(base, '/health/live', 10),
+      postIngestion(base, batchFor(1), {}, 40_000),
+    ]);
+    return { ready, live, post };
+  } finally {
+    await release();
+  }
+}
+
 const summary = (answers: Answer[]) =>
   `${JSON.stringify(answers.reduce<Record<string, number>>((c, a) => ({ ...c, [a.status]: (c[a.status] ?? 0) + 1 }), {}))} max ${ms(
     percentile(
@@ -63,19 +83,10 @@ describe('slow database', () => {
     await locker.connect();
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE ingestion_jobs IN ACCESS EXCLUSIVE MODE');
-    let ready: Answer[] = [];
-    let live: Answer[] = [];
-    let post: Answer | undefined;
-    try {
-      [ready, live, post] = await Promise.all([
-        probe(base, '/health/ready', 10),
-        probe(base, '/health/live', 10),
-        postIngestion(base, batchFor(1), {}, 40_000),
-      ]);
-    } finally {
+    const { ready, live, post } = await probeUntilReleased(base, async () => {
       await locker.query('ROLLBACK');
       await locker.end();
-    }
+    });
     const readyAfter = await request(`${base}/health/ready`);
     figures.lockedReady = summary(ready);
     figures.lockedLive = summary(live);
@@ -109,19 +120,10 @@ describe('slow database', () => {
       .map(Number);
     frozenPids = [postmaster, ...children];
     for (const pid of frozenPids) signal(pid, 'SIGSTOP');
-    let ready: Answer[] = [];
-    let live: Answer[] = [];
-    let post: Answer | undefined;
-    try {
-      [ready, live, post] = await Promise.all([
-        probe(base, '/health/ready', 10),
-        probe(base, '/health/live', 10),
-        postIngestion(base, batchFor(1), {}, 40_000),
-      ]);
-    } finally {
+    const { ready, live, post } = await probeUntilReleased(base, async () => {
       for (const pid of frozenPids) signal(pid, 'SIGCONT');
       frozenPids = [];
-    }
+    });
     await sleep(500);
     const readyAfter = await request(`${base}/health/ready`);
     figures.frozenReady = summary(ready);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+export { freePort } from '../../src/embedded/embeddedPostgres.js';
 
 /** A service process started by a test. */
 export interface ServiceProcess {
@@ -52,16 +52,4 @@ export async function waitForOutput(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${service.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** A TCP port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
