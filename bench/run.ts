@@ -2,7 +2,7 @@
 // build, each next to a baseline measured in the same run. Prints a table and writes the figures into
 // docs/performance.md. `--only=ingest,latency,drain,sustained` runs a subset (not written to the docs).
 import pg from 'pg';
-import { openBenchDatabase } from './benchDatabase.js';
+import { openBenchDatabase, resetTables } from './benchDatabase.js';
 import { copyIngest } from './baselines/copyIngest.js';
 import { buildService } from './buildService.js';
 import { machineFacts, renderReport, writeReport, type Figures } from './report.js';
@@ -60,7 +60,7 @@ try {
       sweepSeconds: plan.sweepSeconds,
     });
     log('ingest baseline: COPY of the same rows');
-    await client.query('TRUNCATE ingestion_jobs, raw_events, ingestion_results');
+    await resetTables(client);
     const copyJobs = Math.max(1000, Math.min(5000, Math.round(figures.ingest.main.accepted)));
     figures.copyEventsPerSec = await copyIngest(client, copyJobs, 100);
   }

@@ -24,7 +24,8 @@ export function peakRssMb(pid: number): number {
 function startNode(entry: string, env: Record<string, string>, readyLine: RegExp): Promise<ServiceProcess> {
   const child: ChildProcess = spawn(process.execPath, [`${buildDir}/entry/${entry}`], {
     // The caller's environment passes through, so WORKER_BATCH_SIZE=… npm run bench compares settings.
-    env: { ...process.env, ...env },
+    // LOG_LEVEL is pinned: readiness is read from the info lines, and a deployed service logs at info.
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';
