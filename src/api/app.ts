@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HttpConfig } from '../config/config.js';
+import { JobInsertBatcher } from '../data/jobInsertBatcher.js';
 import type { Pool } from '../data/pool.js';
 import { isRfc3339DateTime } from '../domain/timestamp.js';
 import type { Logger } from '../log/logger.js';
@@ -110,6 +111,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   await app.register(ingestionRoutes, {
     pool: deps.pool,
+    jobInserter: new JobInsertBatcher(deps.pool, {
+      maxConcurrentStatements: deps.http.insertConcurrency,
+      // Bounds a statement's size and time; a bigger request still goes, alone.
+      maxEventsPerStatement: 5000,
+    }),
     maxAttempts: deps.maxAttempts,
     maxEventsPerRequest: deps.http.maxEventsPerRequest,
     maxPayloadBytes: deps.http.maxPayloadBytes,

@@ -14,6 +14,8 @@ export interface HttpConfig extends ListenAddress {
   maxPayloadBytes: number;
   /** Connections the API's pool may open. */
   poolSize: number;
+  /** Insert statements in flight at once; requests arriving meanwhile share the next statement. */
+  insertConcurrency: number;
 }
 
 /** Settings of the worker. */
@@ -77,6 +79,14 @@ export function loadConfig(env: Env): Config {
     else read.problems.push(`LOG_LEVEL=${JSON.stringify(rawLevel)}: expected one of ${acceptedLogLevels}`);
   }
 
+  const poolSize = read.integer('API_POOL_SIZE', database?.maxPoolSize ?? 10, 1, 1000);
+  const insertConcurrency = read.integer('API_INSERT_CONCURRENCY', Math.min(2, poolSize), 1, 1000);
+  if (insertConcurrency > poolSize) {
+    read.problems.push(
+      `API_INSERT_CONCURRENCY=${insertConcurrency} is more than API_POOL_SIZE=${poolSize}: ` +
+        'each insert statement holds a pool connection, so set it at most to the pool size.',
+    );
+  }
   const config: Config = {
     database,
     databaseSource,
@@ -85,7 +95,8 @@ export function loadConfig(env: Env): Config {
       maxBodyBytes: read.integer('MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576),
       maxEventsPerRequest: read.integer('MAX_EVENTS_PER_REQUEST', 2_500, 1, 100_000),
       maxPayloadBytes: read.integer('MAX_PAYLOAD_BYTES', 32_768, 16, 100 * 1_048_576),
-      poolSize: read.integer('API_POOL_SIZE', database?.maxPoolSize ?? 10, 1, 1000),
+      poolSize,
+      insertConcurrency,
     },
     worker: {
       concurrency: read.integer('WORKER_CONCURRENCY', 2, 1, 1000),

@@ -3,8 +3,8 @@ import type { Pool } from './pool.js';
 import { sqlStatement } from './sql.js';
 
 const statements = {
-  jobInsert: sqlStatement('jobInsert'),
-  jobFindByIdempotencyKey: sqlStatement('jobFindByIdempotencyKey'),
+  jobInsertMany: sqlStatement('jobInsertMany'),
+  jobsFindByIdempotencyKeys: sqlStatement('jobsFindByIdempotencyKeys'),
   jobFind: sqlStatement('jobFind'),
   resultsFind: sqlStatement('resultsFind'),
 };
@@ -29,35 +29,76 @@ export type JobInsertOutcome =
   /** The idempotency key names an existing job created from another body. */
   | { kind: 'conflict'; jobId: string };
 
+/** Orders keyed jobs by tenant and key, and puts them first: see jobInsertMany. */
+function byIdempotencyKey(a: NewJob, b: NewJob): number {
+  if (a.idempotencyKey === undefined || b.idempotencyKey === undefined) {
+    return a.idempotencyKey === undefined ? (b.idempotencyKey === undefined ? 0 : 1) : -1;
+  }
+  if (a.tenantId !== b.tenantId) return a.tenantId < b.tenantId ? -1 : 1;
+  return a.idempotencyKey < b.idempotencyKey ? -1 : a.idempotencyKey > b.idempotencyKey ? 1 : 0;
+}
+
 /**
- * Stores a job and its events atomically, or finds the job its idempotency key already names.
- * Two concurrent requests with one key produce one job: the database serializes them on the key.
+ * Stores jobs and their events atomically, in one statement, and returns the ids of the jobs it
+ * created: all but those whose idempotency key already names a job (see idempotencyOutcomes). Two
+ * concurrent requests with one key produce one job: the database serializes them on the key.
  */
-export async function jobInsert(pool: Pool, job: NewJob): Promise<JobInsertOutcome> {
-  const inserted = await pool.query<{ id: string }>({
-    ...statements.jobInsert,
+export async function jobInsertMany(pool: Pool, jobs: readonly NewJob[]): Promise<Set<string>> {
+  // Keys are inserted in one order by every statement, so two statements that wait for each other's
+  // keys cannot deadlock.
+  const ordered = jobs.some((job) => job.idempotencyKey !== undefined)
+    ? [...jobs].sort(byIdempotencyKey)
+    : jobs;
+  const { rows } = await pool.query<{ id: string }>({
+    ...statements.jobInsertMany,
     values: [
-      job.id,
-      job.tenantId,
-      job.maxAttempts,
-      job.eventCount,
-      job.idempotencyKey ?? null,
-      job.requestFingerprint ?? null,
-      job.eventsJson,
+      ordered.map((job) => job.id),
+      ordered.map((job) => job.tenantId),
+      ordered.map((job) => job.maxAttempts),
+      ordered.map((job) => job.eventCount),
+      ordered.map((job) => job.idempotencyKey ?? null),
+      ordered.map((job) => job.requestFingerprint ?? null),
+      `[${ordered.map((job) => job.eventsJson).join(',')}]`,
     ],
   });
-  if (inserted.rows[0]) return { kind: 'created', jobId: inserted.rows[0].id };
+  return new Set(rows.map((row) => row.id));
+}
 
-  const existing = await pool.query<{ id: string; request_fingerprint: string | null }>({
-    ...statements.jobFindByIdempotencyKey,
-    values: [job.tenantId, job.idempotencyKey],
+function idempotencyMapKey(tenantId: string, idempotencyKey: string | undefined): string {
+  return JSON.stringify([tenantId, idempotencyKey ?? null]);
+}
+
+/**
+ * For jobs that jobInsertMany did not create, in the order given: the job their idempotency key names,
+ * as a replay of the same body or a conflict with another. One statement for all of them.
+ */
+export async function idempotencyOutcomes(pool: Pool, jobs: readonly NewJob[]): Promise<JobInsertOutcome[]> {
+  const { rows } = await pool.query<{
+    tenant_id: string;
+    idempotency_key: string;
+    id: string;
+    request_fingerprint: string | null;
+  }>({
+    ...statements.jobsFindByIdempotencyKeys,
+    values: [jobs.map((job) => job.tenantId), jobs.map((job) => job.idempotencyKey ?? null)],
   });
-  const row = existing.rows[0];
-  // The key was taken when we inserted; jobs are not deleted by the service, so it is still there.
-  if (!row) throw new Error(`Idempotency key of tenant ${job.tenantId} vanished between insert and lookup`);
-  return row.request_fingerprint === job.requestFingerprint
-    ? { kind: 'replayed', jobId: row.id }
-    : { kind: 'conflict', jobId: row.id };
+  const existing = new Map(rows.map((row) => [idempotencyMapKey(row.tenant_id, row.idempotency_key), row]));
+  return jobs.map((job): JobInsertOutcome => {
+    const row = existing.get(idempotencyMapKey(job.tenantId, job.idempotencyKey));
+    // The key was taken when we inserted; jobs are not deleted by the service, so it is still there.
+    if (!row) throw new Error(`Idempotency key of tenant ${job.tenantId} vanished between insert and lookup`);
+    return row.request_fingerprint === (job.requestFingerprint ?? null)
+      ? { kind: 'replayed', jobId: row.id }
+      : { kind: 'conflict', jobId: row.id };
+  });
+}
+
+/** Stores one job and its events atomically, or finds the job its idempotency key already names. */
+export async function jobInsert(pool: Pool, job: NewJob): Promise<JobInsertOutcome> {
+  const created = await jobInsertMany(pool, [job]);
+  if (created.has(job.id)) return { kind: 'created', jobId: job.id };
+  const [outcome] = await idempotencyOutcomes(pool, [job]);
+  return outcome!;
 }
 
 /** A job's state as the status endpoint shows it. */

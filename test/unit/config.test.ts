@@ -51,6 +51,15 @@ describe('loadConfig', () => {
     expect(problems[0]).toMatch(/expected|supported|use /);
   });
 
+  it('runs two insert statements at once, never more than the pool holds', () => {
+    expect(loadConfig({}).http.insertConcurrency).toBe(2);
+    expect(loadConfig({ API_POOL_SIZE: '1' }).http.insertConcurrency).toBe(1);
+    expect(loadConfig({ API_INSERT_CONCURRENCY: '6' }).http.insertConcurrency).toBe(6);
+    const problems = problemsOf({ API_POOL_SIZE: '4', API_INSERT_CONCURRENCY: '5' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('API_INSERT_CONCURRENCY=5 is more than API_POOL_SIZE=4');
+  });
+
   it('reports every bad variable at once', () => {
     expect(problemsOf({ WORKER_CONCURRENCY: 'x', MAX_ATTEMPTS: '0', LOG_LEVEL: 'loud' })).toHaveLength(3);
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { jobFind, jobInsert } from '../../data/ingestionStore.js';
+import { jobFind, type JobInsertOutcome, type NewJob } from '../../data/ingestionStore.js';
 import type { Pool } from '../../data/pool.js';
 import { eventTypeKey } from '../../domain/eventTypeKey.js';
 import { requestFingerprint } from '../../domain/fingerprint.js';
@@ -19,6 +19,8 @@ import { ProblemSchema } from '../schemas/problem.js';
 /** What the ingestion routes need. */
 export interface IngestionRouteOptions {
   pool: Pool;
+  /** Stores accepted jobs (see JobInsertBatcher). */
+  jobInserter: { insert(job: NewJob): Promise<JobInsertOutcome> };
   maxAttempts: number;
   maxEventsPerRequest: number;
   maxPayloadBytes: number;
@@ -94,7 +96,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
       const idempotencyKey = request.headers['idempotency-key'];
       // Checked first: it bounds the payloads' nesting before the fingerprint walks the body recursively.
       const eventsJson = eventsJsonFor(body, options.maxPayloadBytes);
-      const outcome = await jobInsert(options.pool, {
+      const outcome = await options.jobInserter.insert({
         id: randomUUID(),
         tenantId: body.tenantId,
         maxAttempts: options.maxAttempts,

@@ -1,0 +1,24 @@
+-- Stores jobs and all their events as one statement, so they commit together or not at all, in one
+-- round trip however many requests they came from. A job whose idempotency key is already taken is not
+-- stored (nor are its events) and its id does not come back; a concurrent insert of the same key is
+-- waited for, so exactly one of two racing requests wins, whether or not they share this statement.
+-- One entry per job in $1…$6, in the same order:
+-- $1 ids, $2 tenant ids, $3 max attempts, $4 event counts, $5 idempotency keys, $6 request fingerprints,
+-- $7 events: a JSON array with, for each job in that order, the array of its events
+--    {"t": type, "k": type key, "ts": timestamp, "p": payload}
+WITH job AS (
+  INSERT INTO ingestion_jobs (id, tenant_id, max_attempts, event_count, idempotency_key, request_fingerprint)
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::integer[], $5::text[], $6::text[])
+  ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+  RETURNING id
+),
+stored_events AS (
+  INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload)
+  SELECT job.id, e.seq, e.value ->> 't', e.value ->> 'k', (e.value ->> 'ts')::timestamptz, e.value -> 'p'
+  FROM jsonb_array_elements($7::jsonb) WITH ORDINALITY AS batch (events, n)
+  JOIN job ON job.id = ($1::uuid[])[batch.n]
+  CROSS JOIN LATERAL jsonb_array_elements(batch.events) WITH ORDINALITY AS e (value, seq)
+)
+-- Delivered at commit, once however many jobs: an idle worker wakes up at once instead of at its next
+-- poll.
+SELECT job.id, pg_notify('ingestion_jobs_created', '') FROM job

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { NewJob } from '../../src/data/ingestionStore.js';
+import { JobInsertBatcher } from '../../src/data/jobInsertBatcher.js';
+import { createPool } from '../../src/data/pool.js';
+import { freePort } from '../../src/embedded/embeddedPostgres.js';
+import { useTestDatabase } from '../support/testDatabase.js';
+
+const db = useTestDatabase();
+
+function newJob(
+  eventCount: number,
+  overrides: Partial<NewJob> = {},
+  timestamp = '2024-05-01T12:00:00Z',
+): NewJob {
+  const events = Array.from({ length: eventCount }, (_, i) => ({
+    t: i % 2 ? 'Clicked' : 'viewed',
+    k: i % 2 ? 'clicked' : 'viewed',
+    ts: timestamp,
+    p: { n: i },
+  }));
+  return {
+    id: randomUUID(),
+    tenantId: 'tenant',
+    maxAttempts: 5,
+    eventCount,
+    idempotencyKey: undefined,
+    requestFingerprint: undefined,
+    eventsJson: JSON.stringify(events),
+    ...overrides,
+  };
+}
+
+describe('JobInsertBatcher', () => {
+  it('sends a job at once when idle, and everything that queued meanwhile in the next statement', async () => {
+    const pool = db.createPool(4);
+    try {
+      const batcher = new JobInsertBatcher(pool, { maxConcurrentStatements: 1, maxEventsPerStatement: 5000 });
+      const jobs = Array.from({ length: 40 }, (_, i) => newJob(1 + (i % 7)));
+      const outcomes = await Promise.all(jobs.map((job) => batcher.insert(job)));
+
+      expect(outcomes).toEqual(jobs.map((job) => ({ kind: 'created', jobId: job.id })));
+      // The first job went alone; the 39 that arrived while it ran shared the second statement.
+      expect(batcher.stats()).toEqual({ statements: 2, jobs: 40 });
+      const { rows } = await pool.query<{ id: string; event_count: number; stored: number; seqs: number[] }>(
+        `SELECT j.id, j.event_count, count(e.seq)::int AS stored, array_agg(e.seq ORDER BY e.seq) AS seqs
+         FROM ingestion_jobs j JOIN raw_events e ON e.job_id = j.id
+         WHERE j.id = ANY($1::uuid[]) GROUP BY j.id`,
+        [jobs.map((job) => job.id)],
+      );
+      expect(rows).toHaveLength(40);
+      for (const row of rows) {
+        const job = jobs.find((candidate) => candidate.id === row.id)!;
+        expect(row.event_count).toBe(job.eventCount);
+        expect(row.stored).toBe(job.eventCount);
+        expect(row.seqs).toEqual(Array.from({ length: job.eventCount }, (_, i) => i + 1));
+      }
+      // Each job holds its own events, not a neighbour's.
+      const payloads = await pool.query<{ seq: number; type: string; type_key: string; n: number }>(
+        `SELECT seq, type, type_key, (payload ->> 'n')::int AS n FROM raw_events WHERE job_id = $1 ORDER BY seq`,
+        [jobs[13]!.id],
+      );
+      expect(payloads.rows).toEqual(
+        Array.from({ length: jobs[13]!.eventCount }, (_, i) => ({
+          seq: i + 1,
+          type: i % 2 ? 'Clicked' : 'viewed',
+          type_key: i % 2 ? 'clicked' : 'viewed',
+          n: i,
+        })),
+      );
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('closes a statement before it passes the event limit; a larger job goes alone', async () => {
+    const pool = db.createPool(4);
+    try {
+      const batcher = new JobInsertBatcher(pool, { maxConcurrentStatements: 1, maxEventsPerStatement: 10 });
+      const sizes = [1, 4, 4, 4, 30, 2];
+      const outcomes = await Promise.all(sizes.map((size) => batcher.insert(newJob(size))));
+      expect(outcomes.every((outcome) => outcome.kind === 'created')).toBe(true);
+      // [1] alone (idle), then [4, 4] (a third 4 would pass 10), [4], [30] alone, [2].
+      expect(batcher.stats()).toEqual({ statements: 5, jobs: 6 });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('answers idempotency keys repeated within one statement as replay or conflict', async () => {
+    const pool = db.createPool(4);
+    try {
+      const batcher = new JobInsertBatcher(pool, { maxConcurrentStatements: 1, maxEventsPerStatement: 5000 });
+      const keyed = (fingerprint: string) =>
+        newJob(2, { idempotencyKey: 'key-1', requestFingerprint: fingerprint });
+      const [, first, replay, other, plain] = await Promise.all([
+        batcher.insert(newJob(1)),
+        batcher.insert(keyed('body-a')),
+        batcher.insert(keyed('body-a')),
+        batcher.insert(keyed('body-b')),
+        batcher.insert(newJob(3)),
+      ]);
+      expect(batcher.stats()).toEqual({ statements: 2, jobs: 5 });
+      expect(first!.kind).toBe('created');
+      expect(replay).toEqual({ kind: 'replayed', jobId: first!.jobId });
+      expect(other).toEqual({ kind: 'conflict', jobId: first!.jobId });
+      expect(plain!.kind).toBe('created');
+      const { rows } = await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM raw_events WHERE job_id = $1`,
+        [first!.jobId],
+      );
+      expect(rows[0]!.n).toBe(2);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('fails only the job whose data the database refuses; its statement-mates are stored', async () => {
+    const pool = db.createPool(4);
+    try {
+      const batcher = new JobInsertBatcher(pool, { maxConcurrentStatements: 1, maxEventsPerStatement: 5000 });
+      const good = [newJob(1), newJob(2), newJob(3)];
+      const bad = newJob(2, {}, 'the day after tomorrow');
+      const results = await Promise.allSettled([
+        batcher.insert(good[0]!),
+        batcher.insert(good[1]!),
+        batcher.insert(bad),
+        batcher.insert(good[2]!),
+      ]);
+      expect(results.map((result) => result.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ]);
+      expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: '22007' });
+      // good[0] alone; then the statement of three failed and its jobs were sent one by one.
+      expect(batcher.stats().statements).toBe(5);
+      const { rows } = await pool.query<{ id: string }>(
+        'SELECT id FROM ingestion_jobs WHERE id = ANY($1::uuid[])',
+        [[...good, bad].map((job) => job.id)],
+      );
+      expect(rows.map((row) => row.id).sort()).toEqual(good.map((job) => job.id).sort());
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('fails every queued job at once when the database itself is unreachable', async () => {
+    const pool = createPool(
+      { ...db.config, port: await freePort() },
+      { max: 2, applicationName: 'test', connectionTimeoutMillis: 2000, onIdleError: () => undefined },
+    );
+    try {
+      const batcher = new JobInsertBatcher(pool, { maxConcurrentStatements: 1, maxEventsPerStatement: 5000 });
+      const results = await Promise.allSettled(
+        [newJob(1), newJob(1), newJob(1)].map((job) => batcher.insert(job)),
+      );
+      expect(results.every((result) => result.status === 'rejected')).toBe(true);
+      expect((results[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'ECONNREFUSED' });
+      // The queued jobs were not sent into the same error one after another.
+      expect(batcher.stats()).toEqual({ statements: 1, jobs: 1 });
+    } finally {
+      await pool.end();
+    }
+  });
+});
