@@ -132,6 +132,64 @@ describe('isRfc3339DateTime', () => {
     'yesterday',
     '',
   ])('refuses %s', (text) => expect(isRfc3339DateTime(text)).toBe(false));
+
+  // The definition the hand-written reader replaced, kept as the oracle it must agree with.
+  function byRegex(text: string): boolean {
+    const match =
+      /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/.exec(text);
+    if (!match) return false;
+    const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as number[];
+    const leap = year! % 4 === 0 && (year! % 100 !== 0 || year! % 400 === 0);
+    const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month!) ? 30 : 31;
+    return (
+      year! >= 1 &&
+      month! >= 1 &&
+      month! <= 12 &&
+      day! >= 1 &&
+      day! <= days &&
+      hour! <= 23 &&
+      minute! <= 59 &&
+      second! <= 60 &&
+      Number(match[9] ?? 0) <= 15 &&
+      Number(match[10] ?? 0) <= 59
+    );
+  }
+
+  it('agrees with the regular-expression definition on near-timestamps and noise', () => {
+    const padded = (max: number, width: number) =>
+      fc.integer({ min: 0, max }).map((n) => String(n).padStart(width, '0'));
+    const nearTimestamp = fc
+      .tuple(
+        padded(9999, 4),
+        padded(13, 2),
+        padded(32, 2),
+        fc.constantFrom('T', 't', ' ', 'x'),
+        padded(25, 2),
+        padded(60, 2),
+        padded(61, 2),
+        fc.constantFrom('', '', '.', '.5', '.123456789'),
+        fc.oneof(
+          fc.constantFrom('Z', 'z', '', 'Zz'),
+          fc
+            .tuple(fc.constantFrom('+', '-'), padded(24, 2), fc.constantFrom(':', ':', ''), padded(60, 2))
+            .map((parts) => parts.join('')),
+        ),
+      )
+      .map(([y, mo, d, t, h, mi, s, f, off]) => `${y}-${mo}-${d}${t}${h}:${mi}:${s}${f}${off}`);
+    const mutated = fc
+      .tuple(nearTimestamp, fc.nat(), fc.string({ maxLength: 2 }))
+      .map(
+        ([text, at, insert]) =>
+          text.slice(0, at % (text.length + 1)) + insert + text.slice((at % (text.length + 1)) + 1),
+      );
+    fc.assert(
+      fc.property(
+        fc.oneof(nearTimestamp, mutated, fc.string()),
+        (text) => isRfc3339DateTime(text) === byRegex(text),
+      ),
+      { numRuns: 20_000 },
+    );
+  });
 });
 
 describe('findPayloadProblem', () => {
