@@ -151,6 +151,12 @@ describe('POST /v1/ingestions', () => {
       413,
     );
     expect(bigPayload.detail).toMatch(/events\[1\]\.payload/);
+    // Payloads under the limit each are accepted, however large they are together.
+    const manyMedium = await post({
+      tenantId: 't',
+      events: Array.from({ length: 3 }, () => event({ payload: 'x'.repeat(900) })),
+    });
+    expect(manyMedium.statusCode).toBe(202);
     const bigBody = expectProblem(
       await post({ tenantId: 't', events: [event({ payload: 'x'.repeat(25_000) })] }),
       413,

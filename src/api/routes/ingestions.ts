@@ -35,29 +35,29 @@ const problemResponses = {
   503: ProblemSchema,
 };
 
+/** The largest payload's JSON text in bytes, if it is larger than `limit`, with its field name. */
+function oversizePayload(body: IngestionRequest, limit: number): string | undefined {
+  for (let index = 0; index < body.events.length; index += 1) {
+    const payload = JSON.stringify(body.events[index]!.payload ?? null);
+    // One UTF-16 unit is at most 3 UTF-8 bytes: only a payload near the limit is measured exactly.
+    if (payload.length * 3 > limit && Buffer.byteLength(payload) > limit) return `events[${index}].payload`;
+  }
+  return undefined;
+}
+
 /**
  * Serializes the events for the insert statement and checks what the schema cannot express: payload
  * size, nesting, unstorable characters. Throws a ProblemError naming every offending field.
  */
 function eventsJsonFor(body: IngestionRequest, maxPayloadBytes: number): string {
   const errors: FieldErrors = {};
-  let oversize: string | undefined;
   const tenantProblem = unstorableTextProblem(body.tenantId);
   if (tenantProblem) addFieldError(errors, 'tenantId', tenantProblem);
-  const parts = body.events.map((event, index) => {
+  body.events.forEach((event, index) => {
     const typeProblem = unstorableTextProblem(event.type);
     if (typeProblem) addFieldError(errors, `events[${index}].type`, typeProblem);
     const problem = event.payload === undefined ? undefined : findPayloadProblem(event.payload);
-    if (problem) {
-      addFieldError(errors, `events[${index}].payload`, problem);
-      return '';
-    }
-    const payload = event.payload === undefined ? 'null' : JSON.stringify(event.payload);
-    // One UTF-16 unit is at most 3 UTF-8 bytes: only a payload near the limit is measured exactly.
-    if (payload.length * 3 > maxPayloadBytes && Buffer.byteLength(payload) > maxPayloadBytes) {
-      oversize ??= `events[${index}].payload`;
-    }
-    return `{"t":${JSON.stringify(event.type)},"k":${JSON.stringify(eventTypeKey(event.type))},"ts":${JSON.stringify(event.timestamp)},"p":${payload}}`;
+    if (problem) addFieldError(errors, `events[${index}].payload`, problem);
   });
   if (Object.keys(errors).length > 0) {
     throw new ProblemError(
@@ -69,6 +69,21 @@ function eventsJsonFor(body: IngestionRequest, maxPayloadBytes: number): string 
       },
     );
   }
+  // One serialization of the whole array: building each event's text separately allocated several
+  // times its size. The nesting is bounded by now, so JSON.stringify cannot overflow its stack.
+  const eventsJson = JSON.stringify(
+    body.events.map((event) => ({
+      t: event.type,
+      k: eventTypeKey(event.type),
+      ts: event.timestamp,
+      p: event.payload ?? null,
+    })),
+  );
+  // No payload is longer than all of them together: most requests never serialize one alone.
+  const oversize =
+    eventsJson.length * 3 > maxPayloadBytes && Buffer.byteLength(eventsJson) > maxPayloadBytes
+      ? oversizePayload(body, maxPayloadBytes)
+      : undefined;
   if (oversize) {
     throw new ProblemError(
       413,
@@ -76,7 +91,7 @@ function eventsJsonFor(body: IngestionRequest, maxPayloadBytes: number): string 
       `${oversize} is larger than ${maxPayloadBytes} bytes of JSON, the most one event may carry.`,
     );
   }
-  return `[${parts.join(',')}]`;
+  return eventsJson;
 }
 
 /** POST /v1/ingestions and GET /v1/ingestions/{jobId}. */
