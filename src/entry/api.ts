@@ -1,7 +1,8 @@
 // `npm run api`: the HTTP API alone, against the configured database.
 import { createLogger } from '../log/logger.js';
 import { exitOnStartupError, loadConfigOrExit, onShutdownSignal, requireDatabase } from './runtime.js';
-import { runMigrations, startApi } from './services.js';
+import { runMigrations } from './services.js';
+import { startApi } from './apiService.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'ingest-api');

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../embedded/embeddedPostgres.js';
 import { createLogger } from '../log/logger.js';
 import { exitOnStartupError, loadConfigOrExit, onShutdownSignal } from './runtime.js';
-import { runMigrations, startApi, startWorker, type Running } from './services.js';
+import { startApi } from './apiService.js';
+import { runMigrations, type Running } from './services.js';
+import { startWorker } from './workerService.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'ingest');

@@ -1,10 +1,11 @@
-import type { Config } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
-import { buildApp } from '../api/app.js';
 import { migrateDatabase } from '../data/migrate.js';
-import { createPool, type Pool } from '../data/pool.js';
+import { createPool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
-import { Worker, type WorkerHooks } from '../worker/worker.js';
+
+// The API and the worker are started from files of their own (apiService.ts, workerService.ts), so a
+// worker process never loads the HTTP stack (Fastify, ajv, swagger: 8-13 MB of its resident memory) and the
+// API never loads the worker.
 
 /** A started part of the service. */
 export interface Running {
@@ -25,78 +26,4 @@ export async function runMigrations(database: DatabaseConfig, logger: Logger): P
   } finally {
     await pool.end();
   }
-}
-
-/** Starts the HTTP API and listens on the configured address. */
-export async function startApi(config: Config, database: DatabaseConfig, logger: Logger): Promise<Running> {
-  const onIdleError = (error: Error) => logger.warn({ err: error }, 'idle database connection failed');
-  const pool: Pool = createPool(database, {
-    max: config.http.poolSize,
-    applicationName: 'ingest-api',
-    // A request waits at most this long for the database before it is answered 503.
-    connectionTimeoutMillis: 3000,
-    // A statement runs at most 10 s; a server that stopped answering altogether (frozen, or a network
-    // path that drops packets) is given up on by the client just after: both are answered 503.
-    statementTimeoutMillis: 10_000,
-    queryTimeoutMillis: 10_500,
-    // Nor does it wait longer on a lock (a locked jobs table): 55P03, answered 503 with Retry-After.
-    lockTimeoutMillis: 3000,
-    onIdleError,
-  });
-  const healthPool = createPool(database, {
-    max: 2,
-    applicationName: 'ingest-api-health',
-    connectionTimeoutMillis: 800,
-    statementTimeoutMillis: 800,
-    queryTimeoutMillis: 800,
-    onIdleError,
-  });
-  let shuttingDown = false;
-  const app = await buildApp({
-    pool,
-    healthPool,
-    http: config.http,
-    maxAttempts: config.worker.maxAttempts,
-    logger,
-    isShuttingDown: () => shuttingDown,
-  });
-  await app.listen({ host: config.http.host, port: config.http.port });
-  return {
-    async stop() {
-      shuttingDown = true;
-      // Finishes the requests in flight; a 202 already sent was stored before it was sent. A connection
-      // busy when closing began stays open as an idle keep-alive once its answer is sent, and close()
-      // would wait for it until the keep-alive timeout (72 s, past the shutdown deadline): close each
-      // one as soon as it falls idle.
-      const closeIdle = setInterval(() => app.server.closeIdleConnections(), 100);
-      try {
-        await app.close();
-      } finally {
-        clearInterval(closeIdle);
-      }
-      await Promise.all([pool.end(), healthPool.end()]);
-    },
-  };
-}
-
-/** Starts a worker with its own pool. */
-export async function startWorker(
-  config: Config,
-  database: DatabaseConfig,
-  logger: Logger,
-  hooks?: WorkerHooks,
-): Promise<Running> {
-  const pool = createPool(database, {
-    max: config.worker.concurrency + 2,
-    applicationName: 'ingest-worker',
-    onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
-  });
-  const worker = new Worker({ pool, database, config: config.worker, logger, ...(hooks ? { hooks } : {}) });
-  await worker.start();
-  return {
-    async stop() {
-      await worker.stop();
-      await pool.end();
-    },
-  };
 }

@@ -1,7 +1,8 @@
 // `npm run worker`: one worker process; start as many as the load needs, against one database.
 import { createLogger } from '../log/logger.js';
 import { exitOnStartupError, loadConfigOrExit, onShutdownSignal, requireDatabase } from './runtime.js';
-import { runMigrations, startWorker } from './services.js';
+import { runMigrations } from './services.js';
+import { startWorker } from './workerService.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'ingest-worker');

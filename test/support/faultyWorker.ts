@@ -3,7 +3,7 @@
 // reaches this file; it exists only for the tests.
 import { createLogger } from '../../src/log/logger.js';
 import { loadConfigOrExit, onShutdownSignal, requireDatabase } from '../../src/entry/runtime.js';
-import { startWorker } from '../../src/entry/services.js';
+import { startWorker } from '../../src/entry/workerService.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'faulty-worker');

@@ -1,0 +1,58 @@
+import type { Config } from '../config/config.js';
+import type { DatabaseConfig } from '../config/connectionString.js';
+import { buildApp } from '../api/app.js';
+import { createPool, type Pool } from '../data/pool.js';
+import type { Logger } from '../log/logger.js';
+import type { Running } from './services.js';
+
+/** Starts the HTTP API and listens on the configured address. */
+export async function startApi(config: Config, database: DatabaseConfig, logger: Logger): Promise<Running> {
+  const onIdleError = (error: Error) => logger.warn({ err: error }, 'idle database connection failed');
+  const pool: Pool = createPool(database, {
+    max: config.http.poolSize,
+    applicationName: 'ingest-api',
+    // A request waits at most this long for the database before it is answered 503.
+    connectionTimeoutMillis: 3000,
+    // A statement runs at most 10 s; a server that stopped answering altogether (frozen, or a network
+    // path that drops packets) is given up on by the client just after: both are answered 503.
+    statementTimeoutMillis: 10_000,
+    queryTimeoutMillis: 10_500,
+    // Nor does it wait longer on a lock (a locked jobs table): 55P03, answered 503 with Retry-After.
+    lockTimeoutMillis: 3000,
+    onIdleError,
+  });
+  const healthPool = createPool(database, {
+    max: 2,
+    applicationName: 'ingest-api-health',
+    connectionTimeoutMillis: 800,
+    statementTimeoutMillis: 800,
+    queryTimeoutMillis: 800,
+    onIdleError,
+  });
+  let shuttingDown = false;
+  const app = await buildApp({
+    pool,
+    healthPool,
+    http: config.http,
+    maxAttempts: config.worker.maxAttempts,
+    logger,
+    isShuttingDown: () => shuttingDown,
+  });
+  await app.listen({ host: config.http.host, port: config.http.port });
+  return {
+    async stop() {
+      shuttingDown = true;
+      // Finishes the requests in flight; a 202 already sent was stored before it was sent. A connection
+      // busy when closing began stays open as an idle keep-alive once its answer is sent, and close()
+      // would wait for it until the keep-alive timeout (72 s, past the shutdown deadline): close each
+      // one as soon as it falls idle.
+      const closeIdle = setInterval(() => app.server.closeIdleConnections(), 100);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(closeIdle);
+      }
+      await Promise.all([pool.end(), healthPool.end()]);
+    },
+  };
+}
