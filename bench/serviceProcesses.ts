@@ -25,7 +25,8 @@ function startNode(entry: string, env: Record<string, string>, readyLine: RegExp
   const child: ChildProcess = spawn(process.execPath, [`${buildDir}/entry/${entry}`], {
     // The caller's environment passes through, so WORKER_BATCH_SIZE=… npm run bench compares settings.
     // LOG_LEVEL is pinned: readiness is read from the info lines, and a deployed service logs at info.
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    // MALLOC_MMAP_THRESHOLD_ as the Dockerfiles set it, so the RSS figures are those of the images.
+    env: { ...process.env, LOG_LEVEL: 'info', MALLOC_MMAP_THRESHOLD_: '65536', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';
