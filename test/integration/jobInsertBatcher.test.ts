@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { NewJob } from '../../src/data/ingestionStore.js';
 import { JobInsertBatcher } from '../../src/data/jobInsertBatcher.js';
-import { createPool } from '../../src/data/pool.js';
+import { createPool, type Pool } from '../../src/data/pool.js';
 import { freePort } from '../../src/embedded/embeddedPostgres.js';
 import { useTestDatabase } from '../support/testDatabase.js';
 
@@ -31,11 +31,22 @@ function newJob(
   };
 }
 
+/** Runs `work` with a batcher that sends one statement at a time, on a pool it then closes. */
+async function withBatcher(
+  maxEventsPerStatement: number,
+  work: (batcher: JobInsertBatcher, pool: Pool) => Promise<void>,
+): Promise<void> {
+  const pool = db.createPool(4);
+  try {
+    await work(new JobInsertBatcher(pool, { maxConcurrentStatements: 1, maxEventsPerStatement }), pool);
+  } finally {
+    await pool.end();
+  }
+}
+
 describe('JobInsertBatcher', () => {
   it('sends a job at once when idle, and everything that queued meanwhile in the next statement', async () => {
-    const pool = db.createPool(4);
-    try {
-      const batcher = new JobInsertBatcher(pool, { maxConcurrentStatements: 1, maxEventsPerStatement: 5000 });
+    await withBatcher(5000, async (batcher, pool) => {
       const jobs = Array.from({ length: 40 }, (_, i) => newJob(1 + (i % 7)));
       const outcomes = await Promise.all(jobs.map((job) => batcher.insert(job)));
 
@@ -68,29 +79,21 @@ describe('JobInsertBatcher', () => {
           n: i,
         })),
       );
-    } finally {
-      await pool.end();
-    }
+    });
   });
 
   it('closes a statement before it passes the event limit; a larger job goes alone', async () => {
-    const pool = db.createPool(4);
-    try {
-      const batcher = new JobInsertBatcher(pool, { maxConcurrentStatements: 1, maxEventsPerStatement: 10 });
+    await withBatcher(10, async (batcher) => {
       const sizes = [1, 4, 4, 4, 30, 2];
       const outcomes = await Promise.all(sizes.map((size) => batcher.insert(newJob(size))));
       expect(outcomes.every((outcome) => outcome.kind === 'created')).toBe(true);
       // [1] alone (idle), then [4, 4] (a third 4 would pass 10), [4], [30] alone, [2].
       expect(batcher.stats()).toEqual({ statements: 5, jobs: 6 });
-    } finally {
-      await pool.end();
-    }
+    });
   });
 
   it('answers idempotency keys repeated within one statement as replay or conflict', async () => {
-    const pool = db.createPool(4);
-    try {
-      const batcher = new JobInsertBatcher(pool, { maxConcurrentStatements: 1, maxEventsPerStatement: 5000 });
+    await withBatcher(5000, async (batcher, pool) => {
       const keyed = (fingerprint: string) =>
         newJob(2, { idempotencyKey: 'key-1', requestFingerprint: fingerprint });
       const [, first, replay, other, plain] = await Promise.all([
@@ -110,15 +113,11 @@ describe('JobInsertBatcher', () => {
         [first!.jobId],
       );
       expect(rows[0]!.n).toBe(2);
-    } finally {
-      await pool.end();
-    }
+    });
   });
 
   it('fails only the job whose data the database refuses; its statement-mates are stored', async () => {
-    const pool = db.createPool(4);
-    try {
-      const batcher = new JobInsertBatcher(pool, { maxConcurrentStatements: 1, maxEventsPerStatement: 5000 });
+    await withBatcher(5000, async (batcher, pool) => {
       const good = [newJob(1), newJob(2), newJob(3)];
       const bad = newJob(2, {}, 'the day after tomorrow');
       const results = await Promise.allSettled([
@@ -141,9 +140,7 @@ describe('JobInsertBatcher', () => {
         [[...good, bad].map((job) => job.id)],
       );
       expect(rows.map((row) => row.id).sort()).toEqual(good.map((job) => job.id).sort());
-    } finally {
-      await pool.end();
-    }
+    });
   });
 
   it('fails every queued job at once when the database itself is unreachable', async () => {
