@@ -44,19 +44,42 @@ function byIdempotencyKey(a: NewJob, b: NewJob): number {
  * events (hundreds of kilobytes under load) went straight into V8's old generation, which then grew
  * between full collections far beyond what the API holds live.
  */
-function eventsParameter(jobs: readonly NewJob[]): Buffer {
-  let size = 1 + 2 + jobs.length - 1;
-  for (const job of jobs) size += Buffer.byteLength(job.eventsJson);
-  const buffer = Buffer.allocUnsafe(size);
-  buffer[0] = 1;
-  buffer[1] = 0x5b; // [
+function eventsParameter(jobs: readonly NewJob[], into: Buffer): Buffer {
+  into[0] = 1;
+  into[1] = 0x5b; // [
   let at = 2;
   jobs.forEach((job, i) => {
-    if (i > 0) buffer[at++] = 0x2c; // ,
-    at += buffer.write(job.eventsJson, at);
+    if (i > 0) into[at++] = 0x2c; // ,
+    at += into.write(job.eventsJson, at);
   });
-  buffer[at] = 0x5d; // ]
-  return buffer;
+  into[at] = 0x5d; // ]
+  return into.subarray(0, at + 1);
+}
+
+/** Bytes eventsParameter writes for `jobs`. */
+function eventsParameterSize(jobs: readonly NewJob[]): number {
+  let size = 1 + 2 + jobs.length - 1;
+  for (const job of jobs) size += Buffer.byteLength(job.eventsJson);
+  return size;
+}
+
+// Buffers for the events parameter, kept for the next statement: a new one for each statement was
+// half of the API's short-lived memory outside the V8 heap, which V8 frees only at full collections.
+// node-postgres copies a parameter into its own message when it sends the query, and a buffer comes
+// back here only once its query has settled (a query that times out before it was sent is dropped).
+const spareBuffers: Buffer[] = [];
+const maxSpareBuffers = 4;
+const maxSpareBufferBytes = 4 * 1024 * 1024;
+
+function bufferTake(size: number): Buffer {
+  const index = spareBuffers.findIndex((buffer) => buffer.length >= size);
+  if (index >= 0) return spareBuffers.splice(index, 1)[0]!;
+  return Buffer.allocUnsafe(Math.max(size, 256 * 1024));
+}
+
+function bufferGiveBack(buffer: Buffer): void {
+  if (spareBuffers.length < maxSpareBuffers && buffer.length <= maxSpareBufferBytes)
+    spareBuffers.push(buffer);
 }
 
 /**
@@ -70,19 +93,24 @@ export async function jobInsertMany(pool: Pool, jobs: readonly NewJob[]): Promis
   const ordered = jobs.some((job) => job.idempotencyKey !== undefined)
     ? [...jobs].sort(byIdempotencyKey)
     : jobs;
-  const { rows } = await pool.query<{ id: string }>({
-    ...statements.jobInsertMany,
-    values: [
-      ordered.map((job) => job.id),
-      ordered.map((job) => job.tenantId),
-      ordered.map((job) => job.maxAttempts),
-      ordered.map((job) => job.eventCount),
-      ordered.map((job) => job.idempotencyKey ?? null),
-      ordered.map((job) => job.requestFingerprint ?? null),
-      eventsParameter(ordered),
-    ],
-  });
-  return new Set(rows.map((row) => row.id));
+  const buffer = bufferTake(eventsParameterSize(ordered));
+  try {
+    const { rows } = await pool.query<{ id: string }>({
+      ...statements.jobInsertMany,
+      values: [
+        ordered.map((job) => job.id),
+        ordered.map((job) => job.tenantId),
+        ordered.map((job) => job.maxAttempts),
+        ordered.map((job) => job.eventCount),
+        ordered.map((job) => job.idempotencyKey ?? null),
+        ordered.map((job) => job.requestFingerprint ?? null),
+        eventsParameter(ordered, buffer),
+      ],
+    });
+    return new Set(rows.map((row) => row.id));
+  } finally {
+    bufferGiveBack(buffer);
+  }
 }
 
 function idempotencyMapKey(tenantId: string, idempotencyKey: string | undefined): string {

@@ -83,12 +83,20 @@ describe('JobInsertBatcher', () => {
   });
 
   it('closes a statement before it passes the event limit; a larger job goes alone', async () => {
-    await withBatcher(10, async (batcher) => {
+    await withBatcher(10, async (batcher, pool) => {
       const sizes = [1, 4, 4, 4, 30, 2];
       const outcomes = await Promise.all(sizes.map((size) => batcher.insert(newJob(size))));
       expect(outcomes.every((outcome) => outcome.kind === 'created')).toBe(true);
       // [1] alone (idle), then [4, 4] (a third 4 would pass 10), [4], [30] alone, [2].
       expect(batcher.stats()).toEqual({ statements: 5, jobs: 6 });
+      // Each statement reused the previous one's parameter buffer: a short write after a long one
+      // must not carry the long one's tail.
+      const { rows } = await pool.query<{ stored: number }>(
+        `SELECT count(e.seq)::int AS stored FROM unnest($1::uuid[]) WITH ORDINALITY AS j (id, n)
+         JOIN raw_events e ON e.job_id = j.id GROUP BY j.n ORDER BY j.n`,
+        [outcomes.map((outcome) => outcome.jobId)],
+      );
+      expect(rows.map((row) => row.stored)).toEqual(sizes);
     });
   });
 
