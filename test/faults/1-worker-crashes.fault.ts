@@ -1,22 +1,15 @@
 // Scenario 1 of issue 4: workers killed with SIGKILL under load. Every job ends Succeeded (or Failed only
 // because crashes spent its attempts, saying so), results exist exactly once with the submitted counts,
 // no attempt passes MAX_ATTEMPTS, and a dead worker's job runs again within 15 s with default settings.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobsClaim, jobsRescueExpired } from '../../src/data/jobQueue.js';
 import { eventually, insertJob, jobRows } from '../support/jobs.js';
-import { useTestDatabase } from '../support/testDatabase.js';
 import type { ServiceProcess } from '../support/processes.js';
+import { useFaultDatabase } from './support/faultDatabase.js';
 import { ms, percentile, recordFigures } from './support/figures.js';
-import { batchFor, expectedCounts, postIngestion, Services, sleep } from './support/services.js';
+import { batchFor, expectedCounts, postIngestion, sleep } from './support/services.js';
 
-const db = useTestDatabase();
-const pool = db.createPool(6);
-const services = new Services(() => db.url);
-
-afterAll(async () => {
-  await services.killAll();
-  await pool.end();
-});
+const { pool, services } = useFaultDatabase(6);
 
 const jobCount = Number(process.env.FAULTS_CRASH_JOBS ?? 5000);
 const workerCount = 4;

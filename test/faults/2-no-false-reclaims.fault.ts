@@ -1,19 +1,11 @@
 // Scenario 2 of issue 4: the other side of a short lease. With both cores saturated by CPU hogs and
 // every update of the jobs table slowed by an injected pg_sleep, no live worker may lose a lease.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually, insertJob, jobRows } from '../support/jobs.js';
-import { useTestDatabase } from '../support/testDatabase.js';
+import { useFaultDatabase } from './support/faultDatabase.js';
 import { recordFigures } from './support/figures.js';
-import { Services } from './support/services.js';
 
-const db = useTestDatabase();
-const pool = db.createPool(4);
-const services = new Services(() => db.url);
-
-afterAll(async () => {
-  await services.killAll();
-  await pool.end();
-});
+const { pool, services } = useFaultDatabase(4);
 
 const hogCount = 4; // two per core
 const slowJobMs = 14_000; // longer than the 10 s lease: only heartbeats keep these jobs

@@ -3,18 +3,11 @@
 // what it accepted and exits 0; a worker whose stdout reader has gone away still stops.
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, insertJob, jobRows } from '../support/jobs.js';
-import { useTestDatabase } from '../support/testDatabase.js';
+import { useFaultDatabase } from './support/faultDatabase.js';
 import { ms, recordFigures } from './support/figures.js';
-import { batchFor, postIngestion, Services, sleep } from './support/services.js';
+import { batchFor, postIngestion, sleep } from './support/services.js';
 
-const db = useTestDatabase();
-const pool = db.createPool(4);
-const services = new Services(() => db.url);
-
-afterAll(async () => {
-  await services.killAll();
-  await pool.end();
-});
+const { pool, services } = useFaultDatabase(4);
 
 const figures: Record<string, number | string> = {};
 afterAll(() => recordFigures('3. graceful shutdown', figures));

@@ -1,18 +1,11 @@
 // Scenario 6 of issue 4: idempotency under race. 100 concurrent identical requests with one key make one
 // job; the same key with two different bodies at once makes one job, and the other body gets 422s.
-import { afterAll, describe, expect, it } from 'vitest';
-import { useTestDatabase } from '../support/testDatabase.js';
+import { describe, expect, it } from 'vitest';
+import { useFaultDatabase } from './support/faultDatabase.js';
 import { recordFigures } from './support/figures.js';
-import { batchFor, postIngestion, Services } from './support/services.js';
+import { batchFor, postIngestion } from './support/services.js';
 
-const db = useTestDatabase();
-const pool = db.createPool(2);
-const services = new Services(() => db.url);
-
-afterAll(async () => {
-  await services.killAll();
-  await pool.end();
-});
+const { pool, services } = useFaultDatabase(2);
 
 const rounds = 5;
 const jobsWithKey = async (key: string) =>

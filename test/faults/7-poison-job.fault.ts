@@ -1,19 +1,11 @@
 // Scenario 7 of issue 4: a job that fails every attempt (through the test-only worker hook, which no
 // request or setting can reach) ends Failed after MAX_ATTEMPTS with its error, while other jobs flow.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually, insertJob, jobRows } from '../support/jobs.js';
-import { useTestDatabase } from '../support/testDatabase.js';
+import { useFaultDatabase } from './support/faultDatabase.js';
 import { ms, percentile, recordFigures } from './support/figures.js';
-import { Services } from './support/services.js';
 
-const db = useTestDatabase();
-const pool = db.createPool(4);
-const services = new Services(() => db.url);
-
-afterAll(async () => {
-  await services.killAll();
-  await pool.end();
-});
+const { pool, services } = useFaultDatabase(4);
 
 const maxAttempts = 5; // the default
 const poisonJobs = 5;
