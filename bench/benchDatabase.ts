@@ -1,6 +1,8 @@
 // Where the benchmark runs: BENCH_DATABASE_URL, else a fresh database on the machine's PostgreSQL at
 // 127.0.0.1:5432 (created and dropped per run), else an embedded PostgreSQL started from the build.
 import pg from 'pg';
+import { parseConnectionString, type DatabaseConfig } from '../src/config/connectionString.js';
+import { postgresAnswers } from '../src/embedded/embeddedPostgres.js';
 import { buildDir } from './buildService.js';
 
 export interface BenchDatabase {
@@ -12,19 +14,7 @@ export interface BenchDatabase {
 }
 
 const machineUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function answers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+const machine = parseConnectionString(machineUrl) as DatabaseConfig;
 
 async function freshDatabaseOn(serverUrl: string, source: string): Promise<BenchDatabase> {
   const name = `ingest_bench_${process.pid}`;
@@ -62,7 +52,8 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
       },
     };
   }
-  if (await answers(machineUrl)) return freshDatabaseOn(machineUrl, 'machine PostgreSQL at 127.0.0.1:5432');
+  if (await postgresAnswers(machine))
+    return freshDatabaseOn(machineUrl, 'machine PostgreSQL at 127.0.0.1:5432');
   const { startEmbeddedPostgres } = (await import(
     `${buildDir}/embedded/embeddedPostgres.js`
   )) as typeof import('../src/embedded/embeddedPostgres.js');

@@ -121,7 +121,8 @@ async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs:
   return false;
 }
 
-async function answers(database: DatabaseConfig): Promise<boolean> {
+/** Whether a PostgreSQL server answers a query at `database` within a second. */
+export async function postgresAnswers(database: DatabaseConfig): Promise<boolean> {
   const client = new pg.Client({ ...database, ssl: false, connectionTimeoutMillis: 1000 });
   client.on('error', () => undefined);
   try {
@@ -190,7 +191,7 @@ export async function startEmbeddedPostgres(
     const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
     const pid = Number(pidLine);
     const port = Number(portLine);
-    if (pid > 0 && isAlive(pid) && (await answers(database(port)))) {
+    if (pid > 0 && isAlive(pid) && (await postgresAnswers(database(port)))) {
       return { database: database(port), dataDir: dir, logFile, stop: () => stopServer(pid) };
     }
   }
@@ -207,7 +208,7 @@ export async function startEmbeddedPostgres(
   let exited = false;
   child.on('exit', () => (exited = true));
   child.unref();
-  const ready = await waitUntil(async () => exited || (await answers(database(port))), 30_000);
+  const ready = await waitUntil(async () => exited || (await postgresAnswers(database(port))), 30_000);
   if (!ready || exited) {
     const tail = readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
     throw new EmbeddedPostgresError(
