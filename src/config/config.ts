@@ -2,6 +2,7 @@ import { ConfigError } from './configError.js';
 import { parseConnectionString, type DatabaseConfig } from './connectionString.js';
 import { EnvReader, type Env } from './envReader.js';
 import { parseAspNetCoreUrls, type ListenAddress } from './listenAddress.js';
+import { acceptedLogFormats, parseLogFormat, type LogFormat } from './logFormat.js';
 import { acceptedLogLevels, parseLogLevel, type LogLevel } from './logLevel.js';
 
 /** Settings of the HTTP API. */
@@ -45,6 +46,8 @@ export interface Config {
   http: HttpConfig;
   worker: WorkerConfig;
   logLevel: LogLevel;
+  /** JSON lines, readable lines, or readable only on a terminal. */
+  logFormat: LogFormat;
   runMigrationsOnStartup: boolean;
   /** Where the embedded PostgreSQL keeps its data. */
   dataDir: string;
@@ -79,6 +82,14 @@ export function loadConfig(env: Env): Config {
     else read.problems.push(`LOG_LEVEL=${JSON.stringify(rawLevel)}: expected one of ${acceptedLogLevels}`);
   }
 
+  let logFormat: LogFormat = 'auto';
+  const rawFormat = read.string('LOG_FORMAT');
+  if (rawFormat !== undefined) {
+    const parsed = parseLogFormat(rawFormat);
+    if (parsed) logFormat = parsed;
+    else read.problems.push(`LOG_FORMAT=${JSON.stringify(rawFormat)}: expected ${acceptedLogFormats}`);
+  }
+
   const poolSize = read.integer('API_POOL_SIZE', database?.maxPoolSize ?? 10, 1, 1000);
   const insertConcurrency = read.integer('API_INSERT_CONCURRENCY', Math.min(2, poolSize), 1, 1000);
   if (insertConcurrency > poolSize) {
@@ -108,6 +119,7 @@ export function loadConfig(env: Env): Config {
       shutdownGraceSeconds: read.positiveNumber('SHUTDOWN_GRACE_SECONDS', 20, 3600),
     },
     logLevel,
+    logFormat,
     runMigrationsOnStartup: read.boolean('RUN_MIGRATIONS_ON_STARTUP', true),
     dataDir: read.string('DATA_DIR') ?? '.data',
   };

@@ -5,7 +5,7 @@ import { runMigrations } from './services.js';
 import { startApi } from './apiService.js';
 
 const config = loadConfigOrExit();
-const logger = createLogger(config.logLevel, 'ingest-api');
+const logger = createLogger(config.logLevel, 'ingest-api', config.logFormat);
 const database = requireDatabase(config, 'npm run api');
 
 try {

@@ -9,7 +9,7 @@ import { runMigrations, type Running } from './services.js';
 import { startWorker } from './workerService.js';
 
 const config = loadConfigOrExit();
-const logger = createLogger(config.logLevel, 'ingest');
+const logger = createLogger(config.logLevel, 'ingest', config.logFormat);
 
 let embedded: EmbeddedPostgres | undefined;
 const started: Running[] = [];

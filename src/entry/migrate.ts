@@ -4,7 +4,7 @@ import { loadConfigOrExit, exitOnStartupError, requireDatabase } from './runtime
 import { runMigrations } from './services.js';
 
 const config = loadConfigOrExit();
-const logger = createLogger(config.logLevel, 'ingest-migrate');
+const logger = createLogger(config.logLevel, 'ingest-migrate', config.logFormat);
 const database = requireDatabase(config, 'npm run migrate');
 
 try {

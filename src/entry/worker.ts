@@ -5,7 +5,7 @@ import { runMigrations } from './services.js';
 import { startWorker } from './workerService.js';
 
 const config = loadConfigOrExit();
-const logger = createLogger(config.logLevel, 'ingest-worker');
+const logger = createLogger(config.logLevel, 'ingest-worker', config.logFormat);
 const database = requireDatabase(config, 'npm run worker');
 
 try {

@@ -6,7 +6,7 @@ import { loadConfigOrExit, onShutdownSignal, requireDatabase } from '../../src/e
 import { startWorker } from '../../src/entry/workerService.js';
 
 const config = loadConfigOrExit();
-const logger = createLogger(config.logLevel, 'faulty-worker');
+const logger = createLogger(config.logLevel, 'faulty-worker', config.logFormat);
 const database = requireDatabase(config, 'faulty worker');
 const slowMs = Number(process.env.SLOW_JOB_MS ?? '1000');
 
