@@ -43,6 +43,13 @@ export interface Config {
   database: DatabaseConfig | undefined;
   /** Which variable the database came from, for the start-up log. */
   databaseSource: 'ConnectionStrings__Db' | 'DATABASE_URL' | undefined;
+  /**
+   * A direct connection for the workers' LISTEN (LISTEN_DATABASE_URL). Unset: the main database, unless
+   * that is a transaction-mode pooler, which cannot carry notifications; workers then poll.
+   */
+  listenDatabase: DatabaseConfig | undefined;
+  /** Where migrations run (MIGRATION_DATABASE_URL); unset: the main database. */
+  migrationDatabase: DatabaseConfig | undefined;
   http: HttpConfig;
   worker: WorkerConfig;
   logLevel: LogLevel;
@@ -61,6 +68,10 @@ export function loadConfig(env: Env): Config {
   const read = new EnvReader(env);
 
   const { database, databaseSource } = readDatabase(read);
+  const poolMode = read.choice('DATABASE_POOL_MODE', ['session', 'transaction'] as const, 'session');
+  if (database) database.poolMode = poolMode;
+  const listenDatabase = readOptionalDatabase(read, 'LISTEN_DATABASE_URL');
+  const migrationDatabase = readOptionalDatabase(read, 'MIGRATION_DATABASE_URL');
 
   let listen: ListenAddress = { host: '0.0.0.0', port: 8080 };
   const urls = read.string('ASPNETCORE_URLS');
@@ -101,6 +112,8 @@ export function loadConfig(env: Env): Config {
   const config: Config = {
     database,
     databaseSource,
+    listenDatabase,
+    migrationDatabase,
     http: {
       ...listen,
       maxBodyBytes: read.integer('MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576),
@@ -140,4 +153,14 @@ function readDatabase(read: EnvReader): Pick<Config, 'database' | 'databaseSourc
     return { database: parsed, databaseSource: name };
   }
   return { database: undefined, databaseSource: undefined };
+}
+
+/** A second connection string for one purpose; a session of its own, whatever DATABASE_POOL_MODE says. */
+function readOptionalDatabase(read: EnvReader, name: string): DatabaseConfig | undefined {
+  const raw = read.string(name);
+  if (raw === undefined) return undefined;
+  const parsed = parseConnectionString(raw);
+  if (typeof parsed !== 'string') return parsed;
+  read.problems.push(`${name}: ${parsed}`);
+  return undefined;
 }

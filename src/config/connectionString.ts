@@ -15,7 +15,16 @@ export interface DatabaseConfig {
   applicationName: string | undefined;
   /** Npgsql `Maximum Pool Size`, when given; the service otherwise sizes its pools itself. */
   maxPoolSize: number | undefined;
+  /**
+   * How a pooler between the service and PostgreSQL hands out server connections (DATABASE_POOL_MODE).
+   * `transaction` (PgBouncer's `pool_mode=transaction`) means no state may outlive a transaction: no named
+   * prepared statements, no per-connection settings, no LISTEN. Unset means a session of our own.
+   */
+  poolMode?: PoolMode;
 }
+
+/** `session`: a connection of our own (direct, or a session-mode pooler); `transaction`: see poolMode. */
+export type PoolMode = 'session' | 'transaction';
 
 type SslMode = DatabaseConfig['sslMode'];
 

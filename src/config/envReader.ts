@@ -52,4 +52,14 @@ export class EnvReader {
     this.problems.push(`${name}=${JSON.stringify(raw)}: expected true or false`);
     return fallback;
   }
+
+  /** One of `choices`, in any case. */
+  choice<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const found = choices.find((choice) => choice === raw.toLowerCase());
+    if (found !== undefined) return found;
+    this.problems.push(`${name}=${JSON.stringify(raw)}: expected ${choices.join(' or ')}`);
+    return fallback;
+  }
 }

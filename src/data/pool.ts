@@ -46,15 +46,41 @@ export function clientConfig(database: DatabaseConfig, applicationName: string):
   };
 }
 
-/** Opens a pool. Nothing connects until the first query. */
+/**
+ * A client that sends every statement unnamed. Behind a transaction-mode pooler, consecutive
+ * transactions of one client run on different server connections: a statement prepared under a name on
+ * one is missing on the next ("prepared statement does not exist") or already there from another client
+ * ("already exists"). Unnamed, each statement is parsed where it runs; that costs a parse per call.
+ */
+class UnnamedStatementClient extends pg.Client {
+  // The overloads of pg's query() cannot be restated in a subclass; this forwards whatever it is given.
+  override query(...args: unknown[]): never {
+    const [config] = args;
+    if (config !== null && typeof config === 'object' && 'name' in config && config.name !== undefined) {
+      args[0] = { ...config, name: undefined };
+    }
+    return (super.query as (...forwarded: unknown[]) => never)(...args);
+  }
+}
+
+/**
+ * Opens a pool. Nothing connects until the first query. Behind a transaction-mode pooler
+ * (`database.poolMode`), statements go unnamed and the server-side timeouts are not sent as connection
+ * settings, which such a pooler refuses ("unsupported startup parameter") and could not keep anyway: set
+ * them on the database role instead (docs/pgbouncer.md). The client-side query timeout still applies.
+ */
 export function createPool(database: DatabaseConfig, options: PoolOptions): Pool {
+  const transactionPooler = database.poolMode === 'transaction';
   const pool = new pg.Pool({
     ...clientConfig(database, options.applicationName),
     max: options.max,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
-    ...(options.statementTimeoutMillis ? { statement_timeout: options.statementTimeoutMillis } : {}),
+    ...(options.statementTimeoutMillis && !transactionPooler
+      ? { statement_timeout: options.statementTimeoutMillis }
+      : {}),
     ...(options.queryTimeoutMillis ? { query_timeout: options.queryTimeoutMillis } : {}),
-    ...(options.lockTimeoutMillis ? { lock_timeout: options.lockTimeoutMillis } : {}),
+    ...(options.lockTimeoutMillis && !transactionPooler ? { lock_timeout: options.lockTimeoutMillis } : {}),
+    ...(transactionPooler ? { Client: UnnamedStatementClient } : {}),
     idleTimeoutMillis: 30_000,
   });
   pool.on('error', options.onIdleError);

@@ -9,7 +9,7 @@ const logger = createLogger(config.logLevel, 'ingest-api', config.logFormat);
 const database = requireDatabase(config, 'npm run api');
 
 try {
-  if (config.runMigrationsOnStartup) await runMigrations(database, logger);
+  if (config.runMigrationsOnStartup) await runMigrations(database, logger, config.migrationDatabase);
   const api = await startApi(config, database, logger);
   logger.info({ host: config.http.host, port: config.http.port }, 'API listening');
   onShutdownSignal(logger, 30_000, () => api.stop());

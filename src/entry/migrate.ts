@@ -8,7 +8,7 @@ const logger = createLogger(config.logLevel, 'ingest-migrate', config.logFormat)
 const database = requireDatabase(config, 'npm run migrate');
 
 try {
-  await runMigrations(database, logger);
+  await runMigrations(database, logger, config.migrationDatabase);
 } catch (error) {
   exitOnStartupError(logger, error);
 }

@@ -13,9 +13,16 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Applies pending migrations and logs what it applied. */
-export async function runMigrations(database: DatabaseConfig, logger: Logger): Promise<void> {
-  const pool = createPool(database, {
+/**
+ * Applies pending migrations and logs what it applied: on MIGRATION_DATABASE_URL when it is set (a
+ * direct connection past a pooler, or a role that may create tables), else on the service's database.
+ */
+export async function runMigrations(
+  database: DatabaseConfig,
+  logger: Logger,
+  migrationDatabase?: DatabaseConfig,
+): Promise<void> {
+  const pool = createPool(migrationDatabase ?? database, {
     max: 1,
     applicationName: 'ingest-migrate',
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),

@@ -11,7 +11,7 @@ const database = requireDatabase(config, 'npm run worker');
 try {
   // The worker migrates too (the advisory lock makes it safe), so it never polls a schema that the API
   // has not created yet when both start at the same moment.
-  if (config.runMigrationsOnStartup) await runMigrations(database, logger);
+  if (config.runMigrationsOnStartup) await runMigrations(database, logger, config.migrationDatabase);
   const worker = await startWorker(config, database, logger);
   onShutdownSignal(logger, (config.worker.shutdownGraceSeconds + 10) * 1000, () => worker.stop());
 } catch (error) {

@@ -17,7 +17,16 @@ export async function startWorker(
     applicationName: 'ingest-worker',
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
-  const worker = new Worker({ pool, database, config: config.worker, logger, ...(hooks ? { hooks } : {}) });
+  // A transaction-mode pooler cannot carry notifications: without a direct LISTEN_DATABASE_URL, poll.
+  const listenDatabase =
+    config.listenDatabase ?? (database.poolMode === 'transaction' ? undefined : database);
+  const worker = new Worker({
+    pool,
+    database: listenDatabase,
+    config: config.worker,
+    logger,
+    ...(hooks ? { hooks } : {}),
+  });
   await worker.start();
   return {
     async stop() {

@@ -32,8 +32,11 @@ export interface WorkerHooks {
 export interface WorkerOptions {
   /** A pool with at least `concurrency + 2` connections: one per loop, plus heartbeat and sweep. */
   pool: Pool;
-  /** For the LISTEN connection, which lives outside the pool. */
-  database: DatabaseConfig;
+  /**
+   * For the LISTEN connection, which lives outside the pool; undefined when there is none to be had
+   * (behind a transaction-mode pooler): the worker then finds new jobs by polling alone.
+   */
+  database: DatabaseConfig | undefined;
   config: WorkerConfig;
   logger: Logger;
   hooks?: WorkerHooks;
@@ -64,7 +67,7 @@ export class Worker {
   private readonly finishing = new Set<string>();
   private readonly wakeSignal = new WakeSignal();
   private readonly log: Logger;
-  private readonly notifications: JobNotifications;
+  private readonly notifications: JobNotifications | undefined;
   private loops: Array<Promise<void>> = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -72,24 +75,36 @@ export class Worker {
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.logger.child({ workerId: this.id });
-    this.notifications = new JobNotifications(options.database, 'ingest-worker', {
-      onJob: () => this.wakeSignal.wake(),
-      onConnected: () => this.wakeSignal.wake(),
-      onError: (error, retryInMs) =>
-        this.log.warn({ err: error, retryInMs }, 'job notifications unavailable; polling until reconnected'),
-    });
+    this.notifications =
+      options.database &&
+      new JobNotifications(options.database, 'ingest-worker', {
+        onJob: () => this.wakeSignal.wake(),
+        onConnected: () => this.wakeSignal.wake(),
+        onError: (error, retryInMs) =>
+          this.log.warn(
+            { err: error, retryInMs },
+            'job notifications unavailable; polling until reconnected',
+          ),
+      });
   }
 
   /** Starts listening for jobs and runs the claim loops. */
   async start(): Promise<void> {
     const { config } = this.options;
-    await this.notifications.start();
+    await this.notifications?.start();
     const leaseMs = config.leaseSeconds * 1000;
     this.heartbeatTimer = setInterval(() => void this.renewLeases(), leaseMs / 5);
     this.sweepTimer = setInterval(() => void this.rescueExpired(), Math.min(1000, leaseMs / 4));
     this.loops = Array.from({ length: config.concurrency }, () => this.claimLoop());
     this.log.info(
-      { concurrency: config.concurrency, batchSize: config.batchSize, leaseSeconds: config.leaseSeconds },
+      {
+        concurrency: config.concurrency,
+        batchSize: config.batchSize,
+        leaseSeconds: config.leaseSeconds,
+        wakeUp: this.notifications
+          ? 'LISTEN/NOTIFY, polling as fallback'
+          : `polling every ${config.pollIntervalMs} ms`,
+      },
       'worker started',
     );
   }
@@ -119,7 +134,7 @@ export class Worker {
         this.log.error({ err: error }, 'could not hand back running jobs; their leases will expire instead');
       }
     }
-    await this.notifications.stop();
+    await this.notifications?.stop();
     this.log.info({ drained, released }, 'worker stopped');
     return { drained, released };
   }

@@ -1,11 +1,13 @@
 // Scenario 4 of issue 4: the database goes away for ~10 s during steady submission and processing.
 // It runs on a private embedded PostgreSQL (stopped and started again on the same port), never on the
-// machine's shared cluster.
+// machine's shared cluster. With TEST_PGBOUNCER=1 the service reaches it through PgBouncer in
+// transaction mode, which stays up through the outage, and LISTENs on a direct connection.
 import { rmSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseConfig } from '../../src/config/connectionString.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/embedded/embeddedPostgres.js';
+import { startPgBouncer, type PgBouncer } from '../support/pgbouncer.js';
 import { freePort } from '../support/processes.js';
 import { ms, percentile, recordFigures } from './support/figures.js';
 import {
@@ -21,16 +23,28 @@ import {
 const dataDir = `.data/faults/outage-postgres-${process.pid}`;
 let server: EmbeddedPostgres | undefined;
 let database: DatabaseConfig;
-const services = new Services(() => `postgres://postgres@127.0.0.1:${database.port}/postgres`);
+let pooler: PgBouncer | undefined;
+const directUrl = () => `postgres://postgres@127.0.0.1:${database.port}/postgres`;
+const services = new Services((): Record<string, string> =>
+  pooler
+    ? {
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${pooler.port}/postgres`,
+        DATABASE_POOL_MODE: 'transaction',
+        LISTEN_DATABASE_URL: directUrl(),
+      }
+    : { DATABASE_URL: directUrl() },
+);
 
 beforeAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
   server = await startEmbeddedPostgres(dataDir, { port: await freePort() });
   database = server.database;
+  if (process.env.TEST_PGBOUNCER === '1') pooler = await startPgBouncer(database);
 });
 
 afterAll(async () => {
   await services.killAll();
+  await pooler?.stop();
   await server?.stop();
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(`${dataDir}.log`, { force: true });

@@ -9,7 +9,7 @@ import { closeRawAgent, rawRequest, type RawAnswer } from './support/rawHttp.js'
 import { batchFor, Services } from './support/services.js';
 
 const db = useTestDatabase();
-const services = new Services(() => db.url);
+const services = new Services(() => db.env);
 
 afterAll(async () => {
   closeRawAgent();

@@ -17,8 +17,10 @@ const readyTimeoutMs = 800;
 const dataDir = `.data/faults/frozen-postgres-${process.pid}`;
 let frozen: EmbeddedPostgres | undefined;
 let frozenPids: number[] = [];
-const services = new Services(() => db.url);
-const frozenServices = new Services(() => `postgres://postgres@127.0.0.1:${frozen!.database.port}/postgres`);
+const services = new Services(() => db.env);
+const frozenServices = new Services(() => ({
+  DATABASE_URL: `postgres://postgres@127.0.0.1:${frozen!.database.port}/postgres`,
+}));
 
 afterAll(async () => {
   for (const pid of frozenPids) signal(pid, 'SIGCONT');

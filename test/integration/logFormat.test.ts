@@ -12,7 +12,7 @@ const command = [process.execPath, '--import', 'tsx', 'src/entry/migrate.ts'];
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
 function env(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, NO_COLOR: '1', ...extra };
+  return { PATH: process.env.PATH ?? '', ...db.env, NO_COLOR: '1', ...extra };
 }
 
 describe('log format', () => {

@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 function start(entry: string, env: Record<string, string> = {}): ServiceProcess {
-  const service = startProcess(entry, { DATABASE_URL: db.url, ...env });
+  const service = startProcess(entry, { ...db.env, ...env });
   started.push(service);
   return service;
 }

@@ -7,11 +7,14 @@ import { parseConnectionString, type DatabaseConfig } from '../../src/config/con
 import { migrateDatabase } from '../../src/data/migrate.js';
 import { createPool } from '../../src/data/pool.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/embedded/embeddedPostgres.js';
+import { startPgBouncer, type PgBouncer } from './pgbouncer.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     adminDatabase: DatabaseConfig;
     templateDatabase: string;
+    /** The port of a transaction-mode PgBouncer the service under test goes through, if any. */
+    poolerPort: number | undefined;
   }
 }
 
@@ -45,10 +48,25 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await migrateDatabase(pool);
   await pool.end();
 
+  // TEST_PGBOUNCER=1: the service under test reaches each test database through PgBouncer in transaction
+  // mode, as it would behind a managed database's pooler; set-up and teardown still go direct.
+  let pooler: PgBouncer | undefined;
+  if (process.env.TEST_PGBOUNCER === '1') pooler = await startPgBouncer(admin);
+
   project.provide('adminDatabase', admin);
   project.provide('templateDatabase', templateDatabase);
+  project.provide('poolerPort', pooler?.port);
 
   return async () => {
+    if (pooler) {
+      // Proof that the run really went through the pooler, not around it.
+      const transactions = await pooler.transactions();
+      await pooler.stop();
+      console.log(
+        `PgBouncer (transaction mode) passed ${transactions} transactions of the service under test`,
+      );
+      if (transactions === 0) throw new Error('TEST_PGBOUNCER=1, but no transaction went through PgBouncer');
+    }
     const cleanup = new pg.Client({ ...admin, ssl: false });
     await cleanup.connect();
     await cleanup.query(`DROP DATABASE IF EXISTS ${templateDatabase} WITH (FORCE)`);

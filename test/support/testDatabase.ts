@@ -9,6 +9,11 @@ export interface TestDatabase {
   config: DatabaseConfig;
   /** A postgres:// URL for child processes. */
   url: string;
+  /**
+   * The environment a service process needs to reach this database: DATABASE_URL, and
+   * DATABASE_POOL_MODE when the run goes through PgBouncer (TEST_PGBOUNCER=1).
+   */
+  env: Record<string, string>;
   /** A pool on the test database. The file fails if it leaves one open. */
   createPool(max?: number): Pool;
 }
@@ -21,8 +26,13 @@ export interface TestDatabase {
 export function useTestDatabase(): TestDatabase {
   const admin = inject('adminDatabase');
   const template = inject('templateDatabase');
+  const poolerPort = inject('poolerPort');
   const name = `ingest_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const config: DatabaseConfig = { ...admin, database: name };
+  // What the code under test gets: through the pooler when there is one. Creating and dropping the
+  // database use the admin connection, direct.
+  const config: DatabaseConfig = poolerPort
+    ? { ...admin, database: name, port: poolerPort, poolMode: 'transaction' }
+    : { ...admin, database: name };
   const pools: Pool[] = [];
 
   beforeAll(async () => {
@@ -44,9 +54,11 @@ export function useTestDatabase(): TestDatabase {
   });
 
   const password = admin.password ? `:${encodeURIComponent(admin.password)}` : '';
+  const url = `postgres://${encodeURIComponent(admin.user)}${password}@${admin.host}:${config.port}/${name}`;
   return {
     config,
-    url: `postgres://${encodeURIComponent(admin.user)}${password}@${admin.host}:${admin.port}/${name}`,
+    url,
+    env: { DATABASE_URL: url, ...(poolerPort ? { DATABASE_POOL_MODE: 'transaction' } : {}) },
     createPool(max = 5) {
       const pool = createPool(config, { max, applicationName: 'test', onIdleError: () => undefined });
       pools.push(pool);

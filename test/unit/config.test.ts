@@ -44,11 +44,29 @@ describe('loadConfig', () => {
     ['PORT', '70000'],
     ['RUN_MIGRATIONS_ON_STARTUP', 'maybe'],
     ['DATABASE_URL', 'postgres://h/db?sslmode=sometimes'],
+    ['DATABASE_POOL_MODE', 'statement'],
+    ['LISTEN_DATABASE_URL', 'postgres://h/db?sslmode=sometimes'],
+    ['MIGRATION_DATABASE_URL', 'mysql://h/db'],
+    ['LOG_FORMAT', 'yaml'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(name);
     expect(problems[0]).toMatch(/expected|supported|use /);
+  });
+
+  it('reads the pool mode onto the database, and the LISTEN and migration databases beside it', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app@pooler:6543/ingest',
+      DATABASE_POOL_MODE: 'Transaction',
+      LISTEN_DATABASE_URL: 'postgres://app@db:5432/ingest',
+      MIGRATION_DATABASE_URL: 'Host=db;Database=ingest;Username=owner',
+    });
+    expect(config.database).toMatchObject({ host: 'pooler', poolMode: 'transaction' });
+    expect(config.listenDatabase).toMatchObject({ host: 'db', port: 5432 });
+    expect(config.listenDatabase?.poolMode).toBeUndefined();
+    expect(config.migrationDatabase).toMatchObject({ host: 'db', user: 'owner' });
+    expect(loadConfig({ DATABASE_URL: 'postgres://app@db/ingest' }).database?.poolMode).toBe('session');
   });
 
   it('runs two insert statements at once, never more than the pool holds', () => {

@@ -17,7 +17,7 @@ export interface FaultDatabase {
 export function useFaultDatabase(poolSize: number): FaultDatabase {
   const db = useTestDatabase();
   const pool = db.createPool(poolSize);
-  const services = new Services(() => db.url);
+  const services = new Services(() => db.env);
   afterAll(async () => {
     await services.killAll();
     await pool.end();

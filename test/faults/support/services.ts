@@ -9,14 +9,15 @@ export class Services {
   readonly all: ServiceProcess[] = [];
   private readonly hogs: ChildProcess[] = [];
 
-  constructor(private readonly databaseUrl: () => string) {}
+  /** `databaseEnv` gives the environment that reaches the scenario's database (see TestDatabase.env). */
+  constructor(private readonly databaseEnv: () => Record<string, string>) {}
 
   /** Starts an entry file from the suite's compiled build (the service and the test worker). */
   start(entry: string, env: Record<string, string> = {}): ServiceProcess {
     const compiled = /^(src|test\/support)\/.*\.ts$/.test(entry)
       ? `${compiledDir}/${entry.replace(/\.ts$/, '.js')}`
       : entry;
-    const service = startProcess(compiled, { DATABASE_URL: this.databaseUrl(), ...env });
+    const service = startProcess(compiled, { ...this.databaseEnv(), ...env });
     this.all.push(service);
     return service;
   }
