@@ -2,11 +2,13 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HttpConfig } from '../config/config.js';
+import type { DatabaseConfig } from '../config/connectionString.js';
 import { JobInsertBatcher } from '../data/jobInsertBatcher.js';
 import type { Pool } from '../data/pool.js';
 import { isRfc3339DateTime } from '../domain/timestamp.js';
 import type { Logger } from '../log/logger.js';
 import { correlationIdFor, correlationIdHeader } from './correlationId.js';
+import { JobWaiters } from './jobWaiters.js';
 import { createErrorHandler, frameworkErrorHandler } from './errorHandler.js';
 import { sendProblem } from './problem.js';
 import { healthRoutes } from './routes/health.js';
@@ -22,6 +24,11 @@ export interface AppDependencies {
   maxAttempts: number;
   logger: Logger;
   isShuttingDown: () => boolean;
+  /**
+   * A connection that can LISTEN (not a transaction-mode pooler), for `Prefer: wait`; without one the
+   * preference is ignored and clients poll.
+   */
+  listenDatabase?: DatabaseConfig | undefined;
 }
 
 /**
@@ -109,6 +116,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     isShuttingDown: deps.isShuttingDown,
     readyTimeoutMs: 800,
   });
+  let jobWaiters: JobWaiters | undefined;
+  if (deps.listenDatabase) {
+    const waiters = new JobWaiters(deps.listenDatabase, deps.logger);
+    await waiters.start();
+    // Before the server closes: waiting requests answer at once, so closing does not wait a minute.
+    app.addHook('preClose', async () => waiters.stop());
+    jobWaiters = waiters;
+  }
   await app.register(ingestionRoutes, {
     pool: deps.pool,
     jobInserter: new JobInsertBatcher(deps.pool, {
@@ -119,6 +134,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     maxAttempts: deps.maxAttempts,
     maxEventsPerRequest: deps.http.maxEventsPerRequest,
     maxPayloadBytes: deps.http.maxPayloadBytes,
+    jobWaiters,
   });
   await app.register(resultRoutes, { pool: deps.pool });
   return app;

@@ -5,10 +5,16 @@ import { clientConfig } from './pool.js';
 /** The channel a new or handed-back job is announced on (see jobInsert.sql and jobsRelease.sql). */
 export const jobsCreatedChannel = 'ingestion_jobs_created';
 
+/**
+ * The channel on which the statements that finish jobs (Succeeded, or Failed for good) announce them:
+ * the payload is their ids, comma-separated (see jobsSucceed.sql, jobsFail.sql, jobsRescueExpired.sql).
+ */
+export const jobsFinishedChannel = 'ingestion_jobs_finished';
+
 /** Callbacks of a {@link JobNotifications} listener. */
 export interface JobNotificationHandlers {
-  /** A job became claimable. */
-  onJob: () => void;
+  /** A notification arrived on the channel, with its payload. */
+  onJob: (payload: string) => void;
   /** The connection was (re)established: anything announced while it was down must be looked for. */
   onConnected: () => void;
   /** The connection failed; it is retried after `retryInMs`. */
@@ -16,9 +22,10 @@ export interface JobNotificationHandlers {
 }
 
 /**
- * Holds one connection that LISTENs for new jobs and reconnects with backoff when it drops, so an idle
- * worker hears of a job within milliseconds. It needs a session-mode connection: behind a
- * transaction-mode pooler notifications never arrive, and workers fall back to polling.
+ * Holds one connection that LISTENs on a channel (by default, for new jobs) and reconnects with backoff
+ * when it drops, so an idle worker hears of a job within milliseconds. It needs a session-mode
+ * connection: behind a transaction-mode pooler notifications never arrive, and workers fall back to
+ * polling.
  */
 export class JobNotifications {
   private client: pg.Client | undefined;
@@ -30,6 +37,7 @@ export class JobNotifications {
     private readonly database: DatabaseConfig,
     private readonly applicationName: string,
     private readonly handlers: JobNotificationHandlers,
+    private readonly channel: string = jobsCreatedChannel,
   ) {}
 
   /** Starts listening; returns once the first attempt has connected or failed (failures are retried). */
@@ -45,12 +53,12 @@ export class JobNotifications {
       keepAlive: true,
     });
     this.client = client;
-    client.on('notification', () => this.handlers.onJob());
+    client.on('notification', (message) => this.handlers.onJob(message.payload ?? ''));
     client.on('error', (error) => this.retry(client, error));
     client.on('end', () => this.retry(client, new Error('LISTEN connection closed')));
     try {
       await client.connect();
-      await client.query(`LISTEN ${jobsCreatedChannel}`);
+      await client.query(`LISTEN ${this.channel}`);
       this.failures = 0;
       this.handlers.onConnected();
     } catch (error) {

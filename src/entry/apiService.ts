@@ -3,7 +3,7 @@ import type { DatabaseConfig } from '../config/connectionString.js';
 import { buildApp } from '../api/app.js';
 import { createPool, type Pool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
-import type { Running } from './services.js';
+import { listenDatabaseFor, type Running } from './services.js';
 
 /** Starts the HTTP API and listens on the configured address. */
 export async function startApi(config: Config, database: DatabaseConfig, logger: Logger): Promise<Running> {
@@ -37,6 +37,7 @@ export async function startApi(config: Config, database: DatabaseConfig, logger:
     maxAttempts: config.worker.maxAttempts,
     logger,
     isShuttingDown: () => shuttingDown,
+    listenDatabase: listenDatabaseFor(config, database),
   });
   await app.listen({ host: config.http.host, port: config.http.port });
   return {

@@ -1,3 +1,4 @@
+import type { Config } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
 import { migrateDatabase } from '../data/migrate.js';
 import { createPool } from '../data/pool.js';
@@ -33,4 +34,12 @@ export async function runMigrations(
   } finally {
     await pool.end();
   }
+}
+
+/**
+ * Where a process LISTENs for notifications: LISTEN_DATABASE_URL when set, else the service's database,
+ * unless that is a transaction-mode pooler, which cannot carry them (undefined: poll instead).
+ */
+export function listenDatabaseFor(config: Config, database: DatabaseConfig): DatabaseConfig | undefined {
+  return config.listenDatabase ?? (database.poolMode === 'transaction' ? undefined : database);
 }

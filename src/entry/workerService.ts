@@ -3,7 +3,7 @@ import type { DatabaseConfig } from '../config/connectionString.js';
 import { createPool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
 import { Worker, type WorkerHooks } from '../worker/worker.js';
-import type { Running } from './services.js';
+import { listenDatabaseFor, type Running } from './services.js';
 
 /** Starts a worker with its own pool. */
 export async function startWorker(
@@ -17,9 +17,7 @@ export async function startWorker(
     applicationName: 'ingest-worker',
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
-  // A transaction-mode pooler cannot carry notifications: without a direct LISTEN_DATABASE_URL, poll.
-  const listenDatabase =
-    config.listenDatabase ?? (database.poolMode === 'transaction' ? undefined : database);
+  const listenDatabase = listenDatabaseFor(config, database);
   const worker = new Worker({
     pool,
     database: listenDatabase,

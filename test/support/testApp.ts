@@ -20,6 +20,7 @@ export async function buildTestApp(
     maxAttempts: config.worker.maxAttempts,
     logger: createLogger('silent', 'test-api'),
     isShuttingDown,
+    listenDatabase: db.listenConfig,
   });
   // As in the entry points, the pools outlive the app and are closed after it.
   app.addHook('onClose', async () => {

@@ -9,6 +9,8 @@ export interface TestDatabase {
   config: DatabaseConfig;
   /** A postgres:// URL for child processes. */
   url: string;
+  /** A direct connection to the database, past any pooler: what LISTEN needs. */
+  listenConfig: DatabaseConfig;
   /**
    * The environment a service process needs to reach this database: DATABASE_URL, and
    * DATABASE_POOL_MODE when the run goes through PgBouncer (TEST_PGBOUNCER=1).
@@ -58,6 +60,7 @@ export function useTestDatabase(): TestDatabase {
   return {
     config,
     url,
+    listenConfig: { ...admin, database: name },
     env: { DATABASE_URL: url, ...(poolerPort ? { DATABASE_POOL_MODE: 'transaction' } : {}) },
     createPool(max = 5) {
       const pool = createPool(config, { max, applicationName: 'test', onIdleError: () => undefined });

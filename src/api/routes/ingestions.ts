@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { jobFind, type JobInsertOutcome, type NewJob } from '../../data/ingestionStore.js';
+import { jobFind, type JobInsertOutcome, type JobView, type NewJob } from '../../data/ingestionStore.js';
 import type { Pool } from '../../data/pool.js';
 import { eventTypeKey } from '../../domain/eventTypeKey.js';
 import { requestFingerprint } from '../../domain/fingerprint.js';
 import { findPayloadProblem, unstorableTextProblem } from '../../domain/payloadCheck.js';
+import { preferredWaitSeconds } from '../../domain/preferWait.js';
+import type { JobWaiters } from '../jobWaiters.js';
 import { addFieldError, ProblemError, type FieldErrors } from '../problem.js';
 import {
   IngestionAcceptedSchema,
   IngestionHeadersSchema,
   ingestionRequestSchema,
   JobIdParamsSchema,
+  JobStatusHeadersSchema,
   type IngestionRequest,
 } from '../schemas/ingestion.js';
 import { JobStatusSchema } from '../schemas/job.js';
@@ -24,7 +27,11 @@ export interface IngestionRouteOptions {
   maxAttempts: number;
   maxEventsPerRequest: number;
   maxPayloadBytes: number;
+  /** Answers `Prefer: wait` requests when notifications can be had; without it the preference is ignored. */
+  jobWaiters: JobWaiters | undefined;
 }
+
+const isFinished = (job: JobView) => job.status === 'Succeeded' || job.status === 'Failed';
 
 const problemResponses = {
   400: ProblemSchema,
@@ -142,14 +149,34 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
     '/v1/ingestions/:jobId',
     {
       schema: {
-        summary: "A job's status.",
+        summary: "A job's status; with `Prefer: wait=N`, once it has finished or after N seconds.",
         params: JobIdParamsSchema,
+        headers: JobStatusHeadersSchema,
         response: { 200: JobStatusSchema, ...problemResponses },
       },
     },
-    async (request) => {
-      const job = await jobFind(options.pool, request.params.jobId);
+    async (request, reply) => {
+      let job = await jobFind(options.pool, request.params.jobId);
       if (!job) throw new ProblemError(404, 'Job not found', `No job has the id ${request.params.jobId}.`);
+      // Prefer: wait=N (RFC 7240): hold the answer until the job has finished, at most N seconds.
+      const waitSeconds = preferredWaitSeconds(request.headers.prefer);
+      if (waitSeconds !== undefined && options.jobWaiters?.listening) {
+        reply.header('preference-applied', `wait=${waitSeconds}`);
+        if (!isFinished(job) && waitSeconds > 0) {
+          const wait = options.jobWaiters.wait(job.id, waitSeconds * 1000);
+          try {
+            // Read again once registered: the job may have finished between the first read and now,
+            // and its notification would then have gone by unheard.
+            job = (await jobFind(options.pool, job.id)) ?? job;
+            if (!isFinished(job)) {
+              await wait.done;
+              job = (await jobFind(options.pool, job.id)) ?? job;
+            }
+          } finally {
+            wait.cancel();
+          }
+        }
+      }
       return {
         jobId: job.id,
         status: job.status,

@@ -34,3 +34,15 @@ export const JobIdParamsSchema = Type.Object({ jobId: Type.String({ format: 'uui
 export const IngestionHeadersSchema = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: nonBlank })),
 });
+
+/** The headers GET /v1/ingestions/{jobId} reads. */
+export const JobStatusHeadersSchema = Type.Object({
+  prefer: Type.Optional(
+    Type.String({
+      description:
+        'RFC 7240. `wait=N` (N ≤ 60 seconds) holds the answer until the job has Succeeded or Failed, or N ' +
+        'seconds have passed; the answer then carries `Preference-Applied: wait=N`. Other preferences are ignored.',
+      examples: ['wait=30'],
+    }),
+  ),
+});

@@ -1,15 +1,26 @@
 -- Records failed attempts of worker $1: jobs $2 with errors $3 and backoff seconds $4. A job with
 -- attempts left is Pending again once its backoff has passed; one without is Failed for good.
 -- Fenced like completion: only the lease's owner can record a failure.
-UPDATE ingestion_jobs AS job
-SET status = CASE WHEN job.attempt >= job.max_attempts THEN 'Failed' ELSE 'Pending' END,
-    available_at = CASE WHEN job.attempt >= job.max_attempts THEN job.available_at
-                        ELSE now() + make_interval(secs => f.backoff_seconds) END,
-    processed_at = CASE WHEN job.attempt >= job.max_attempts THEN now() END,
-    error = f.error,
-    locked_by = NULL,
-    locked_until = NULL,
-    updated_at = now()
-FROM unnest($2::uuid[], $3::text[], $4::float8[]) AS f (id, error, backoff_seconds)
-WHERE job.id = f.id AND job.locked_by = $1 AND job.status = 'Processing'
-RETURNING job.id, job.status
+WITH failed AS (
+  UPDATE ingestion_jobs AS job
+  SET status = CASE WHEN job.attempt >= job.max_attempts THEN 'Failed' ELSE 'Pending' END,
+      available_at = CASE WHEN job.attempt >= job.max_attempts THEN job.available_at
+                          ELSE now() + make_interval(secs => f.backoff_seconds) END,
+      processed_at = CASE WHEN job.attempt >= job.max_attempts THEN now() END,
+      error = f.error,
+      locked_by = NULL,
+      locked_until = NULL,
+      updated_at = now()
+  FROM unnest($2::uuid[], $3::text[], $4::float8[]) AS f (id, error, backoff_seconds)
+  WHERE job.id = f.id AND job.locked_by = $1 AND job.status = 'Processing'
+  RETURNING job.id, job.status
+)
+-- Jobs Failed for good are finished: one notification for them (see jobsSucceed.sql).
+SELECT failed.id, failed.status
+FROM failed
+-- Always one row, so the join keeps every row; a LEFT JOIN whose columns go unused would be removed by
+-- the planner, notification and all.
+CROSS JOIN (
+  SELECT CASE WHEN count(*) > 0 THEN pg_notify('ingestion_jobs_finished', string_agg(id::text, ',')) END
+  FROM failed WHERE status = 'Failed'
+) AS finished

@@ -10,15 +10,26 @@ WITH expired AS (
   ORDER BY locked_until
   LIMIT 1000
   FOR UPDATE SKIP LOCKED
+),
+rescued AS (
+  UPDATE ingestion_jobs AS job
+  SET status = CASE WHEN job.attempt >= job.max_attempts THEN 'Failed' ELSE 'Pending' END,
+      processed_at = CASE WHEN job.attempt >= job.max_attempts THEN now() END,
+      error = format('attempt %s of %s was abandoned: worker %s stopped renewing its lease',
+                     job.attempt, job.max_attempts, job.locked_by),
+      locked_by = NULL,
+      locked_until = NULL,
+      updated_at = now()
+  FROM expired
+  WHERE job.id = expired.id
+  RETURNING job.id, job.status
 )
-UPDATE ingestion_jobs AS job
-SET status = CASE WHEN job.attempt >= job.max_attempts THEN 'Failed' ELSE 'Pending' END,
-    processed_at = CASE WHEN job.attempt >= job.max_attempts THEN now() END,
-    error = format('attempt %s of %s was abandoned: worker %s stopped renewing its lease',
-                   job.attempt, job.max_attempts, job.locked_by),
-    locked_by = NULL,
-    locked_until = NULL,
-    updated_at = now()
-FROM expired
-WHERE job.id = expired.id
-RETURNING job.id, job.status
+-- Jobs whose abandoned attempt was their last are finished: one notification (see jobsSucceed.sql).
+SELECT rescued.id, rescued.status
+FROM rescued
+-- Always one row, so the join keeps every row; a LEFT JOIN whose columns go unused would be removed by
+-- the planner, notification and all.
+CROSS JOIN (
+  SELECT CASE WHEN count(*) > 0 THEN pg_notify('ingestion_jobs_finished', string_agg(id::text, ',')) END
+  FROM rescued WHERE status = 'Failed'
+) AS finished

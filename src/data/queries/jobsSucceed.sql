@@ -24,4 +24,10 @@ stored AS (
   INSERT INTO ingestion_results (job_id, event_type, event_type_key, count, first_timestamp, last_timestamp)
   SELECT job_id, event_type, type_key, count, first_timestamp, last_timestamp FROM summary
 )
-SELECT id FROM done
+-- One notification for the whole batch, delivered at commit: API processes answering `Prefer: wait`
+-- requests for these jobs answer at once instead of at the end of the wait.
+SELECT done.id
+FROM done
+CROSS JOIN (
+  SELECT pg_notify('ingestion_jobs_finished', string_agg(id::text, ',')) FROM done HAVING count(*) > 0
+) AS finished
