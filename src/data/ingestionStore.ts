@@ -136,7 +136,9 @@ export async function idempotencyOutcomes(pool: Pool, jobs: readonly NewJob[]): 
     const row = existing.get(idempotencyMapKey(job.tenantId, job.idempotencyKey));
     // The key was taken when we inserted; jobs are not deleted by the service, so it is still there.
     if (!row) throw new Error(`Idempotency key of tenant ${job.tenantId} vanished between insert and lookup`);
-    return row.request_fingerprint === (job.requestFingerprint ?? null)
+    // A keyed job without a fingerprint came from the .NET template's database, which kept none: its
+    // key alone names the job, as the template answered.
+    return row.request_fingerprint === null || row.request_fingerprint === (job.requestFingerprint ?? null)
       ? { kind: 'replayed', jobId: row.id }
       : { kind: 'conflict', jobId: row.id };
   });

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Pool } from './pool.js';
+import { templateDataCopy, templateSchemaDetect, templateTablesRename } from './templateAdoption.js';
 
 /** A numbered schema change from `migrations/NNN_name.sql`. */
 export interface Migration {
@@ -47,6 +48,9 @@ export async function migrateDatabase(pool: Pool, migrations = bundledMigrations
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [migrationLockKey]);
+    // A database the .NET template created: its tables move aside, ours are created, its data is copied.
+    const adoptTemplate = await templateSchemaDetect(client);
+    if (adoptTemplate) await templateTablesRename(client);
     await client.query(`
       CREATE TABLE IF NOT EXISTS schema_migrations (
         version    integer     PRIMARY KEY,
@@ -71,6 +75,13 @@ export async function migrateDatabase(pool: Pool, migrations = bundledMigrations
         migration.name,
       ]);
       appliedNow.push(`${String(migration.version).padStart(3, '0')}_${migration.name}`);
+    }
+    if (adoptTemplate) {
+      const adopted = await templateDataCopy(client);
+      appliedNow.push(
+        `adopted the .NET template's data: ${adopted.jobs} jobs, ${adopted.events} events, ` +
+          `${adopted.results} results (its tables are kept as ${adopted.keptTables.join(', ')})`,
+      );
     }
     await client.query('COMMIT');
     return appliedNow;
