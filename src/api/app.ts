@@ -9,6 +9,7 @@ import { isRfc3339DateTime } from '../domain/timestamp.js';
 import type { Logger } from '../log/logger.js';
 import { correlationIdFor, correlationIdHeader } from './correlationId.js';
 import { JobWaiters } from './jobWaiters.js';
+import { lingerIfBodyUnread } from './lingeringClose.js';
 import { createErrorHandler, frameworkErrorHandler } from './errorHandler.js';
 import { sendProblem } from './problem.js';
 import { healthRoutes } from './routes/health.js';
@@ -70,6 +71,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header(correlationIdHeader, request.id);
+    // An answer sent before the body arrived (too large, not JSON, shutting down) must still reach the
+    // client: read the rest, within bounds, before closing.
+    lingerIfBodyUnread(request, reply, {
+      maxBytes: Math.max(16 * 1_048_576, 4 * deps.http.maxBodyBytes),
+      maxMs: 10_000,
+    });
   });
   app.addHook('onResponse', async (request, reply) => {
     if (request.routeOptions.url?.startsWith('/health/')) return;

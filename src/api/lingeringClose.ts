@@ -1,0 +1,41 @@
+import type { IncomingMessage } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** How much of an unread request body is read and discarded after an early answer, and for how long. */
+export interface LingerLimits {
+  maxBytes: number;
+  maxMs: number;
+}
+
+/**
+ * Keeps reading (and discarding) the rest of a request body after the answer was sent before it had
+ * arrived, then closes the connection: nginx's "lingering close". Fastify answers a body over its limit,
+ * or one it cannot parse, at once with `Connection: close`; closing while the client still uploads
+ * resets the connection, and a client that writes before it reads (Node's fetch, many SDKs) then reports
+ * a network error instead of the 413, and retries the same batch for ever instead of splitting it.
+ * Bounded in bytes and time, so a client cannot hold the connection open by uploading without end.
+ */
+export function lingerIfBodyUnread(request: FastifyRequest, reply: FastifyReply, limits: LingerLimits): void {
+  const raw: IncomingMessage = request.raw;
+  const socket = raw.socket;
+  if (raw.complete || !socket || reply.getHeader('connection') !== 'close') return;
+  // Without the header Node keeps the socket after the answer instead of closing it under the upload.
+  reply.removeHeader('connection');
+  // Read the rest ourselves (Node's own draining would drop our listener): counted, then discarded.
+  let received = 0;
+  const timer = setTimeout(() => socket.destroy(), limits.maxMs);
+  timer.unref();
+  raw.removeAllListeners('data');
+  raw.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    if (received > limits.maxBytes) socket.destroy();
+  });
+  raw.once('end', () => {
+    clearTimeout(timer);
+    // The whole body is in: close once the answer has gone, as Connection: close would have.
+    if (reply.raw.writableFinished) socket.end();
+    else reply.raw.once('finish', () => socket.end());
+  });
+  raw.once('close', () => clearTimeout(timer));
+  raw.resume();
+}
