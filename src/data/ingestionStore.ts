@@ -1,5 +1,11 @@
 import type { JobStatus } from '../domain/jobStatus.js';
-import type { Pool } from './pool.js';
+import {
+  InsertNotSentError,
+  InsertOutcomeUnknownError,
+  isOutcomeUncertain,
+  settleInsertOutcome,
+} from './insertOutcome.js';
+import type { Pool, PoolClient } from './pool.js';
 import { sqlStatement } from './sql.js';
 
 const statements = {
@@ -82,20 +88,40 @@ function bufferGiveBack(buffer: Buffer): void {
     spareBuffers.push(buffer);
 }
 
+/** How long to spend learning the outcome of an insert the client stopped waiting for; see below. */
+export const defaultOutcomeWaitMillis = 2000;
+
 /**
  * Stores jobs and their events atomically, in one statement, and returns the ids of the jobs it
  * created: all but those whose idempotency key already names a job (see idempotencyOutcomes). Two
  * concurrent requests with one key produce one job: the database serializes them on the key.
+ *
+ * Its errors say what is known of the outcome. An error from PostgreSQL (a rolled-back statement) and
+ * InsertNotSentError (no connection could be had) mean nothing was stored. When the client stopped
+ * waiting or lost the connection while the statement ran, the statement is cancelled on the server and
+ * the jobs looked up once it has finished: the insert then either returns as if it had succeeded (it
+ * committed), or rethrows its error (it did not), or throws InsertOutcomeUnknownError when that could
+ * not be learnt within `outcomeWaitMillis`.
  */
-export async function jobInsertMany(pool: Pool, jobs: readonly NewJob[]): Promise<Set<string>> {
+export async function jobInsertMany(
+  pool: Pool,
+  jobs: readonly NewJob[],
+  outcomeWaitMillis = defaultOutcomeWaitMillis,
+): Promise<Set<string>> {
   // Keys are inserted in one order by every statement, so two statements that wait for each other's
   // keys cannot deadlock.
   const ordered = jobs.some((job) => job.idempotencyKey !== undefined)
     ? [...jobs].sort(byIdempotencyKey)
     : jobs;
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw new InsertNotSentError(error);
+  }
   const buffer = bufferTake(eventsParameterSize(ordered));
   try {
-    const { rows } = await pool.query<{ id: string }>({
+    const { rows } = await client.query<{ id: string }>({
       ...statements.jobInsertMany,
       values: [
         ordered.map((job) => job.id),
@@ -107,7 +133,24 @@ export async function jobInsertMany(pool: Pool, jobs: readonly NewJob[]): Promis
         eventsParameter(ordered, buffer),
       ],
     });
+    client.release();
     return new Set(rows.map((row) => row.id));
+  } catch (error) {
+    if (!isOutcomeUncertain(error)) {
+      client.release();
+      throw error;
+    }
+    // The connection is kept (its statement may still run) until the outcome is known, then closed:
+    // what it would read next is the abandoned statement's answer.
+    const ids = ordered.map((job) => job.id);
+    try {
+      const stored = await settleInsertOutcome(pool, client.processID, ids, outcomeWaitMillis);
+      if (stored === undefined) throw new InsertOutcomeUnknownError(ids, error);
+      if (stored.size === 0) throw error;
+      return stored;
+    } finally {
+      client.release(true);
+    }
   } finally {
     bufferGiveBack(buffer);
   }

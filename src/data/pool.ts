@@ -5,6 +5,9 @@ import type { DatabaseConfig } from '../config/connectionString.js';
 /** A node-postgres pool; the only way the service talks to the database. */
 export type Pool = pg.Pool;
 
+/** A connection taken from a pool, to be released to it. */
+export type PoolClient = pg.PoolClient & { processID?: number | null };
+
 /** Options that differ between the API, the worker and the tests. */
 export interface PoolOptions {
   /** Most connections open at once. */

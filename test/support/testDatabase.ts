@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { DatabaseConfig } from '../../src/config/connectionString.js';
-import { createPool, type Pool } from '../../src/data/pool.js';
+import { createPool, type Pool, type PoolOptions } from '../../src/data/pool.js';
 
 /** A database of one test file's own, copied from the migrated template. */
 export interface TestDatabase {
@@ -10,7 +10,7 @@ export interface TestDatabase {
   /** A postgres:// URL for child processes. */
   url: string;
   /** A pool on the test database. The file fails if it leaves one open. */
-  createPool(max?: number): Pool;
+  createPool(max?: number, options?: Partial<PoolOptions>): Pool;
 }
 
 /**
@@ -47,8 +47,13 @@ export function useTestDatabase(): TestDatabase {
   return {
     config,
     url: `postgres://${encodeURIComponent(admin.user)}${password}@${admin.host}:${admin.port}/${name}`,
-    createPool(max = 5) {
-      const pool = createPool(config, { max, applicationName: 'test', onIdleError: () => undefined });
+    createPool(max = 5, options = {}) {
+      const pool = createPool(config, {
+        max,
+        applicationName: 'test',
+        onIdleError: () => undefined,
+        ...options,
+      });
       pools.push(pool);
       return pool;
     },
