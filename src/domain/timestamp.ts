@@ -35,8 +35,8 @@ function offsetStart(text: string): number {
  * Whether `text` is an RFC 3339 date-time with an offset that PostgreSQL's timestamptz can store.
  * Year 0000 is valid RFC 3339 but not a year PostgreSQL accepts, so it is refused here rather than
  * failing in the database, and so is an offset beyond ±15:59, the most PostgreSQL accepts (RFC 3339
- * allows ±23:59; the offsets in use span −12:00 to +14:00). A leap second (60) is accepted as RFC 3339
- * allows.
+ * allows ±23:59; the offsets in use span −12:00 to +14:00). A leap second (60) and a fraction of any
+ * length are accepted as RFC 3339 allows: {@link storableTimestamp} makes them storable.
  */
 export function isRfc3339DateTime(text: string): boolean {
   const separator = text.charCodeAt(10);
@@ -86,4 +86,29 @@ export function isRfc3339DateTime(text: string): boolean {
     offsetMinute >= 0 &&
     offsetMinute <= 59
   );
+}
+
+/** Fraction digits kept: nanoseconds, finer than any clock sends and than the microseconds stored. */
+export const maxFractionDigits = 9;
+
+// The last microsecond of a minute: where a leap second is stored.
+const leapSecond = '59.999999';
+
+/**
+ * The text to store for a timestamp {@link isRfc3339DateTime} accepted: the same string (no copy) in
+ * all but two cases PostgreSQL would refuse. A fraction longer than {@link maxFractionDigits} digits is
+ * cut there (PostgreSQL keeps microseconds, rounded, and refuses a field of ~140 digits). A leap second
+ * `hh:mm:60[.f]` becomes `hh:mm:59.999999`: PostgreSQL has no leap seconds, refuses one with a fraction,
+ * and moves one without into the next minute (the next year, on 9999-12-31 beyond its range for
+ * RFC 3339); the last microsecond of the minute keeps it in the minute named, after every other instant
+ * of it.
+ */
+export function storableTimestamp(text: string): string {
+  const leap = text.charCodeAt(17) === 54 /* 6 */ && text.charCodeAt(18) === zero;
+  // With an offset of one character or more, no longer fraction fits: most timestamps stop here.
+  if (!leap && text.length <= 20 + maxFractionDigits + 1) return text;
+  const at = offsetStart(text);
+  if (leap) return `${text.slice(0, 17)}${leapSecond}${text.slice(at)}`;
+  if (at - 20 <= maxFractionDigits) return text;
+  return `${text.slice(0, 20 + maxFractionDigits)}${text.slice(at)}`;
 }

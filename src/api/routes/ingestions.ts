@@ -5,6 +5,7 @@ import type { Pool } from '../../data/pool.js';
 import { eventTypeKey } from '../../domain/eventTypeKey.js';
 import { requestFingerprint } from '../../domain/fingerprint.js';
 import { findPayloadProblem, unstorableTextProblem } from '../../domain/payloadCheck.js';
+import { storableTimestamp } from '../../domain/timestamp.js';
 import { addFieldError, ProblemError, type FieldErrors } from '../problem.js';
 import {
   IngestionAcceptedSchema,
@@ -75,7 +76,7 @@ function eventsJsonFor(body: IngestionRequest, maxPayloadBytes: number): string 
     body.events.map((event) => ({
       t: event.type,
       k: eventTypeKey(event.type),
-      ts: event.timestamp,
+      ts: storableTimestamp(event.timestamp),
       p: event.payload ?? null,
     })),
   );
