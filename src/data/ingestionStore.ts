@@ -244,8 +244,9 @@ export async function jobFind(pool: Pool, id: string): Promise<JobView | undefin
 export interface ResultView {
   eventType: string;
   count: number;
-  firstTimestamp: Date;
-  lastTimestamp: Date;
+  /** Microseconds since the epoch, as PostgreSQL keeps them. */
+  firstMicros: bigint;
+  lastMicros: bigint;
 }
 
 /** Reads a job's status and results (empty until it has Succeeded), or undefined for an unknown job. */
@@ -257,8 +258,8 @@ export async function resultsFind(
     status: JobStatus;
     event_type: string | null;
     count: number | null;
-    first_timestamp: Date | null;
-    last_timestamp: Date | null;
+    first_micros: string | null;
+    last_micros: string | null;
   }>({ ...statements.resultsFind, values: [jobId] });
   if (rows.length === 0) return undefined;
   const results: ResultView[] = [];
@@ -267,8 +268,8 @@ export async function resultsFind(
     results.push({
       eventType: row.event_type,
       count: row.count!,
-      firstTimestamp: row.first_timestamp!,
-      lastTimestamp: row.last_timestamp!,
+      firstMicros: BigInt(row.first_micros!),
+      lastMicros: BigInt(row.last_micros!),
     });
   }
   return { status: rows[0]!.status, results };

@@ -112,3 +112,36 @@ export function storableTimestamp(text: string): string {
   if (at - 20 <= maxFractionDigits) return text;
   return `${text.slice(0, 20 + maxFractionDigits)}${text.slice(at)}`;
 }
+
+const pad = (value: number, width: number) => String(value).padStart(width, '0');
+
+// The most an accepted offset moves an instant: ±15:59.
+const widestOffsetMinutes = 15 * 60 + 59;
+
+/**
+ * An instant (microseconds since the epoch) as RFC 3339, in UTC with milliseconds (as
+ * `Date.toISOString` writes it) or microseconds when it has them. RFC 3339 has four-digit years only:
+ * an instant whose UTC year is 10000 or before 0001 (a client's 9999-12-31T23:59-15:59 or
+ * 0001-01-01T00:00+15:59) is written at the widest offset, −15:59 or +15:59, which brings every instant
+ * an accepted timestamp can name back into years 0001–9999.
+ */
+export function instantText(micros: bigint): string {
+  const millis = Number(micros / 1000n - (micros % 1000n < 0n ? 1n : 0n));
+  const subMillis = Number(((micros % 1000n) + 1000n) % 1000n);
+  let date = new Date(millis);
+  let offset = 'Z';
+  const year = date.getUTCFullYear();
+  if (year < 1 || year > 9999) {
+    const sign = year < 1 ? 1 : -1;
+    date = new Date(millis + sign * widestOffsetMinutes * 60_000);
+    offset = `${sign > 0 ? '+' : '-'}15:59`;
+  }
+  const fraction =
+    subMillis === 0
+      ? pad(date.getUTCMilliseconds(), 3)
+      : pad(date.getUTCMilliseconds() * 1000 + subMillis, 6);
+  return (
+    `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)}` +
+    `T${pad(date.getUTCHours(), 2)}:${pad(date.getUTCMinutes(), 2)}:${pad(date.getUTCSeconds(), 2)}.${fraction}${offset}`
+  );
+}
