@@ -88,6 +88,10 @@ function bufferGiveBack(buffer: Buffer): void {
     spareBuffers.push(buffer);
 }
 
+function ignoreConnectionError(): void {
+  // The query that was running on the connection reports the failure.
+}
+
 /** How long to spend learning the outcome of an insert the client stopped waiting for; see below. */
 export const defaultOutcomeWaitMillis = 2000;
 
@@ -119,6 +123,9 @@ export async function jobInsertMany(
   } catch (error) {
     throw new InsertNotSentError(error);
   }
+  // A connection that fails while checked out emits 'error', which pg-pool listens for only while the
+  // connection is idle: unheard, it would end the process. The failure reaches the query as well.
+  client.on('error', ignoreConnectionError);
   const buffer = bufferTake(eventsParameterSize(ordered));
   try {
     const { rows } = await client.query<{ id: string }>({
@@ -133,10 +140,12 @@ export async function jobInsertMany(
         eventsParameter(ordered, buffer),
       ],
     });
+    client.removeListener('error', ignoreConnectionError);
     client.release();
     return new Set(rows.map((row) => row.id));
   } catch (error) {
     if (!isOutcomeUncertain(error)) {
+      client.removeListener('error', ignoreConnectionError);
       client.release();
       throw error;
     }
@@ -149,6 +158,7 @@ export async function jobInsertMany(
       if (stored.size === 0) throw error;
       return stored;
     } finally {
+      // Closed, not reused: the listener stays, for errors of the closing itself.
       client.release(true);
     }
   } finally {

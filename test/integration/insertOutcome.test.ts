@@ -115,6 +115,33 @@ describe('an insert whose commit outlasts the client’s timeout', () => {
     });
   });
 
+  it('survives its connection being killed under the statement, and learns that nothing was stored', async () => {
+    const pool = db.createPool(2);
+    const admin = db.createPool(1);
+    try {
+      const batcher = new JobInsertBatcher(pool, { maxConcurrentStatements: 1, maxEventsPerStatement: 5000 });
+      const job = newJob('stall:cancellable');
+      const outcome = batcher.insert(job).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await sleep(500);
+      // As a failover or an administrator would: the backend ends, the connection with it.
+      const { rows } = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()
+           AND query LIKE '%INSERT INTO ingestion_jobs%'`,
+      );
+      expect(rows).toHaveLength(1);
+      // The connection's own 'error' event, unheard while it was checked out, used to end the process.
+      expect(await outcome).toMatchObject({ code: '57P01' });
+      expect(await stored(admin, job.id)).toBe(false);
+      await expect(batcher.insert(newJob('after'))).resolves.toMatchObject({ kind: 'created' });
+    } finally {
+      await Promise.all([pool.end(), admin.end()]);
+    }
+  });
+
   it('answers 503 saying the outcome is unknown, with the job id and how to retry safely', async () => {
     const app = await buildTestApp(db, {}, () => false, {
       queryTimeoutMillis: 300,
