@@ -1,4 +1,4 @@
-import { InsertNotSentError } from './insertOutcome.js';
+import { InsertNotSentError, InsertOutcomeUnknownError } from './insertOutcome.js';
 import {
   defaultOutcomeWaitMillis,
   idempotencyOutcomes,
@@ -148,7 +148,14 @@ export class JobInsertBatcher {
         await Promise.all(groups.map((group) => this.#store(group)));
         return;
       }
-      for (const queued of batch) queued.reject(error);
+      for (const queued of batch) {
+        // Each request is told the id of its own job, not its statement-mates'.
+        queued.reject(
+          error instanceof InsertOutcomeUnknownError
+            ? new InsertOutcomeUnknownError([queued.job.id], error.cause)
+            : error,
+        );
+      }
       return;
     }
     const taken: QueuedJob[] = [];

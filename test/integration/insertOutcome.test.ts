@@ -110,13 +110,23 @@ describe('an insert whose commit outlasts the client’s timeout', () => {
       expect((error as InsertOutcomeUnknownError).jobIds).toEqual([job.id]);
       // A job queued behind it is not failed by it.
       await expect(batcher.insert(newJob('after'))).resolves.toMatchObject({ kind: 'created' });
+      // Jobs that shared a statement are each told their own id.
+      const first = batcher.insert(newJob('after'));
+      const pair = [newJob('stall:unstoppable'), newJob('stall:unstoppable')];
+      const errors = await Promise.all(
+        pair.map((one) => batcher.insert(one).catch((reason: unknown) => reason)),
+      );
+      await first;
+      expect(errors.map((reason) => (reason as InsertOutcomeUnknownError).jobIds)).toEqual(
+        pair.map((one) => [one.id]),
+      );
       await sleep(3000);
       expect(await stored(pool, job.id)).toBe(true);
     });
   });
 
   it('survives its connection being killed under the statement, and learns that nothing was stored', async () => {
-    const pool = db.createPool(2);
+    const pool = db.createPool(2, { applicationName: 'killed-under-insert' });
     const admin = db.createPool(1);
     try {
       const batcher = new JobInsertBatcher(pool, { maxConcurrentStatements: 1, maxEventsPerStatement: 5000 });
@@ -129,8 +139,7 @@ describe('an insert whose commit outlasts the client’s timeout', () => {
       // As a failover or an administrator would: the backend ends, the connection with it.
       const { rows } = await admin.query(
         `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-         WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()
-           AND query LIKE '%INSERT INTO ingestion_jobs%'`,
+         WHERE application_name = 'killed-under-insert' AND state = 'active'`,
       );
       expect(rows).toHaveLength(1);
       // The connection's own 'error' event, unheard while it was checked out, used to end the process.
