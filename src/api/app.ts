@@ -10,7 +10,9 @@ import type { Logger } from '../log/logger.js';
 import { correlationIdFor, correlationIdHeader } from './correlationId.js';
 import { JobWaiters } from './jobWaiters.js';
 import { lingerIfBodyUnread } from './lingeringClose.js';
+import { createClientErrorHandler } from './clientErrorHandler.js';
 import { createErrorHandler, frameworkErrorHandler } from './errorHandler.js';
+import { ProblemError } from './problem.js';
 import { sendProblem } from './problem.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestionRoutes } from './routes/ingestions.js';
@@ -47,6 +49,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     return503OnClosing: false,
     // Malformed URLs are refused before routing; they too get a problem document.
     frameworkErrors: frameworkErrorHandler,
+    // So are requests Node's HTTP parser refuses before routing.
+    clientErrorHandler: createClientErrorHandler(deps.logger),
+    // The README accepts any JSON payload, and JSON.parse gives "__proto__" or "constructor" keys as
+    // plain own properties, which are stored as sent. Nothing in the service merges request objects
+    // into others (no Object.assign, no deep merge), the only way such keys reach a prototype.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
     ajv: {
       customOptions: {
         // A string where a number belongs is the client's mistake to hear about, not to be guessed at.
@@ -68,6 +77,20 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       title: 'Shutting down',
       detail: 'This instance is stopping; retry the request, another instance will take it.',
     });
+  });
+  // Bodies are read as UTF-8, what JSON is (RFC 8259): a body declared in another charset would be
+  // stored with U+FFFD in place of every character it does not share with UTF-8.
+  app.addHook('preParsing', async (request) => {
+    const contentType = request.headers['content-type'];
+    if (contentType === undefined || !contentType.includes('charset')) return;
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType)?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      throw new ProblemError(
+        415,
+        'Unsupported charset',
+        `The body is declared as charset=${charset}; send it as UTF-8 (Content-Type: application/json or application/json; charset=utf-8).`,
+      );
+    }
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header(correlationIdHeader, request.id);

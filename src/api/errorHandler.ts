@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isUnstorableText } from '../data/databaseErrors.js';
+import { InsertOutcomeUnknownError } from '../data/insertOutcome.js';
 import { correlationIdHeader } from './correlationId.js';
 import { ProblemError, sendProblem } from './problem.js';
 import { fieldErrorsFromValidation } from './validationErrors.js';
@@ -87,6 +88,26 @@ export function createErrorHandler(limits: ErrorLimits) {
       });
     }
 
+    if (error instanceof InsertOutcomeUnknownError) {
+      // Never "nothing was stored" unless known: the job may exist under the id it was given.
+      const jobId = error.jobIds.length === 1 ? error.jobIds[0]! : undefined;
+      request.log.warn({ err: error, jobId }, 'insert outcome unknown');
+      reply.header('retry-after', String(retryAfterSeconds));
+      return sendProblem(request, reply, {
+        status: 503,
+        title: 'Outcome unknown',
+        detail:
+          'The database did not confirm in time whether the batch was stored: the outcome is unknown. ' +
+          (jobId
+            ? `If it was stored, its job is ${jobId}; GET /v1/ingestions/${jobId} tells (404: it was not). `
+            : '') +
+          'To retry safely: a request sent with an Idempotency-Key may be resent with the same key (it ' +
+          'answers the stored job if there is one); one sent without a key should be resent only once that ' +
+          `check answers 404. Retry in ${retryAfterSeconds} seconds.`,
+        ...(jobId ? { jobId } : {}),
+      });
+    }
+
     if (isUnstorableText(error)) {
       return sendProblem(request, reply, {
         status: 400,
@@ -103,7 +124,10 @@ export function createErrorHandler(limits: ErrorLimits) {
       return sendProblem(request, reply, {
         status: 503,
         title: 'Service unavailable',
-        detail: `The database cannot be reached right now; nothing was stored. Retry in ${retryAfterSeconds} seconds.`,
+        detail:
+          request.method === 'POST'
+            ? `The database cannot be reached right now; nothing was stored. Retry in ${retryAfterSeconds} seconds.`
+            : `The database cannot be reached right now. Retry in ${retryAfterSeconds} seconds.`,
       });
     }
 

@@ -1,5 +1,8 @@
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import { addFieldError, type FieldErrors } from './problem.js';
+import { uuidPattern } from './schemas/ingestion.js';
+
+const uuidMessage = 'must be a UUID';
 
 // `/events/3/timestamp` → `events[3].timestamp`
 function fieldPath(instancePath: string): string {
@@ -23,7 +26,7 @@ function message(error: FastifySchemaValidationError, field: string): string {
     case 'maxLength':
       return `must be at most ${String(params.limit)} characters`;
     case 'pattern':
-      return 'must not be blank';
+      return params.pattern === uuidPattern ? uuidMessage : 'must not be blank';
     case 'minItems':
       return field === 'events'
         ? 'at least one event is required'
@@ -34,7 +37,7 @@ function message(error: FastifySchemaValidationError, field: string): string {
       return params.format === 'rfc3339-date-time'
         ? 'must be an RFC 3339 date-time with offset, such as 2024-05-01T12:00:00Z'
         : params.format === 'uuid'
-          ? 'must be a UUID'
+          ? uuidMessage
           : `must be a ${String(params.format)}`;
     default:
       return error.message ?? 'is invalid';

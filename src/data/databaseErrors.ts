@@ -52,6 +52,6 @@ export function isUnstorableText(error: unknown): boolean {
 }
 
 // 22P05 untranslatable character (\u0000), 22021 bad encoding, 22P02 invalid text (an unpaired surrogate
-// escape in jsonb), 22008/22009 a timestamp or offset out of PostgreSQL's range. The API checks for all of
+// escape in jsonb), 22007/22008/22009 a timestamp PostgreSQL cannot read, or out of its range. The API checks for all of
 // these before it stores anything; this is the backstop for whatever those checks miss.
-const unstorableCodes = new Set(['22P05', '22021', '22P02', '22008', '22009']);
+const unstorableCodes = new Set(['22P05', '22021', '22P02', '22007', '22008', '22009']);

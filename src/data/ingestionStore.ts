@@ -1,5 +1,11 @@
 import type { JobStatus } from '../domain/jobStatus.js';
-import type { Pool } from './pool.js';
+import {
+  InsertNotSentError,
+  InsertOutcomeUnknownError,
+  isOutcomeUncertain,
+  settleInsertOutcome,
+} from './insertOutcome.js';
+import { backendPidOf, type Pool, type PoolClient } from './pool.js';
 import { sqlStatement } from './sql.js';
 
 const statements = {
@@ -82,20 +88,47 @@ function bufferGiveBack(buffer: Buffer): void {
     spareBuffers.push(buffer);
 }
 
+function ignoreConnectionError(): void {
+  // The query that was running on the connection reports the failure.
+}
+
+/** How long to spend learning the outcome of an insert the client stopped waiting for; see below. */
+export const defaultOutcomeWaitMillis = 2000;
+
 /**
  * Stores jobs and their events atomically, in one statement, and returns the ids of the jobs it
  * created: all but those whose idempotency key already names a job (see idempotencyOutcomes). Two
  * concurrent requests with one key produce one job: the database serializes them on the key.
+ *
+ * Its errors say what is known of the outcome. An error from PostgreSQL (a rolled-back statement) and
+ * InsertNotSentError (no connection could be had) mean nothing was stored. When the client stopped
+ * waiting or lost the connection while the statement ran, the statement is cancelled on the server and
+ * the jobs looked up once it has finished: the insert then either returns as if it had succeeded (it
+ * committed), or rethrows its error (it did not), or throws InsertOutcomeUnknownError when that could
+ * not be learnt within `outcomeWaitMillis`.
  */
-export async function jobInsertMany(pool: Pool, jobs: readonly NewJob[]): Promise<Set<string>> {
+export async function jobInsertMany(
+  pool: Pool,
+  jobs: readonly NewJob[],
+  outcomeWaitMillis = defaultOutcomeWaitMillis,
+): Promise<Set<string>> {
   // Keys are inserted in one order by every statement, so two statements that wait for each other's
   // keys cannot deadlock.
   const ordered = jobs.some((job) => job.idempotencyKey !== undefined)
     ? [...jobs].sort(byIdempotencyKey)
     : jobs;
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw new InsertNotSentError(error);
+  }
+  // A connection that fails while checked out emits 'error', which pg-pool listens for only while the
+  // connection is idle: unheard, it would end the process. The failure reaches the query as well.
+  client.on('error', ignoreConnectionError);
   const buffer = bufferTake(eventsParameterSize(ordered));
   try {
-    const { rows } = await pool.query<{ id: string }>({
+    const { rows } = await client.query<{ id: string }>({
       ...statements.jobInsertMany,
       values: [
         ordered.map((job) => job.id),
@@ -107,7 +140,27 @@ export async function jobInsertMany(pool: Pool, jobs: readonly NewJob[]): Promis
         eventsParameter(ordered, buffer),
       ],
     });
+    client.removeListener('error', ignoreConnectionError);
+    client.release();
     return new Set(rows.map((row) => row.id));
+  } catch (error) {
+    if (!isOutcomeUncertain(error)) {
+      client.removeListener('error', ignoreConnectionError);
+      client.release();
+      throw error;
+    }
+    // The connection is kept (its statement may still run) until the outcome is known, then closed:
+    // what it would read next is the abandoned statement's answer.
+    const ids = ordered.map((job) => job.id);
+    try {
+      const stored = await settleInsertOutcome(pool, backendPidOf(client), ids, outcomeWaitMillis);
+      if (stored === undefined) throw new InsertOutcomeUnknownError(ids, error);
+      if (stored.size === 0) throw error;
+      return stored;
+    } finally {
+      // Closed, not reused: the listener stays, for errors of the closing itself.
+      client.release(true);
+    }
   } finally {
     bufferGiveBack(buffer);
   }
@@ -203,8 +256,9 @@ export async function jobFind(pool: Pool, id: string): Promise<JobView | undefin
 export interface ResultView {
   eventType: string;
   count: number;
-  firstTimestamp: Date;
-  lastTimestamp: Date;
+  /** Microseconds since the epoch, as PostgreSQL keeps them. */
+  firstMicros: bigint;
+  lastMicros: bigint;
 }
 
 /** Reads a job's status and results (empty until it has Succeeded), or undefined for an unknown job. */
@@ -216,8 +270,8 @@ export async function resultsFind(
     status: JobStatus;
     event_type: string | null;
     count: number | null;
-    first_timestamp: Date | null;
-    last_timestamp: Date | null;
+    first_micros: string | null;
+    last_micros: string | null;
   }>({ ...statements.resultsFind, values: [jobId] });
   if (rows.length === 0) return undefined;
   const results: ResultView[] = [];
@@ -226,8 +280,8 @@ export async function resultsFind(
     results.push({
       eventType: row.event_type,
       count: row.count!,
-      firstTimestamp: row.first_timestamp!,
-      lastTimestamp: row.last_timestamp!,
+      firstMicros: BigInt(row.first_micros!),
+      lastMicros: BigInt(row.last_micros!),
     });
   }
   return { status: rows[0]!.status, results };

@@ -1,4 +1,11 @@
-import { idempotencyOutcomes, jobInsertMany, type JobInsertOutcome, type NewJob } from './ingestionStore.js';
+import { InsertNotSentError, InsertOutcomeUnknownError } from './insertOutcome.js';
+import {
+  defaultOutcomeWaitMillis,
+  idempotencyOutcomes,
+  jobInsertMany,
+  type JobInsertOutcome,
+  type NewJob,
+} from './ingestionStore.js';
 import type { Pool } from './pool.js';
 
 /** How the batcher groups jobs into statements. */
@@ -7,7 +14,12 @@ export interface JobInsertBatcherOptions {
   maxConcurrentStatements: number;
   /** A statement takes queued jobs until it holds this many events (a bigger job still goes, alone). */
   maxEventsPerStatement: number;
+  /** How long to spend learning whether a statement the client gave up on committed (default 2 s). */
+  outcomeWaitMillis?: number;
 }
+
+/** lock_not_available: lock_timeout passed while the statement waited for a lock. */
+const lockTimeout = '55P03';
 
 interface QueuedJob {
   job: NewJob;
@@ -22,15 +34,19 @@ export interface JobInsertBatcherStats {
 }
 
 // SQLSTATE classes an error of one job's data can raise (data exception, integrity violation, program
-// limit) and the transaction conflicts (serialization failure, deadlock) a job alone may not meet. Any
-// other error (connection lost, timeout, table locked, database shutting down) would meet every job.
+// limit), the transaction conflicts (serialization failure, deadlock) a job alone may not meet, and a
+// lock timeout, which a job meets alone when it waits for another request's insert of its idempotency key.
 const jobLevelErrorClasses = new Set(['22', '23', '54']);
-const jobLevelErrorCodes = new Set(['40001', '40P01']);
+const jobLevelErrorCodes = new Set(['40001', '40P01', lockTimeout]);
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.length === 5 ? code : undefined;
+}
 
 function mayBeOneJobs(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== 'string' || code.length !== 5) return false;
-  return jobLevelErrorClasses.has(code.slice(0, 2)) || jobLevelErrorCodes.has(code);
+  const code = errorCode(error);
+  return code !== undefined && (jobLevelErrorClasses.has(code.slice(0, 2)) || jobLevelErrorCodes.has(code));
 }
 
 /**
@@ -41,8 +57,11 @@ function mayBeOneJobs(error: unknown): boolean {
  * statement holding it has committed, so an answer built on it is as durable as a single insert.
  *
  * A failed statement that held several jobs is retried one job at a time when the error could come from
- * one job's data, so one bad job fails alone. An error of the database as a whole fails the statement's
- * jobs and every job still queued: they would meet the same error, later.
+ * one job's data, so one bad job fails alone; a lock timeout retries each keyed job alone (it may be
+ * waiting for another request's insert of its key) and the unkeyed ones together. Any other failure
+ * fails only the statement's own jobs: a request fails for its own content, or for an outage it meets
+ * itself, never because of another request. Only when no connection can be had at all are the jobs
+ * still queued failed with it at once: each would wait the connection time-out to learn the same.
  */
 export class JobInsertBatcher {
   readonly #pool: Pool;
@@ -92,6 +111,20 @@ export class JobInsertBatcher {
     return this.#queue.splice(0, count);
   }
 
+  /**
+   * How a statement's jobs are retried after an error that may be one job's: each alone, except after a
+   * lock timeout, where only keyed jobs can have waited on another request; the unkeyed ones, which can
+   * only have met a lock on the table, are retried together rather than each waiting its own time-out.
+   */
+  #retryGroups(batch: QueuedJob[], code: string): QueuedJob[][] | undefined {
+    if (code !== lockTimeout) return batch.map((queued) => [queued]);
+    const keyed = batch.filter((queued) => queued.job.idempotencyKey !== undefined);
+    const unkeyed = batch.filter((queued) => queued.job.idempotencyKey === undefined);
+    // Unkeyed jobs alone met a table lock: retried, they would wait for it again.
+    if (keyed.length === 0) return undefined;
+    return [...keyed.map((queued) => [queued]), ...(unkeyed.length > 0 ? [unkeyed] : [])];
+  }
+
   async #store(batch: QueuedJob[]): Promise<void> {
     let created: Set<string>;
     try {
@@ -100,15 +133,29 @@ export class JobInsertBatcher {
       created = await jobInsertMany(
         this.#pool,
         batch.map((queued) => queued.job),
+        this.#options.outcomeWaitMillis ?? defaultOutcomeWaitMillis,
       );
     } catch (error) {
-      if (batch.length > 1 && mayBeOneJobs(error)) {
-        await Promise.all(batch.map((queued) => this.#store([queued])));
+      if (error instanceof InsertNotSentError) {
+        const waiting = this.#queue;
+        this.#queue = [];
+        for (const queued of [...batch, ...waiting]) queued.reject(error.cause);
         return;
       }
-      const waiting = this.#queue;
-      this.#queue = [];
-      for (const queued of [...batch, ...waiting]) queued.reject(error);
+      const groups =
+        batch.length > 1 && mayBeOneJobs(error) ? this.#retryGroups(batch, errorCode(error)!) : undefined;
+      if (groups) {
+        await Promise.all(groups.map((group) => this.#store(group)));
+        return;
+      }
+      for (const queued of batch) {
+        // Each request is told the id of its own job, not its statement-mates'.
+        queued.reject(
+          error instanceof InsertOutcomeUnknownError
+            ? new InsertOutcomeUnknownError([queued.job.id], error.cause)
+            : error,
+        );
+      }
       return;
     }
     const taken: QueuedJob[] = [];

@@ -5,6 +5,9 @@ import type { DatabaseConfig } from '../config/connectionString.js';
 /** A node-postgres pool; the only way the service talks to the database. */
 export type Pool = pg.Pool;
 
+/** A connection taken from a pool, to be released to it. */
+export type PoolClient = pg.PoolClient & { processID?: number | null };
+
 /** Options that differ between the API, the worker and the tests. */
 export interface PoolOptions {
   /** Most connections open at once. */
@@ -61,6 +64,16 @@ class UnnamedStatementClient extends pg.Client {
     }
     return (super.query as (...forwarded: unknown[]) => never)(...args);
   }
+}
+
+/**
+ * The PostgreSQL process serving a connection taken from `pool`, or undefined when it cannot be known:
+ * behind a transaction-mode pooler the id the connection reports is the pooler's, and each transaction
+ * may run in another server process anyway.
+ */
+export function backendPidOf(client: PoolClient): number | undefined {
+  if (client instanceof UnnamedStatementClient) return undefined;
+  return typeof client.processID === 'number' ? client.processID : undefined;
 }
 
 /**

@@ -35,8 +35,8 @@ function offsetStart(text: string): number {
  * Whether `text` is an RFC 3339 date-time with an offset that PostgreSQL's timestamptz can store.
  * Year 0000 is valid RFC 3339 but not a year PostgreSQL accepts, so it is refused here rather than
  * failing in the database, and so is an offset beyond ±15:59, the most PostgreSQL accepts (RFC 3339
- * allows ±23:59; the offsets in use span −12:00 to +14:00). A leap second (60) is accepted as RFC 3339
- * allows.
+ * allows ±23:59; the offsets in use span −12:00 to +14:00). A leap second (60) and a fraction of any
+ * length are accepted as RFC 3339 allows: {@link storableTimestamp} makes them storable.
  */
 export function isRfc3339DateTime(text: string): boolean {
   const separator = text.charCodeAt(10);
@@ -85,5 +85,63 @@ export function isRfc3339DateTime(text: string): boolean {
     offsetHour <= 15 &&
     offsetMinute >= 0 &&
     offsetMinute <= 59
+  );
+}
+
+/** Fraction digits kept: nanoseconds, finer than any clock sends and than the microseconds stored. */
+export const maxFractionDigits = 9;
+
+// The last microsecond of a minute: where a leap second is stored.
+const leapSecond = '59.999999';
+
+/**
+ * The text to store for a timestamp {@link isRfc3339DateTime} accepted: the same string (no copy) in
+ * all but two cases PostgreSQL would refuse. A fraction longer than {@link maxFractionDigits} digits is
+ * cut there (PostgreSQL keeps microseconds, rounded, and refuses a field of ~140 digits). A leap second
+ * `hh:mm:60[.f]` becomes `hh:mm:59.999999`: PostgreSQL has no leap seconds, refuses one with a fraction,
+ * and moves one without into the next minute (the next year, on 9999-12-31 beyond its range for
+ * RFC 3339); the last microsecond of the minute keeps it in the minute named, after every other instant
+ * of it.
+ */
+export function storableTimestamp(text: string): string {
+  const leap = text.charCodeAt(17) === 54 /* 6 */ && text.charCodeAt(18) === zero;
+  // With an offset of one character or more, no longer fraction fits: most timestamps stop here.
+  if (!leap && text.length <= 20 + maxFractionDigits + 1) return text;
+  const at = offsetStart(text);
+  if (leap) return `${text.slice(0, 17)}${leapSecond}${text.slice(at)}`;
+  if (at - 20 <= maxFractionDigits) return text;
+  return `${text.slice(0, 20 + maxFractionDigits)}${text.slice(at)}`;
+}
+
+const pad = (value: number, width: number) => String(value).padStart(width, '0');
+
+// The most an accepted offset moves an instant: ±15:59.
+const widestOffsetMinutes = 15 * 60 + 59;
+
+/**
+ * An instant (microseconds since the epoch) as RFC 3339, in UTC with milliseconds (as
+ * `Date.toISOString` writes it) or microseconds when it has them. RFC 3339 has four-digit years only:
+ * an instant whose UTC year is 10000 or before 0001 (a client's 9999-12-31T23:59-15:59 or
+ * 0001-01-01T00:00+15:59) is written at the widest offset, −15:59 or +15:59, which brings every instant
+ * an accepted timestamp can name back into years 0001–9999.
+ */
+export function instantText(micros: bigint): string {
+  const millis = Number(micros / 1000n - (micros % 1000n < 0n ? 1n : 0n));
+  const subMillis = Number(((micros % 1000n) + 1000n) % 1000n);
+  let date = new Date(millis);
+  let offset = 'Z';
+  const year = date.getUTCFullYear();
+  if (year < 1 || year > 9999) {
+    const sign = year < 1 ? 1 : -1;
+    date = new Date(millis + sign * widestOffsetMinutes * 60_000);
+    offset = `${sign > 0 ? '+' : '-'}15:59`;
+  }
+  const fraction =
+    subMillis === 0
+      ? pad(date.getUTCMilliseconds(), 3)
+      : pad(date.getUTCMilliseconds() * 1000 + subMillis, 6);
+  return (
+    `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)}` +
+    `T${pad(date.getUTCHours(), 2)}:${pad(date.getUTCMinutes(), 2)}:${pad(date.getUTCSeconds(), 2)}.${fraction}${offset}`
   );
 }

@@ -170,3 +170,92 @@ describe('JobInsertBatcher', () => {
     }
   });
 });
+
+describe('JobInsertBatcher isolation: a refused job never fails the jobs queued behind it', () => {
+  it('stores 30 other tenants’ jobs queued behind one job the database refuses', async () => {
+    await withBatcher(5000, async (batcher, pool) => {
+      const bad = newJob(1, { tenantId: 'bad' }, 'the day after tomorrow');
+      const good = Array.from({ length: 30 }, (_, i) => newJob(1 + (i % 3), { tenantId: `tenant-${i}` }));
+      // The bad job is sent alone (the batcher is idle); the 30 queue behind it.
+      const results = await Promise.allSettled([bad, ...good].map((job) => batcher.insert(job)));
+      expect(results[0]!.status).toBe('rejected');
+      expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ code: '22007' });
+      expect(results.slice(1).map((result) => result.status)).toEqual(good.map(() => 'fulfilled'));
+      const { rows } = await pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM ingestion_jobs WHERE id = ANY($1::uuid[])',
+        [good.map((job) => job.id)],
+      );
+      expect(rows[0]!.n).toBe(30);
+    });
+  });
+
+  it('stores every valid job of a burst of hundreds holding a few refused ones', async () => {
+    const pool = db.createPool(6);
+    try {
+      const batcher = new JobInsertBatcher(pool, { maxConcurrentStatements: 3, maxEventsPerStatement: 200 });
+      const jobs = Array.from({ length: 600 }, (_, i) =>
+        i % 150 === 7
+          ? newJob(1, { tenantId: `bad-${i}` }, '2016-12-31T23:59:60.5Z')
+          : newJob(1 + (i % 4), { tenantId: `tenant-${i % 40}` }),
+      );
+      const results = await Promise.allSettled(jobs.map((job) => batcher.insert(job)));
+      const refused = results.flatMap((result, i) => (result.status === 'rejected' ? [i] : []));
+      expect(refused).toEqual([7, 157, 307, 457]);
+      const { rows } = await pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM ingestion_jobs WHERE id = ANY($1::uuid[])',
+        [jobs.map((job) => job.id)],
+      );
+      expect(rows[0]!.n).toBe(596);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('fails only the job that meets a lock on its idempotency key, not the other tenants queued behind it', async () => {
+    const pool = createPool(db.config, {
+      max: 4,
+      applicationName: 'test',
+      lockTimeoutMillis: 300,
+      onIdleError: () => undefined,
+    });
+    const holder = db.createPool(1);
+    const client = await holder.connect();
+    try {
+      // A first insert of the key that has not committed yet: the retry must wait for it.
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO ingestion_jobs (id, tenant_id, max_attempts, event_count, idempotency_key, request_fingerprint)
+         VALUES ($1, 'locked', 5, 1, 'key-in-flight', 'fp')`,
+        [randomUUID()],
+      );
+      const batcher = new JobInsertBatcher(pool, { maxConcurrentStatements: 1, maxEventsPerStatement: 5000 });
+      const retry = newJob(1, {
+        tenantId: 'locked',
+        idempotencyKey: 'key-in-flight',
+        requestFingerprint: 'fp',
+      });
+      const others = Array.from({ length: 5 }, (_, i) => newJob(1, { tenantId: `other-${i}` }));
+      const results = await Promise.allSettled([retry, ...others].map((job) => batcher.insert(job)));
+      expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ code: '55P03' });
+      expect(results.slice(1).map((result) => result.status)).toEqual(others.map(() => 'fulfilled'));
+
+      // In one statement with the others, too: only the keyed job waits and fails.
+      const mixed = [
+        newJob(1, { tenantId: 'locked', idempotencyKey: 'key-in-flight', requestFingerprint: 'fp' }),
+        ...Array.from({ length: 5 }, (_, i) => newJob(1, { tenantId: `other-${i}` })),
+      ];
+      const first = batcher.insert(newJob(1, { tenantId: 'first' }));
+      const mixedResults = await Promise.allSettled(mixed.map((job) => batcher.insert(job)));
+      await first;
+      expect(mixedResults.map((result) => result.status)).toEqual([
+        'rejected',
+        ...mixed.slice(1).map(() => 'fulfilled'),
+      ]);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+      await holder.end();
+      await pool.end();
+    }
+  });
+});

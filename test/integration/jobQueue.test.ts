@@ -103,7 +103,16 @@ describe('jobsSucceed', () => {
         const expected = aggregateEvents(
           batches[index]!.map((e) => ({ type: e.type, timestamp: new Date(e.timestamp) })),
         );
-        expect(stored).toEqual({ status: 'Succeeded', results: expected });
+        // Results carry microseconds; the oracle works in Dates (milliseconds).
+        const asDates = stored && {
+          ...stored,
+          results: stored.results.map(({ firstMicros, lastMicros, ...result }) => ({
+            ...result,
+            firstTimestamp: new Date(Number(firstMicros / 1000n)),
+            lastTimestamp: new Date(Number(lastMicros / 1000n)),
+          })),
+        };
+        expect(asDates).toEqual({ status: 'Succeeded', results: expected });
       }
       // A second completion finds nothing to do and writes nothing twice.
       expect((await jobsSucceed(pool, 'w', ids)).size).toBe(0);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config/config.js';
+import type { PoolOptions } from '../../src/data/pool.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { TestDatabase } from './testDatabase.js';
 
@@ -9,9 +10,10 @@ export async function buildTestApp(
   db: TestDatabase,
   env: Record<string, string> = {},
   isShuttingDown = () => false,
+  poolOptions: Partial<PoolOptions> = {},
 ): Promise<FastifyInstance> {
   const config = loadConfig(env);
-  const pool = db.createPool(10);
+  const pool = db.createPool(10, poolOptions);
   const healthPool = db.createPool(1);
   const app = await buildApp({
     pool,

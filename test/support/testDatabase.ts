@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { DatabaseConfig } from '../../src/config/connectionString.js';
-import { createPool, type Pool } from '../../src/data/pool.js';
+import { createPool, type Pool, type PoolOptions } from '../../src/data/pool.js';
 
 /** A database of one test file's own, copied from the migrated template. */
 export interface TestDatabase {
@@ -17,7 +17,7 @@ export interface TestDatabase {
    */
   env: Record<string, string>;
   /** A pool on the test database. The file fails if it leaves one open. */
-  createPool(max?: number): Pool;
+  createPool(max?: number, options?: Partial<PoolOptions>): Pool;
 }
 
 /**
@@ -62,8 +62,13 @@ export function useTestDatabase(): TestDatabase {
     url,
     listenConfig: { ...admin, database: name },
     env: { DATABASE_URL: url, ...(poolerPort ? { DATABASE_POOL_MODE: 'transaction' } : {}) },
-    createPool(max = 5) {
-      const pool = createPool(config, { max, applicationName: 'test', onIdleError: () => undefined });
+    createPool(max = 5, options = {}) {
+      const pool = createPool(config, {
+        max,
+        applicationName: 'test',
+        onIdleError: () => undefined,
+        ...options,
+      });
       pools.push(pool);
       return pool;
     },

@@ -4,7 +4,7 @@ import { aggregateEvents } from '../../src/domain/aggregation.js';
 import { backoffSeconds } from '../../src/domain/backoff.js';
 import { canonicalJson, requestFingerprint } from '../../src/domain/fingerprint.js';
 import { findPayloadProblem, maxPayloadDepth } from '../../src/domain/payloadCheck.js';
-import { isRfc3339DateTime } from '../../src/domain/timestamp.js';
+import { instantText, isRfc3339DateTime, storableTimestamp } from '../../src/domain/timestamp.js';
 
 const at = (iso: string) => new Date(iso);
 
@@ -220,5 +220,37 @@ describe('findPayloadProblem', () => {
 
   it('finds numbers that overflowed to Infinity', () => {
     expect(findPayloadProblem(JSON.parse('{"n": 1e400}'))).toMatch(/too large/);
+  });
+});
+
+describe('storableTimestamp', () => {
+  it('returns an ordinary timestamp itself', () => {
+    for (const text of ['2024-05-01T12:00:00Z', '2024-05-01T12:00:00.123456789+02:00'])
+      expect(storableTimestamp(text)).toBe(text);
+  });
+
+  it('cuts fractions after nine digits and stores leap seconds at the minute’s last microsecond', () => {
+    expect(storableTimestamp(`2024-05-01T12:00:00.${'1'.repeat(200)}Z`)).toBe(
+      '2024-05-01T12:00:00.111111111Z',
+    );
+    expect(storableTimestamp('2016-12-31T23:59:60.5Z')).toBe('2016-12-31T23:59:59.999999Z');
+    expect(storableTimestamp('2016-12-31T23:59:60-08:00')).toBe('2016-12-31T23:59:59.999999-08:00');
+  });
+});
+
+describe('instantText', () => {
+  const micros = (iso: string, extra = 0n) => BigInt(Date.parse(iso)) * 1000n + extra;
+
+  it('writes UTC with milliseconds, or microseconds when there are any', () => {
+    expect(instantText(micros('2024-05-01T12:00:00.120Z'))).toBe('2024-05-01T12:00:00.120Z');
+    expect(instantText(micros('2024-05-01T12:00:00.120Z', 7n))).toBe('2024-05-01T12:00:00.120007Z');
+    expect(instantText(micros('1969-12-31T23:59:59.999Z', 999n))).toBe('1969-12-31T23:59:59.999999Z');
+  });
+
+  it('keeps years 0001–9999 with an offset when UTC would leave them', () => {
+    expect(instantText(micros('9999-12-31T23:59:59.999-15:59', 999n))).toBe(
+      '9999-12-31T23:59:59.999999-15:59',
+    );
+    expect(instantText(micros('0001-01-01T00:00:00+15:59'))).toBe('0001-01-01T00:00:00.000+15:59');
   });
 });

@@ -7,6 +7,7 @@ import { requestFingerprint } from '../../domain/fingerprint.js';
 import { findPayloadProblem, unstorableTextProblem } from '../../domain/payloadCheck.js';
 import { preferredWaitSeconds } from '../../domain/preferWait.js';
 import type { JobWaiters } from '../jobWaiters.js';
+import { storableTimestamp } from '../../domain/timestamp.js';
 import { addFieldError, ProblemError, type FieldErrors } from '../problem.js';
 import {
   IngestionAcceptedSchema,
@@ -82,7 +83,7 @@ function eventsJsonFor(body: IngestionRequest, maxPayloadBytes: number): string 
     body.events.map((event) => ({
       t: event.type,
       k: eventTypeKey(event.type),
-      ts: event.timestamp,
+      ts: storableTimestamp(event.timestamp),
       p: event.payload ?? null,
     })),
   );
@@ -101,6 +102,29 @@ function eventsJsonFor(body: IngestionRequest, maxPayloadBytes: number): string 
   return eventsJson;
 }
 
+/** How many times a header occurs in Node's raw header list (name, value, name, value …). */
+function headerCount(rawHeaders: readonly string[], name: string): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) count += 1;
+  return count;
+}
+
+/**
+ * What a job stores of its request, and so what its idempotency fingerprint covers: fields the schema
+ * does not know are left out, and an absent payload is the null it is stored as. A client that adds a
+ * field to its retries therefore replays its job instead of being told the body differs.
+ */
+function storedContent(body: IngestionRequest): unknown {
+  return {
+    tenantId: body.tenantId,
+    events: body.events.map((event) => ({
+      type: event.type,
+      timestamp: storableTimestamp(event.timestamp),
+      payload: event.payload ?? null,
+    })),
+  };
+}
+
 /** POST /v1/ingestions and GET /v1/ingestions/{jobId}. */
 export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> = async (app, options) => {
   app.post(
@@ -116,6 +140,15 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
     async (request, reply) => {
       const body = request.body;
       const idempotencyKey = request.headers['idempotency-key'];
+      // Node joins repeated headers with ", ": two keys would silently become one key "a, b".
+      if (idempotencyKey?.includes(',') && headerCount(request.raw.rawHeaders, 'idempotency-key') > 1) {
+        throw new ProblemError(
+          400,
+          'Invalid request',
+          'The request carries more than one Idempotency-Key header; send exactly one.',
+          { errors: { 'Idempotency-Key': ['must be sent once'] } },
+        );
+      }
       // Checked first: it bounds the payloads' nesting before the fingerprint walks the body recursively.
       const eventsJson = eventsJsonFor(body, options.maxPayloadBytes);
       const outcome = await options.jobInserter.insert({
@@ -125,7 +158,8 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         eventCount: body.events.length,
         idempotencyKey,
         // Only a keyed request can be replayed, so only it pays for the canonical hash.
-        requestFingerprint: idempotencyKey === undefined ? undefined : requestFingerprint(body),
+        requestFingerprint:
+          idempotencyKey === undefined ? undefined : requestFingerprint(storedContent(body)),
         eventsJson,
       });
       if (outcome.kind === 'conflict') {
@@ -156,8 +190,10 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
       },
     },
     async (request, reply) => {
-      let job = await jobFind(options.pool, request.params.jobId);
-      if (!job) throw new ProblemError(404, 'Job not found', `No job has the id ${request.params.jobId}.`);
+      // The canonical, lowercase form, as every answer shows it.
+      const jobId = request.params.jobId.toLowerCase();
+      let job = await jobFind(options.pool, jobId);
+      if (!job) throw new ProblemError(404, 'Job not found', `No job has the id ${jobId}.`);
       // Prefer: wait=N (RFC 7240): hold the answer until the job has finished, at most N seconds.
       const waitSeconds = preferredWaitSeconds(request.headers.prefer);
       if (waitSeconds !== undefined && options.jobWaiters?.listening) {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { resultsFind } from '../../data/ingestionStore.js';
 import type { Pool } from '../../data/pool.js';
+import { instantText } from '../../domain/timestamp.js';
 import { ProblemError } from '../problem.js';
 import { JobIdParamsSchema } from '../schemas/ingestion.js';
 import { JobResultsSchema } from '../schemas/job.js';
@@ -18,16 +19,18 @@ export const resultRoutes: FastifyPluginAsyncTypebox<{ pool: Pool }> = async (ap
       },
     },
     async (request) => {
-      const found = await resultsFind(options.pool, request.params.jobId);
-      if (!found) throw new ProblemError(404, 'Job not found', `No job has the id ${request.params.jobId}.`);
+      // The canonical, lowercase form, as every answer shows it.
+      const jobId = request.params.jobId.toLowerCase();
+      const found = await resultsFind(options.pool, jobId);
+      if (!found) throw new ProblemError(404, 'Job not found', `No job has the id ${jobId}.`);
       return {
-        jobId: request.params.jobId,
+        jobId,
         status: found.status,
         results: found.results.map((result) => ({
           eventType: result.eventType,
           count: result.count,
-          firstTimestamp: result.firstTimestamp.toISOString(),
-          lastTimestamp: result.lastTimestamp.toISOString(),
+          firstTimestamp: instantText(result.firstMicros),
+          lastTimestamp: instantText(result.lastMicros),
         })),
       };
     },

@@ -27,8 +27,16 @@ export type IngestionRequest = Static<ReturnType<typeof ingestionRequestSchema>>
 /** The answer to an accepted batch. */
 export const IngestionAcceptedSchema = Type.Object({ jobId: Type.String({ format: 'uuid' }) });
 
+/**
+ * A UUID in its plain 8-4-4-4-12 hexadecimal form, either case. The `uuid` format alone also passes
+ * `urn:uuid:…`, which PostgreSQL refuses.
+ */
+export const uuidPattern = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
 /** Path parameter of the job routes. */
-export const JobIdParamsSchema = Type.Object({ jobId: Type.String({ format: 'uuid' }) });
+export const JobIdParamsSchema = Type.Object({
+  jobId: Type.String({ format: 'uuid', pattern: uuidPattern }),
+});
 
 /** The Idempotency-Key header. */
 export const IngestionHeadersSchema = Type.Object({
