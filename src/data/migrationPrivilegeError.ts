@@ -39,7 +39,9 @@ export class MigrationPrivilegeError extends Error {
         'managed databases often bind a user that is not the owner). Connected to database ' +
         `${database} as its owner or an admin user (doadmin on DigitalOcean), run ` +
         `GRANT USAGE, CREATE ON SCHEMA ${schema} TO ${user}; ` +
-        'then deploy again (docs/deployment.md, "Database permissions").',
+        'then deploy again. On an App Platform dev database, where no admin user is given out, ' +
+        "DigitalOcean's answer is to delete the dev database and create a new one " +
+        '(docs/deployment.md, "Database permissions").',
     );
   }
 }
