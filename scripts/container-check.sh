@@ -392,7 +392,9 @@ while :; do
   sleep 0.3
 done
 tcp_connect || die "db's health check passed, but a connection to db:5432 from another container failed"
-podman logs "$DB" 2>&1 | grep -q 'init server on the Unix socket only' ||
+# (grep without -q reads all of its input: with -q it may stop early, and pipefail would then report
+# podman's SIGPIPE as a failure.)
+podman logs "$DB" 2>&1 | grep 'init server on the Unix socket only' >/dev/null ||
   die "$DB did not initialise a fresh volume (the volume was not fresh?)"
 echo "db healthy over TCP; a connection to db:5432 from another container succeeded at once"
 if [ -n "$socket_first" ] && [ "$socket_first" -lt "$healthy_at" ]; then
@@ -474,8 +476,14 @@ podman run -d --name "${PROJECT}_api5000" --label "io.podman.compose.project=$PR
   -e 'ConnectionStrings__Db=Host=db;Port=5432;Database=ingestion;Username=postgres;Password=postgres' \
   "$API_IMAGE" >/dev/null 2> >(grep -v 'systemd connection' >&2)
 wait_healthy "${PROJECT}_api5000" 60
+# The HEALTHCHECK this image had before, run in the same container, must fail: the check can tell.
+previous_probe="require('http').get({host:'127.0.0.1',port:process.env.PORT||8080,path:'/health/live',timeout:4000},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',()=>process.exit(1))"
+if podman exec "${PROJECT}_api5000" node -e "$previous_probe" >/dev/null 2>&1; then
+  die "the previous HEALTHCHECK (127.0.0.1:\${PORT:-8080}) passes on ${PROJECT}_api5000 too: this check proves nothing"
+fi
+echo "(the previous HEALTHCHECK, 127.0.0.1:\${PORT:-8080}, fails on this container)"
 podman exec "${PROJECT}_api5000" printenv PORT >/dev/null && die "PORT is set in ${PROJECT}_api5000"
-podman logs "${PROJECT}_api5000" 2>&1 | grep -q '"port":5000' || die "${PROJECT}_api5000 does not listen on 5000"
+podman logs "${PROJECT}_api5000" 2>&1 | grep '"port":5000' >/dev/null || die "${PROJECT}_api5000 does not listen on 5000"
 echo "${PROJECT}_api5000 listens on 5000 and its image HEALTHCHECK passes"
 podman rm -f "${PROJECT}_api5000" >/dev/null 2>&1
 
