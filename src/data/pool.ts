@@ -29,7 +29,9 @@ export interface PoolOptions {
 /** The `ssl` option node-postgres needs for a libpq-style `sslMode`. */
 export function tlsOptions(database: DatabaseConfig): pg.ClientConfig['ssl'] {
   if (database.sslMode === 'disable') return false;
-  const ca = database.sslRootCertFile ? readFileSync(database.sslRootCertFile, 'utf8') : undefined;
+  const ca =
+    database.sslRootCertPem ??
+    (database.sslRootCertFile ? readFileSync(database.sslRootCertFile, 'utf8') : undefined);
   if (database.sslMode === 'require') return { rejectUnauthorized: false };
   if (database.sslMode === 'verify-ca')
     return { rejectUnauthorized: true, ca, checkServerIdentity: () => undefined };

@@ -1,11 +1,18 @@
 // `npm run api`: the HTTP API alone, against the configured database.
 import { createLogger } from '../log/logger.js';
-import { exitOnStartupError, loadConfigOrExit, onShutdownSignal, requireDatabase } from './runtime.js';
+import {
+  exitOnStartupError,
+  loadConfigOrExit,
+  onShutdownSignal,
+  requireDatabase,
+  warnOnOldNode,
+} from './runtime.js';
 import { runMigrations } from './services.js';
 import { startApi } from './apiService.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'ingest-api', config.logFormat);
+warnOnOldNode(logger);
 const database = requireDatabase(config, 'npm run api');
 
 try {

@@ -3,13 +3,14 @@
 import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../embedded/embeddedPostgres.js';
 import { createLogger } from '../log/logger.js';
-import { exitOnStartupError, loadConfigOrExit, onShutdownSignal } from './runtime.js';
+import { exitOnStartupError, loadConfigOrExit, onShutdownSignal, warnOnOldNode } from './runtime.js';
 import { startApi } from './apiService.js';
 import { runMigrations, type Running } from './services.js';
 import { startWorker } from './workerService.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'ingest', config.logFormat);
+warnOnOldNode(logger);
 
 let embedded: EmbeddedPostgres | undefined;
 const started: Running[] = [];

@@ -2,6 +2,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { ConfigError } from '../config/configError.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
 import type { Logger } from '../log/logger.js';
+import { nodeVersionWarning } from './nodeVersion.js';
 
 /** Reads the configuration, or prints every problem and exits with status 2. */
 export function loadConfigOrExit(): Config {
@@ -59,4 +60,10 @@ export function onShutdownSignal(logger: Logger, deadlineMs: number, shutdown: (
 export function exitOnStartupError(logger: Logger, error: unknown): never {
   logger.fatal({ err: error }, (error as Error).message ?? 'start-up failed');
   process.exit(1);
+}
+
+/** Logs one warning line at start when Node.js is older than the supported lines (it still runs). */
+export function warnOnOldNode(logger: Logger): void {
+  const warning = nodeVersionWarning();
+  if (warning) logger.warn({ node: process.versions.node }, warning);
 }

@@ -29,8 +29,16 @@ export async function runMigrations(
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
   try {
-    const applied = await migrateDatabase(pool);
+    const { applied, unknownCompatible } = await migrateDatabase(pool);
     logger.info({ applied }, applied.length > 0 ? 'migrations applied' : 'schema up to date');
+    if (unknownCompatible.length > 0) {
+      logger.warn(
+        { unknownCompatible },
+        `the database has migrations this build does not know (${unknownCompatible.join(', ')}); all are ` +
+          'marked backward-compatible, so this build runs on the schema. Deploy the newer build again ' +
+          'once the rollback is over.',
+      );
+    }
   } finally {
     await pool.end();
   }

@@ -1,11 +1,18 @@
 // `npm run worker`: one worker process; start as many as the load needs, against one database.
 import { createLogger } from '../log/logger.js';
-import { exitOnStartupError, loadConfigOrExit, onShutdownSignal, requireDatabase } from './runtime.js';
+import {
+  exitOnStartupError,
+  loadConfigOrExit,
+  onShutdownSignal,
+  requireDatabase,
+  warnOnOldNode,
+} from './runtime.js';
 import { runMigrations } from './services.js';
 import { startWorker } from './workerService.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'ingest-worker', config.logFormat);
+warnOnOldNode(logger);
 const database = requireDatabase(config, 'npm run worker');
 
 try {

@@ -51,7 +51,7 @@ beforeAll(async () => {
       ('${ids.succeeded}', 'Viewed', 2),
       ('${ids.succeeded}', 'clicked', 1);
   `);
-  migrated = await migrateDatabase(pool);
+  migrated = (await migrateDatabase(pool)).applied;
   app = await buildTestApp(db);
 });
 
@@ -155,6 +155,6 @@ describe("adopting the .NET template's database", () => {
       'SELECT count(*) FROM dotnet_template_ingestion_jobs',
     );
     expect(Number(rows[0]!.count)).toBe(6);
-    expect(await migrateDatabase(pool)).toEqual([]);
+    expect((await migrateDatabase(pool)).applied).toEqual([]);
   });
 });

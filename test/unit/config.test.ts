@@ -175,3 +175,39 @@ describe('parseConnectionString', () => {
     expect(parseConnectionString('just some words')).toMatch(/cannot read|unknown key/);
   });
 });
+
+describe('DATABASE_CA_CERT', () => {
+  const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+
+  it('verifies the chain of a require URL, as libpq does with a root certificate', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:p@db.example.com:25060/defaultdb?sslmode=require',
+      DATABASE_CA_CERT: pem,
+    });
+    expect(config.database).toMatchObject({ sslMode: 'verify-ca', sslRootCertPem: pem });
+  });
+
+  it('keeps verify-full, and reads literal \\n escapes', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@db.example.com/d?sslmode=verify-full',
+      DATABASE_CA_CERT: pem.replace(/\n/g, '\\n'),
+    });
+    expect(config.database).toMatchObject({ sslMode: 'verify-full', sslRootCertPem: pem });
+  });
+
+  it('is ignored when empty (a binding that resolved to nothing)', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@h/d?sslmode=require', DATABASE_CA_CERT: '' });
+    expect(config.database).toMatchObject({ sslMode: 'require' });
+    expect(config.database?.sslRootCertPem).toBeUndefined();
+  });
+
+  it.each([
+    ['not a certificate', 'postgres://u@h/d?sslmode=require', /expected the PEM text/],
+    [pem, 'postgres://u@h/d?sslmode=disable', /does not use TLS/],
+    [pem, 'postgres://u@h/d?sslmode=verify-full&sslrootcert=/ca.pem', /keep one of the two/],
+  ])('refuses %j with %s', (value, url, message) => {
+    const problems = problemsOf({ DATABASE_URL: url, DATABASE_CA_CERT: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+});
