@@ -14,7 +14,15 @@ import {
   type IngestionRequest,
 } from '../schemas/ingestion.js';
 import { JobStatusSchema } from '../schemas/job.js';
-import { ProblemSchema } from '../schemas/problem.js';
+import {
+  idempotentReplayedHeader,
+  internalErrorResponse,
+  jobIdProblemResponses,
+  jsonResponse,
+  locationHeader,
+  problemResponse,
+  unavailableResponse,
+} from '../schemas/responses.js';
 
 /** What the ingestion routes need. */
 export interface IngestionRouteOptions {
@@ -25,15 +33,6 @@ export interface IngestionRouteOptions {
   maxEventsPerRequest: number;
   maxPayloadBytes: number;
 }
-
-const problemResponses = {
-  400: ProblemSchema,
-  404: ProblemSchema,
-  413: ProblemSchema,
-  415: ProblemSchema,
-  422: ProblemSchema,
-  503: ProblemSchema,
-};
 
 /** The largest payload's JSON text in bytes, if it is larger than `limit`, with its field name. */
 function oversizePayload(body: IngestionRequest, limit: number): string | undefined {
@@ -100,10 +99,38 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
     '/v1/ingestions',
     {
       schema: {
-        summary: 'Submit a batch of events; it is stored before the answer and processed in the background.',
+        operationId: 'submitIngestion',
+        tags: ['Ingestion'],
+        summary: 'Submit a batch of events',
+        description:
+          'Stores the job and all its events in one transaction before answering 202; a worker aggregates ' +
+          'them in the background. Any answer other than 202 means nothing was stored. With an ' +
+          'Idempotency-Key, repeating the same request returns the same job (even when the requests race), ' +
+          'and reusing the key with another body is refused with 422.',
         body: ingestionRequestSchema(options.maxEventsPerRequest),
         headers: IngestionHeadersSchema,
-        response: { 202: IngestionAcceptedSchema, ...problemResponses },
+        response: {
+          202: jsonResponse('Accepted: the job and its events are stored.', IngestionAcceptedSchema, {
+            ...locationHeader,
+            ...idempotentReplayedHeader,
+          }),
+          400: problemResponse(
+            'Invalid input: malformed or empty JSON, a body that breaks the rules, or a bad Idempotency-Key. ' +
+              '`errors` maps each field path to what to fix.',
+          ),
+          413: problemResponse(
+            `Too large: the body is over MAX_BODY_BYTES, there are more than MAX_EVENTS_PER_REQUEST ` +
+              `(${options.maxEventsPerRequest}) events, or one payload is over MAX_PAYLOAD_BYTES ` +
+              `(${options.maxPayloadBytes}) of JSON. Split the batch.`,
+          ),
+          415: problemResponse('The body is not sent as JSON: use Content-Type: application/json.'),
+          422: problemResponse(
+            'The Idempotency-Key was already used by this tenant with a different body; `jobId` names the ' +
+              'job stored for it.',
+          ),
+          500: internalErrorResponse,
+          503: unavailableResponse,
+        },
       },
     },
     async (request, reply) => {
@@ -142,9 +169,17 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
     '/v1/ingestions/:jobId',
     {
       schema: {
-        summary: "A job's status.",
+        operationId: 'getIngestion',
+        tags: ['Ingestion'],
+        summary: "A job's status",
+        description:
+          'Where the job is: Pending (waiting, or waiting for a retry until availableAt), Processing, ' +
+          'Succeeded or Failed (after maxAttempts attempts; error says why the last one failed).',
         params: JobIdParamsSchema,
-        response: { 200: JobStatusSchema, ...problemResponses },
+        response: {
+          200: jsonResponse('The job.', JobStatusSchema),
+          ...jobIdProblemResponses,
+        },
       },
     },
     async (request) => {

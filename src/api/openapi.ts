@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import { ProblemSchema } from './schemas/problem.js';
+
+/** Where the document is served. */
+export const openapiPath = '/openapi.json';
+
+// From src/api/ and from dist/api/ alike, the package's own package.json is two folders up.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+const description = `
+Accepts batches of events for a tenant, stores them in PostgreSQL before answering \`202 Accepted\`, and
+aggregates them by type in the background; the status and results of each job can then be read.
+
+- Every answer carries \`X-Correlation-Id\`: the one the request sent, else a new one. Every log line of
+  the request carries it too.
+- Every error is \`application/problem+json\` (RFC 9457) with \`type\`, \`title\`, \`status\` and a
+  \`detail\` saying what to fix; invalid fields are listed in \`errors\`, from field path to messages.
+- A \`503\` always comes with \`Retry-After\`; nothing was stored, and the request can be sent again
+  (with the same \`Idempotency-Key\` to be safe).
+
+This document is generated at start from the same schemas that validate requests, with the limits this
+instance was configured with. The interactive page is at [/docs](/docs).
+`.trim();
+
+/** The options of @fastify/swagger: the document's fixed parts; the routes add the rest. */
+const swaggerOptions: FastifyDynamicSwaggerOptions = {
+  openapi: {
+    openapi: '3.1.0',
+    info: {
+      title: 'Ingest service',
+      version,
+      description,
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    // Relative: the document describes the instance that serves it, wherever that is deployed.
+    servers: [{ url: '/', description: 'The instance serving this document' }],
+    // Said explicitly: the public API takes no credentials (yet); operations that do will name theirs.
+    security: [],
+    tags: [
+      { name: 'Ingestion', description: 'Submit batches of events and follow their jobs to the results.' },
+      { name: 'Health', description: 'Probes for load balancers and orchestrators.' },
+    ],
+  },
+  // Shared schemas become components named by their $id (Problem) instead of def-0, def-1.
+  refResolver: {
+    buildLocalReference: (json, _baseUri, _fragment, index) =>
+      typeof json.$id === 'string' ? json.$id : `def-${index}`,
+  },
+};
+
+/**
+ * Collects the routes registered after it into an OpenAPI 3.1 document, served at GET /openapi.json.
+ * Register it before the routes.
+ */
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  app.addSchema(ProblemSchema);
+  await app.register(swagger, swaggerOptions);
+  app.get(openapiPath, { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
+}
