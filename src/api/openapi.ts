@@ -26,6 +26,20 @@ This document is generated at start from the same schemas that validate requests
 instance was configured with. The interactive page is at [/docs](/docs).
 `.trim();
 
+/**
+ * Timestamps are validated with the format rfc3339-date-time (stricter than Ajv's date-time: an offset
+ * is required, as PostgreSQL reads it); readers and client generators know it as JSON Schema's
+ * date-time, which is RFC 3339's, so the document says that. The description states the rest.
+ */
+function publishFormats(node: unknown): void {
+  if (Array.isArray(node)) node.forEach(publishFormats);
+  else if (node !== null && typeof node === 'object') {
+    const schema = node as Record<string, unknown>;
+    if (schema.format === 'rfc3339-date-time') schema.format = 'date-time';
+    Object.values(schema).forEach(publishFormats);
+  }
+}
+
 /** The options of @fastify/swagger: the document's fixed parts; the routes add the rest. */
 const swaggerOptions: FastifyDynamicSwaggerOptions = {
   openapi: {
@@ -44,6 +58,12 @@ const swaggerOptions: FastifyDynamicSwaggerOptions = {
       { name: 'Ingestion', description: 'Submit batches of events and follow their jobs to the results.' },
       { name: 'Health', description: 'Probes for load balancers and orchestrators.' },
     ],
+  },
+  transformObject: (documentObject) => {
+    const document =
+      'openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject;
+    publishFormats(document);
+    return document;
   },
   // Shared schemas become components named by their $id (Problem) instead of def-0, def-1.
   refResolver: {
