@@ -40,6 +40,25 @@ function publishFormats(node: unknown): void {
   }
 }
 
+/**
+ * Fastify validates header names lowercased; the document spells them as clients write them
+ * (idempotency-key → Idempotency-Key).
+ */
+function publishHeaderNames(document: { paths?: Record<string, unknown> }): void {
+  for (const item of Object.values(document.paths ?? {}) as Record<string, { parameters?: unknown }>[]) {
+    for (const operation of Object.values(item)) {
+      for (const parameter of (operation.parameters ?? []) as { in: string; name: string }[]) {
+        if (parameter.in === 'header') {
+          parameter.name = parameter.name.replace(
+            /(^|-)([a-z])/g,
+            (_, dash: string, letter: string) => dash + letter.toUpperCase(),
+          );
+        }
+      }
+    }
+  }
+}
+
 /** The options of @fastify/swagger: the document's fixed parts; the routes add the rest. */
 const swaggerOptions: FastifyDynamicSwaggerOptions = {
   openapi: {
@@ -63,6 +82,7 @@ const swaggerOptions: FastifyDynamicSwaggerOptions = {
     const document =
       'openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject;
     publishFormats(document);
+    publishHeaderNames(document);
     return document;
   },
   // Shared schemas become components named by their $id (Problem) instead of def-0, def-1.
