@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { ProblemSchema } from './schemas/problem.js';
@@ -6,10 +8,24 @@ import { ProblemSchema } from './schemas/problem.js';
 /** Where the document is served. */
 export const openapiPath = '/openapi.json';
 
-// From src/api/ and from dist/api/ alike, the package's own package.json is two folders up.
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+/**
+ * The service's version, from its package.json: the nearest one above this file, which is found from
+ * src/, from dist/ in an image, and from the fault suite's and the benchmark's own build folders alike.
+ */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string };
+      if (manifest.version) return manifest.version;
+    } catch {
+      // No package.json here: look one folder up.
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return '0.0.0';
+    dir = parent;
+  }
+}
 
 const description = `
 Accepts batches of events for a tenant, stores them in PostgreSQL before answering \`202 Accepted\`, and
@@ -65,7 +81,7 @@ const swaggerOptions: FastifyDynamicSwaggerOptions = {
     openapi: '3.1.0',
     info: {
       title: 'Ingest service',
-      version,
+      version: packageVersion(),
       description,
       license: { name: 'MIT', identifier: 'MIT' },
     },

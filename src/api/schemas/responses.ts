@@ -1,5 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { ProblemSchema } from './problem.js';
+import { ProblemSchema, type Problem } from './problem.js';
 
 // Route response declarations in the form both Fastify and @fastify/swagger read: Fastify serializes each
 // body with the schema of its status and content type, @fastify/swagger documents the same schema, the
@@ -43,10 +43,10 @@ const retryAfterHeader = {
   }),
 };
 
-/** A JSON answer with `schema` as its body. */
-export function jsonResponse(
+/** A JSON answer with `schema` as its body; generic, so the route's reply stays typed by the schema. */
+export function jsonResponse<Schema extends TSchema>(
   description: string,
-  schema: TSchema,
+  schema: Schema,
   headers: Record<string, HeaderSchema> = {},
 ) {
   return {
@@ -56,12 +56,18 @@ export function jsonResponse(
   };
 }
 
+/**
+ * The shared Problem schema by reference (a component of the document), typed as a Problem so that
+ * routes keep typed replies.
+ */
+const problemRef = Type.Unsafe<Problem>(Type.Ref(ProblemSchema.$id!));
+
 /** An `application/problem+json` answer (RFC 9457). */
 export function problemResponse(description: string, headers: Record<string, HeaderSchema> = {}) {
   return {
     description,
     headers: { ...correlationIdHeader, ...headers },
-    content: { 'application/problem+json': { schema: Type.Ref(ProblemSchema) } },
+    content: { 'application/problem+json': { schema: problemRef } },
   };
 }
 
