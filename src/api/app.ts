@@ -1,4 +1,3 @@
-import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HttpConfig } from '../config/config.js';
@@ -8,10 +7,12 @@ import type { Pool } from '../data/pool.js';
 import { isRfc3339DateTime } from '../domain/timestamp.js';
 import type { Logger } from '../log/logger.js';
 import { correlationIdFor, correlationIdHeader } from './correlationId.js';
+import { createClientErrorHandler } from './clientErrorHandler.js';
+import { registerDocsPage } from './docsPage.js';
+import { createErrorHandler, frameworkErrorHandler } from './errorHandler.js';
 import { JobWaiters } from './jobWaiters.js';
 import { lingerIfBodyUnread } from './lingeringClose.js';
-import { createClientErrorHandler } from './clientErrorHandler.js';
-import { createErrorHandler, frameworkErrorHandler } from './errorHandler.js';
+import { registerOpenApi } from './openapi.js';
 import { ProblemError } from './problem.js';
 import { sendProblem } from './problem.js';
 import { healthRoutes } from './routes/health.js';
@@ -129,17 +130,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   );
 
   // The route schemas that validate requests also describe the API: GET /openapi.json.
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'Ingest service',
-        version: '1',
-        description:
-          'Accepts event batches, aggregates them by type in the background, serves status and results.',
-      },
-    },
-  });
-  app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
+  await registerOpenApi(app);
 
   await app.register(healthRoutes, {
     healthPool: deps.healthPool,
@@ -167,5 +158,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     jobWaiters,
   });
   await app.register(resultRoutes, { pool: deps.pool });
+  // The interactive docs: routes of their own, none of their hooks run on the API's routes.
+  await registerDocsPage(app);
   return app;
 }

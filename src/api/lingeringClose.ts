@@ -18,7 +18,9 @@ export interface LingerLimits {
 export function lingerIfBodyUnread(request: FastifyRequest, reply: FastifyReply, limits: LingerLimits): void {
   const raw: IncomingMessage = request.raw;
   const socket = raw.socket;
-  if (raw.complete || !socket || reply.getHeader('connection') !== 'close') return;
+  if (raw.complete || reply.getHeader('connection') !== 'close') return;
+  // Only a real connection can linger (app.inject's stand-in socket cannot be ended or destroyed).
+  if (typeof socket?.end !== 'function' || typeof socket.destroy !== 'function') return;
   // Without the header Node keeps the socket after the answer instead of closing it under the upload.
   reply.removeHeader('connection');
   // Read the rest ourselves (Node's own draining would drop our listener): counted, then discarded.

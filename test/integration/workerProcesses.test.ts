@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { jobsClaim } from '../../src/data/jobQueue.js';
 import { aggregateEvents } from '../../src/domain/aggregation.js';
+import { checkedFetch } from '../support/openapiConformance.js';
 import { useTestDatabase } from '../support/testDatabase.js';
 import { eventually, insertJob, jobRows } from '../support/jobs.js';
 import { freePort, startProcess, waitForOutput, type ServiceProcess } from '../support/processes.js';
@@ -75,9 +76,13 @@ describe('worker processes', () => {
     const busy = workers.filter((worker) => /"msg":"batch done"/.test(worker.output()));
     expect(busy.length).toBeGreaterThan(1);
 
+    // One job's status and every job's results, each checked against the API's OpenAPI document.
+    const [firstJob] = ids;
+    const status = await checkedFetch(`http://127.0.0.1:${port}`, `/v1/ingestions/${firstJob}`);
+    expect(JSON.parse(status.text)).toMatchObject({ status: 'Succeeded', processedAt: expect.any(String) });
     for (const [jobId, events] of submitted) {
-      const response = await fetch(`http://127.0.0.1:${port}/v1/results/${jobId}`);
-      const body = (await response.json()) as { status: string; results: unknown[] };
+      const response = await checkedFetch(`http://127.0.0.1:${port}`, `/v1/results/${jobId}`);
+      const body = JSON.parse(response.text) as { status: string; results: unknown[] };
       const expected = aggregateEvents(
         events.map((e) => ({ type: e.type, timestamp: new Date(e.timestamp) })),
       );

@@ -3,9 +3,13 @@ import { buildApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { PoolOptions } from '../../src/data/pool.js';
 import { createLogger } from '../../src/log/logger.js';
+import { checkInjectedResponses } from './openapiConformance.js';
 import type { TestDatabase } from './testDatabase.js';
 
-/** The API, built as the entry points build it, on the test file's database. */
+/**
+ * The API, built as the entry points build it, on the test file's database. Every `app.inject` answer is
+ * checked against the app's OpenAPI document (see openapiConformance.ts).
+ */
 export async function buildTestApp(
   db: TestDatabase,
   env: Record<string, string> = {},
@@ -28,6 +32,7 @@ export async function buildTestApp(
   app.addHook('onClose', async () => {
     await Promise.all([pool.end(), healthPool.end()]);
   });
+  checkInjectedResponses(app);
   return app;
 }
 

@@ -18,7 +18,16 @@ import {
   type IngestionRequest,
 } from '../schemas/ingestion.js';
 import { JobStatusSchema } from '../schemas/job.js';
-import { ProblemSchema } from '../schemas/problem.js';
+import {
+  idempotentReplayedHeader,
+  internalErrorResponse,
+  jobIdProblemResponses,
+  jsonResponse,
+  locationHeader,
+  preferenceAppliedHeader,
+  problemResponse,
+  unavailableResponse,
+} from '../schemas/responses.js';
 
 /** What the ingestion routes need. */
 export interface IngestionRouteOptions {
@@ -33,15 +42,6 @@ export interface IngestionRouteOptions {
 }
 
 const isFinished = (job: JobView) => job.status === 'Succeeded' || job.status === 'Failed';
-
-const problemResponses = {
-  400: ProblemSchema,
-  404: ProblemSchema,
-  413: ProblemSchema,
-  415: ProblemSchema,
-  422: ProblemSchema,
-  503: ProblemSchema,
-};
 
 /** The largest payload's JSON text in bytes, if it is larger than `limit`, with its field name. */
 function oversizePayload(body: IngestionRequest, limit: number): string | undefined {
@@ -131,10 +131,38 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
     '/v1/ingestions',
     {
       schema: {
-        summary: 'Submit a batch of events; it is stored before the answer and processed in the background.',
+        operationId: 'submitIngestion',
+        tags: ['Ingestion'],
+        summary: 'Submit a batch of events',
+        description:
+          'Stores the job and all its events in one transaction before answering 202; a worker aggregates ' +
+          'them in the background. Any answer other than 202 means nothing was stored. With an ' +
+          'Idempotency-Key, repeating the same request returns the same job (even when the requests race), ' +
+          'and reusing the key with another body is refused with 422.',
         body: ingestionRequestSchema(options.maxEventsPerRequest),
         headers: IngestionHeadersSchema,
-        response: { 202: IngestionAcceptedSchema, ...problemResponses },
+        response: {
+          202: jsonResponse('Accepted: the job and its events are stored.', IngestionAcceptedSchema, {
+            ...locationHeader,
+            ...idempotentReplayedHeader,
+          }),
+          400: problemResponse(
+            'Invalid input: malformed or empty JSON, a body that breaks the rules, or a bad Idempotency-Key. ' +
+              '`errors` maps each field path to what to fix.',
+          ),
+          413: problemResponse(
+            `Too large: the body is over MAX_BODY_BYTES, there are more than MAX_EVENTS_PER_REQUEST ` +
+              `(${options.maxEventsPerRequest}) events, or one payload is over MAX_PAYLOAD_BYTES ` +
+              `(${options.maxPayloadBytes}) of JSON. Split the batch.`,
+          ),
+          415: problemResponse('The body is not sent as JSON: use Content-Type: application/json.'),
+          422: problemResponse(
+            'The Idempotency-Key was already used by this tenant with a different body; `jobId` names the ' +
+              'job stored for it.',
+          ),
+          500: internalErrorResponse,
+          503: unavailableResponse,
+        },
       },
     },
     async (request, reply) => {
@@ -183,10 +211,20 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
     '/v1/ingestions/:jobId',
     {
       schema: {
-        summary: "A job's status; with `Prefer: wait=N`, once it has finished or after N seconds.",
+        operationId: 'getIngestion',
+        tags: ['Ingestion'],
+        summary: "A job's status",
+        description:
+          'Where the job is: Pending (waiting, or waiting for a retry until availableAt), Processing, ' +
+          'Succeeded or Failed (after maxAttempts attempts; error says why the last one failed). With ' +
+          '`Prefer: wait=N` (N ≤ 60), the answer comes once the job has Succeeded or Failed, or after N ' +
+          'seconds, with `Preference-Applied: wait=N`.',
         params: JobIdParamsSchema,
         headers: JobStatusHeadersSchema,
-        response: { 200: JobStatusSchema, ...problemResponses },
+        response: {
+          200: jsonResponse('The job.', JobStatusSchema, preferenceAppliedHeader),
+          ...jobIdProblemResponses,
+        },
       },
     },
     async (request, reply) => {

@@ -5,7 +5,7 @@ import { instantText } from '../../domain/timestamp.js';
 import { ProblemError } from '../problem.js';
 import { JobIdParamsSchema } from '../schemas/ingestion.js';
 import { JobResultsSchema } from '../schemas/job.js';
-import { ProblemSchema } from '../schemas/problem.js';
+import { jobIdProblemResponses, jsonResponse } from '../schemas/responses.js';
 
 /** GET /v1/results/{jobId}. */
 export const resultRoutes: FastifyPluginAsyncTypebox<{ pool: Pool }> = async (app, options) => {
@@ -13,9 +13,15 @@ export const resultRoutes: FastifyPluginAsyncTypebox<{ pool: Pool }> = async (ap
     '/v1/results/:jobId',
     {
       schema: {
-        summary: "A job's results: counts per event type, once the job has Succeeded.",
+        operationId: 'getResults',
+        tags: ['Ingestion'],
+        summary: "A job's results",
+        description:
+          'Counts per event type (grouped ignoring case, named with the casing of the first event of the ' +
+          'type), with the earliest and latest timestamp, ordered by type ignoring case. The list is empty ' +
+          'until the job has Succeeded; status says where the job is.',
         params: JobIdParamsSchema,
-        response: { 200: JobResultsSchema, 400: ProblemSchema, 404: ProblemSchema, 503: ProblemSchema },
+        response: { 200: jsonResponse("The job's results.", JobResultsSchema), ...jobIdProblemResponses },
       },
     },
     async (request) => {

@@ -1,12 +1,18 @@
-import { Type } from '@sinclair/typebox';
-import { jobStatuses } from '../../domain/jobStatus.js';
+import { Type, type TUnsafe } from '@sinclair/typebox';
+import { jobStatuses, type JobStatus } from '../../domain/jobStatus.js';
 
 const dateTime = Type.String({ format: 'date-time' });
+
+// One string enum rather than a union of literals: readers and client generators see the four values
+// at once, and the serializer writes a plain string.
+function jobStatusSchema(description: string): TUnsafe<JobStatus> {
+  return Type.Unsafe<JobStatus>({ type: 'string', enum: [...jobStatuses], description });
+}
 
 /** The status document of GET /v1/ingestions/{jobId}. */
 export const JobStatusSchema = Type.Object({
   jobId: Type.String({ format: 'uuid' }),
-  status: Type.Union(jobStatuses.map((status) => Type.Literal(status))),
+  status: jobStatusSchema('Pending, Processing, Succeeded or Failed, as the .NET template spelled them.'),
   attempt: Type.Integer({ description: 'Attempts started so far.' }),
   createdAt: dateTime,
   updatedAt: dateTime,
@@ -21,12 +27,7 @@ export const JobStatusSchema = Type.Object({
 /** GET /v1/results/{jobId}. */
 export const JobResultsSchema = Type.Object({
   jobId: Type.String({ format: 'uuid' }),
-  status: Type.Union(
-    jobStatuses.map((status) => Type.Literal(status)),
-    {
-      description: 'Results are listed once the job has Succeeded; until then the list is empty.',
-    },
-  ),
+  status: jobStatusSchema('Results are listed once the job has Succeeded; until then the list is empty.'),
   results: Type.Array(
     Type.Object({
       eventType: Type.String({ description: 'The casing of the first event of this type in the batch.' }),

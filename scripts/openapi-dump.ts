@@ -1,0 +1,47 @@
+// Writes the OpenAPI document the API serves at /openapi.json to a file (or stdout), for the linter in CI
+// and for anyone who wants it without running the service. The app is built exactly as the entry points
+// build it, with the default configuration (the limits in the document are those defaults); no database
+// is needed, because the pool connects only on the first query and nothing here queries.
+//
+//   npx tsx scripts/openapi-dump.ts [OUTPUT_FILE]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { buildApp } from '../src/api/app.js';
+import { loadConfig } from '../src/config/config.js';
+import { createPool } from '../src/data/pool.js';
+import { createLogger } from '../src/log/logger.js';
+
+const config = loadConfig({});
+// Port 1 on loopback: were anything to query, it would fail at once instead of reaching a real database.
+const pool = createPool(
+  {
+    host: '127.0.0.1',
+    port: 1,
+    database: 'none',
+    user: 'none',
+    password: undefined,
+    sslMode: 'disable',
+    sslRootCertFile: undefined,
+    applicationName: undefined,
+    maxPoolSize: undefined,
+  },
+  { max: 1, applicationName: 'openapi-dump', onIdleError: () => undefined },
+);
+const app = await buildApp({
+  pool,
+  healthPool: pool,
+  http: config.http,
+  maxAttempts: config.worker.maxAttempts,
+  logger: createLogger('silent', 'openapi-dump'),
+  isShuttingDown: () => false,
+});
+const response = await app.inject({ method: 'GET', url: '/openapi.json' });
+await app.close();
+await pool.end();
+if (response.statusCode !== 200) throw new Error(`GET /openapi.json answered ${response.statusCode}`);
+const text = `${JSON.stringify(response.json(), null, 2)}\n`;
+const output = process.argv[2];
+if (output) {
+  mkdirSync(dirname(output), { recursive: true });
+  writeFileSync(output, text);
+} else process.stdout.write(text);

@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import { ProblemSchema } from './schemas/problem.js';
+
+/** Where the document is served. */
+export const openapiPath = '/openapi.json';
+
+/**
+ * The service's version, from its package.json: the nearest one above this file, which is found from
+ * src/, from dist/ in an image, and from the fault suite's and the benchmark's own build folders alike.
+ */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string };
+      if (manifest.version) return manifest.version;
+    } catch {
+      // No package.json here: look one folder up.
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return '0.0.0';
+    dir = parent;
+  }
+}
+
+const description = `
+Accepts batches of events for a tenant, stores them in PostgreSQL before answering \`202 Accepted\`, and
+aggregates them by type in the background; the status and results of each job can then be read.
+
+- Every answer carries \`X-Correlation-Id\`: the one the request sent, else a new one. Every log line of
+  the request carries it too.
+- Every error is \`application/problem+json\` (RFC 9457) with \`type\`, \`title\`, \`status\` and a
+  \`detail\` saying what to fix; invalid fields are listed in \`errors\`, from field path to messages.
+- A \`503\` always comes with \`Retry-After\`; nothing was stored, and the request can be sent again
+  (with the same \`Idempotency-Key\` to be safe).
+
+This document is generated at start from the same schemas that validate requests, with the limits this
+instance was configured with. The interactive page is at [/docs](/docs).
+`.trim();
+
+/**
+ * Timestamps are validated with the format rfc3339-date-time (stricter than Ajv's date-time: an offset
+ * is required, as PostgreSQL reads it); readers and client generators know it as JSON Schema's
+ * date-time, which is RFC 3339's, so the document says that. The description states the rest.
+ */
+function publishFormats(node: unknown): void {
+  if (Array.isArray(node)) node.forEach(publishFormats);
+  else if (node !== null && typeof node === 'object') {
+    const schema = node as Record<string, unknown>;
+    if (schema.format === 'rfc3339-date-time') schema.format = 'date-time';
+    Object.values(schema).forEach(publishFormats);
+  }
+}
+
+/**
+ * Fastify validates header names lowercased; the document spells them as clients write them
+ * (idempotency-key → Idempotency-Key).
+ */
+function publishHeaderNames(document: { paths?: Record<string, unknown> }): void {
+  for (const item of Object.values(document.paths ?? {}) as Record<string, { parameters?: unknown }>[]) {
+    for (const operation of Object.values(item)) {
+      for (const parameter of (operation.parameters ?? []) as { in: string; name: string }[]) {
+        if (parameter.in === 'header') {
+          parameter.name = parameter.name.replace(
+            /(^|-)([a-z])/g,
+            (_, dash: string, letter: string) => dash + letter.toUpperCase(),
+          );
+        }
+      }
+    }
+  }
+}
+
+/** The options of @fastify/swagger: the document's fixed parts; the routes add the rest. */
+const swaggerOptions: FastifyDynamicSwaggerOptions = {
+  openapi: {
+    openapi: '3.1.0',
+    info: {
+      title: 'Ingest service',
+      version: packageVersion(),
+      description,
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    // Relative: the document describes the instance that serves it, wherever that is deployed.
+    servers: [{ url: '/', description: 'The instance serving this document' }],
+    // Said explicitly: the public API takes no credentials (yet); operations that do will name theirs.
+    security: [],
+    tags: [
+      { name: 'Ingestion', description: 'Submit batches of events and follow their jobs to the results.' },
+      { name: 'Health', description: 'Probes for load balancers and orchestrators.' },
+    ],
+  },
+  transformObject: (documentObject) => {
+    const document =
+      'openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject;
+    publishFormats(document);
+    publishHeaderNames(document);
+    return document;
+  },
+  // Shared schemas become components named by their $id (Problem) instead of def-0, def-1.
+  refResolver: {
+    buildLocalReference: (json, _baseUri, _fragment, index) =>
+      typeof json.$id === 'string' ? json.$id : `def-${index}`,
+  },
+};
+
+/**
+ * Collects the routes registered after it into an OpenAPI 3.1 document, served at GET /openapi.json.
+ * Register it before the routes.
+ */
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  app.addSchema(ProblemSchema);
+  await app.register(swagger, swaggerOptions);
+  app.get(openapiPath, { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
+}

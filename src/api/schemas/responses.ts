@@ -1,0 +1,101 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { ProblemSchema, type Problem } from './problem.js';
+
+// Route response declarations in the form both Fastify and @fastify/swagger read: Fastify serializes each
+// body with the schema of its status and content type, @fastify/swagger documents the same schema, the
+// response's description and its headers. One declaration, so the document cannot drift from the code.
+
+/** A response header's schema; its description is what the document shows for the header. */
+type HeaderSchema = TSchema;
+
+/** Sent on every answer by the app's onSend hook (and by the framework-error handler). */
+const correlationIdHeader = {
+  'X-Correlation-Id': Type.String({
+    description:
+      'The X-Correlation-Id the request sent (printable ASCII, at most 128 characters), else a new UUID. ' +
+      'Every log line of the request carries it: quote it when reporting a problem.',
+  }),
+};
+
+/** The Location header of an accepted batch. */
+export const locationHeader = {
+  Location: Type.String({
+    description: 'Where the job can be followed: /v1/ingestions/{jobId}.',
+    examples: ['/v1/ingestions/3f0c2a4e-8f53-4f0b-9c55-2e0e5e7d8a61'],
+  }),
+};
+
+/** Set on a 202 that answers a repeated Idempotency-Key with the original job. */
+export const idempotentReplayedHeader = {
+  'Idempotent-Replayed': Type.Literal('true', {
+    description:
+      'Present, as true, when this answer replays the job stored for an earlier request with the same ' +
+      'Idempotency-Key and body; nothing new was stored.',
+  }),
+};
+
+/** Set on a status answer that honoured `Prefer: wait` (RFC 7240). */
+export const preferenceAppliedHeader = {
+  'Preference-Applied': Type.String({
+    description: 'wait=N when the answer waited (at most N seconds) for the job to finish, as asked.',
+    examples: ['wait=30'],
+  }),
+};
+
+/** Set on every 503: when to try again. */
+const retryAfterHeader = {
+  'Retry-After': Type.Integer({
+    minimum: 0,
+    description:
+      'Seconds to wait before retrying: 1 while this instance stops, 5 while the database is unreachable.',
+  }),
+};
+
+/** A JSON answer with `schema` as its body; generic, so the route's reply stays typed by the schema. */
+export function jsonResponse<Schema extends TSchema>(
+  description: string,
+  schema: Schema,
+  headers: Record<string, HeaderSchema> = {},
+) {
+  return {
+    description,
+    headers: { ...correlationIdHeader, ...headers },
+    content: { 'application/json': { schema } },
+  };
+}
+
+/**
+ * The shared Problem schema by reference (a component of the document), typed as a Problem so that
+ * routes keep typed replies.
+ */
+const problemRef = Type.Unsafe<Problem>(Type.Ref(ProblemSchema.$id!));
+
+/** An `application/problem+json` answer (RFC 9457). */
+export function problemResponse(description: string, headers: Record<string, HeaderSchema> = {}) {
+  return {
+    description,
+    headers: { ...correlationIdHeader, ...headers },
+    content: { 'application/problem+json': { schema: problemRef } },
+  };
+}
+
+/** The 500 any route that reaches the database can answer. */
+export const internalErrorResponse = problemResponse(
+  'An unexpected server error; nothing was stored and the details are in the log under the correlation id.',
+);
+
+/** The 503 any route that reaches the database can answer. */
+export const unavailableResponse = problemResponse(
+  'The database is unreachable (Retry-After: 5), or this instance is shutting down (Retry-After: 1). ' +
+    'Nothing was stored; retry.',
+  retryAfterHeader,
+);
+
+/** The problems of the routes that look a job up by the `jobId` in their path. */
+export const jobIdProblemResponses = {
+  400: problemResponse('The jobId is not a UUID (or the URL holds a malformed percent-escape).'),
+  404: problemResponse('No job has this id.'),
+  414: problemResponse('The jobId path segment is longer than any UUID.'),
+  500: internalErrorResponse,
+  503: unavailableResponse,
+};
