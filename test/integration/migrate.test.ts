@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { bundledMigrations, migrateDatabase } from '../../src/data/migrate.js';
 import { createPool } from '../../src/data/pool.js';
+import { freePort, startProcess, waitForOutput } from '../support/processes.js';
 
 // This file needs an empty database, not the migrated template.
 const admin = inject('adminDatabase');
@@ -51,6 +52,31 @@ it('refuses a database whose schema is newer than the build', async () => {
       /newer than this build/,
     );
   } finally {
+    await pool.end();
+  }
+});
+
+it('`npm start` leaves the schema alone when RUN_MIGRATIONS_ON_STARTUP=false', async () => {
+  const url = `postgres://${encodeURIComponent(admin.user)}${admin.password ? `:${encodeURIComponent(admin.password)}` : ''}@${admin.host}:${admin.port}/${name}`;
+  const pool = createPool(
+    { ...admin, database: name },
+    { max: 1, applicationName: 'test', onIdleError: () => undefined },
+  );
+  // The earlier tests migrated this database: empty it again.
+  await pool.query('DROP TABLE IF EXISTS schema_migrations, ingestion_results, raw_events, ingestion_jobs');
+  const main = startProcess('src/entry/main.ts', {
+    DATABASE_URL: url,
+    RUN_MIGRATIONS_ON_STARTUP: 'false',
+    PORT: String(await freePort()),
+    HOST: '127.0.0.1',
+  });
+  try {
+    await waitForOutput(main, /ingest service listening/);
+    const { rows } = await pool.query("SELECT to_regclass('schema_migrations') AS migrations");
+    expect(rows[0].migrations).toBeNull();
+    expect(main.output()).not.toMatch(/migrations applied/);
+  } finally {
+    await main.stop('SIGKILL');
     await pool.end();
   }
 });
