@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { WorkerConfig } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
-import { isDatabaseUnavailable } from '../data/databaseErrors.js';
 import { JobNotifications } from '../data/jobNotifications.js';
 import {
   jobsClaim,
@@ -16,6 +15,7 @@ import {
 } from '../data/jobQueue.js';
 import type { Pool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
+import { isDatabaseAway } from './databaseAway.js';
 import { jobFailureOf } from './jobFailure.js';
 import { WakeSignal } from './wakeSignal.js';
 
@@ -207,7 +207,9 @@ export class Worker {
       this.reportLostLeases(ids, done);
       return [];
     } catch (error) {
-      if (isDatabaseUnavailable(error)) throw error;
+      // A statement timeout or a limit is this batch's doing: split it, so it fails only the job that
+      // causes it, with that job's own error and backoff.
+      if (isDatabaseAway(error)) throw error;
       if (jobs.length === 1) return [jobFailureOf(jobs[0]!, error, config.baseBackoffSeconds)];
       this.log.warn({ err: error, jobs: jobs.length }, 'batch completion failed; completing jobs one by one');
     }
@@ -229,7 +231,7 @@ export class Worker {
       try {
         return await statement();
       } catch (error) {
-        if (!isDatabaseUnavailable(error) || Date.now() > deadline) throw error;
+        if (!isDatabaseAway(error) || Date.now() > deadline) throw error;
         await sleep(Math.min(100 * 2 ** attempt, 2000));
       }
     }
