@@ -62,6 +62,8 @@ export class Worker {
   private readonly running = new Map<string, ClaimedJob>();
   /** Running jobs whose outcome statement is on its way: that statement, fenced, reports a lost lease. */
   private readonly finishing = new Set<string>();
+  /** Claim statements on their way; a stopping worker waits for them, so nothing it claims is left behind. */
+  private readonly claims = new Set<Promise<ClaimedJob[]>>();
   private readonly wakeSignal = new WakeSignal();
   private readonly log: Logger;
   private readonly notifications: JobNotifications;
@@ -69,6 +71,8 @@ export class Worker {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** Set once a stopping worker handed its running jobs back: nothing may touch them (or the pool) after. */
+  private handedBack = false;
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.logger.child({ workerId: this.id });
@@ -110,7 +114,12 @@ export class Worker {
       new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(false), graceMs))),
     ]);
     clearTimeout(graceTimer);
+    // A claim still on its way (waiting on a lock, say) commits whenever the database lets it; its jobs
+    // would stay Processing with an attempt used once this process is gone. Wait for it: its jobs join
+    // `running` as it resolves, and are handed back with the rest. The heartbeat runs until then.
+    await Promise.allSettled([...this.claims]);
     clearInterval(this.heartbeatTimer);
+    this.handedBack = true;
     let released = 0;
     if (this.running.size > 0) {
       try {
@@ -129,8 +138,15 @@ export class Worker {
     let failures = 0;
     while (!this.stopping) {
       let jobs: ClaimedJob[];
+      // Claimed jobs are known as running the moment the claim resolves, before anything awaiting it
+      // resumes: a stop() waiting on this claim then finds them.
+      const claim = jobsClaim(pool, this.id, config.batchSize, config.leaseSeconds).then((claimed) => {
+        for (const job of claimed) this.running.set(job.id, job);
+        return claimed;
+      });
+      this.claims.add(claim);
       try {
-        jobs = await jobsClaim(pool, this.id, config.batchSize, config.leaseSeconds);
+        jobs = await claim;
         failures = 0;
       } catch (error) {
         failures += 1;
@@ -139,12 +155,15 @@ export class Worker {
         this.log.warn({ err: error, retryInMs }, 'claim failed');
         await sleep(retryInMs);
         continue;
+      } finally {
+        this.claims.delete(claim);
       }
       if (jobs.length === 0) {
         await this.wakeSignal.wait(config.pollIntervalMs);
         continue;
       }
-      for (const job of jobs) this.running.set(job.id, job);
+      // Claimed after stop() began: not started, so stop() hands them back as they are.
+      if (this.stopping) break;
       try {
         await this.processBatch(jobs);
       } catch (error) {
@@ -179,6 +198,8 @@ export class Worker {
       }
       ready = passed;
     }
+    // Handed back while the hook ran (the grace period ran out): the jobs are no longer ours.
+    if (this.handedBack) return;
     for (const job of jobs) this.finishing.add(job.id);
     if (ready.length > 0) failures.push(...(await this.complete(ready)));
     if (failures.length > 0) {
