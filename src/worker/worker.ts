@@ -8,7 +8,6 @@ import {
   jobsFail,
   jobsHeartbeat,
   jobsRelease,
-  jobsRescueExpired,
   jobsSucceed,
   type ClaimedJob,
   type JobFailure,
@@ -17,6 +16,7 @@ import type { Pool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
 import { isDatabaseAway } from './databaseAway.js';
 import { jobFailureOf } from './jobFailure.js';
+import { LeaseSweep } from './leaseSweep.js';
 import { WakeSignal } from './wakeSignal.js';
 
 /**
@@ -71,11 +71,19 @@ export class Worker {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private renewing = false;
+  private readonly sweep: LeaseSweep;
   /** Set once a stopping worker handed its running jobs back: nothing may touch them (or the pool) after. */
   private handedBack = false;
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.logger.child({ workerId: this.id });
+    this.sweep = new LeaseSweep(options.pool, options.config.leaseSeconds, (waitedMs) =>
+      this.log.warn(
+        { waitedMs: Math.round(waitedMs), graceSeconds: options.config.leaseSeconds },
+        'lease sweep waited on the database (a lock?); leases that ran out meanwhile get one more lease',
+      ),
+    );
     this.notifications = new JobNotifications(options.database, 'ingest-worker', {
       onJob: () => this.wakeSignal.wake(),
       onConnected: () => this.wakeSignal.wake(),
@@ -265,7 +273,11 @@ export class Worker {
   }
 
   private async renewLeases(): Promise<void> {
-    if (this.running.size === 0) return;
+    // One renewal at a time: renewals held by a lock must not pile up and take every pool connection.
+    // The one on its way renews, from the moment it runs, every job it names; jobs claimed meanwhile got
+    // their lease from their claim.
+    if (this.running.size === 0 || this.renewing) return;
+    this.renewing = true;
     const ids = [...this.running.keys()];
     try {
       const kept = await jobsHeartbeat(this.options.pool, this.id, ids, this.options.config.leaseSeconds);
@@ -276,12 +288,14 @@ export class Worker {
         this.log.warn({ jobs: lost }, 'lease lost while running; another worker owns these jobs');
     } catch (error) {
       this.log.warn({ err: error }, 'lease renewal failed');
+    } finally {
+      this.renewing = false;
     }
   }
 
   private async rescueExpired(): Promise<void> {
     try {
-      const rescued = await jobsRescueExpired(this.options.pool);
+      const rescued = await this.sweep.run();
       if (rescued.length === 0) return;
       this.log.warn(
         {
