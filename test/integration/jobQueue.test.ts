@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   jobsClaim,
@@ -11,6 +12,7 @@ import { resultsFind } from '../../src/data/ingestionStore.js';
 import type { Pool } from '../../src/data/pool.js';
 import { LeaseSweep } from '../../src/worker/leaseSweep.js';
 import { aggregateEvents } from '../../src/domain/aggregation.js';
+import { eventTypeKey } from '../../src/domain/eventTypeKey.js';
 import { useTestDatabase } from '../support/testDatabase.js';
 import { eventually, insertJob, jobRows, type TestEvent } from '../support/jobs.js';
 
@@ -117,8 +119,54 @@ describe('jobsSucceed', () => {
     });
 
     function expected(batches: TestEvent[][]): number {
-      return batches.reduce((sum, events) => sum + new Set(events.map((e) => e.type.toLowerCase())).size, 0);
+      return batches.reduce((sum, events) => sum + new Set(events.map((e) => eventTypeKey(e.type))).size, 0);
     }
+  });
+
+  it('agrees with the aggregation rule on random jobs, sigma, ß, beyond U+FFFF and all', async () => {
+    // Types built from pieces where lowercasing, full upper-casing, UTF-16 order and code-point order
+    // disagree: the database must group and order them as aggregateEvents does.
+    const pieces = [
+      'ΟΔΟΣ',
+      'οδοσ',
+      'Οδος',
+      'ß',
+      'SS',
+      'ẞ',
+      'ｂ',
+      'Ｂ',
+      '😀',
+      '𐐨',
+      '𐐀',
+      '_',
+      'a',
+      'A',
+      'ı',
+      'I',
+    ];
+    const pieces2 = ['i', 'İ', 'ſ', 's', 'ǅ', 'ǆ', 'ᾳ', 'ᾼ', 'z', '[', '\uffff', '\u{10ffff}', 'é', 'É'];
+    const type = fc
+      .array(fc.constantFrom(...pieces, ...pieces2), { minLength: 1, maxLength: 3 })
+      .map((parts) => parts.join(''));
+    const event = fc.record({
+      type,
+      timestamp: fc
+        .integer({ min: 0, max: 86_400 })
+        .map((s) => new Date(Date.UTC(2024, 0, 1) + s * 1000).toISOString()),
+    });
+    await withPool(async (pool) => {
+      const jobs = fc.sample(fc.array(event, { minLength: 1, maxLength: 40 }), { numRuns: 60, seed: 9 });
+      const ids = [];
+      for (const events of jobs) ids.push(await insertJob(pool, events));
+      expect(await jobsClaim(pool, 'w', 100, 30)).toHaveLength(jobs.length);
+      expect((await jobsSucceed(pool, 'w', ids)).size).toBe(jobs.length);
+      for (const [index, id] of ids.entries()) {
+        const expected = aggregateEvents(
+          jobs[index]!.map((e) => ({ type: e.type, timestamp: new Date(e.timestamp) })),
+        );
+        expect(await resultsFind(pool, id)).toEqual({ status: 'Succeeded', results: expected });
+      }
+    });
   });
 
   it('refuses a completion from a worker that lost its lease', async () => {
