@@ -7,8 +7,12 @@ import type { Pool } from '../data/pool.js';
  * index build, `VACUUM FULL`) holds every heartbeat, and when it goes, the heartbeats and this sweep run
  * in an order nobody controls. So time spent blocked does not count against a lease:
  *
- * - A round whose statement waited more than a tenth of the lease before it could read the table takes
- *   nothing back (the statement checks its own wait, in the database).
+ * - A round whose statement waited more than a quarter of the lease before it could read the table
+ *   takes nothing back (the statement checks its own wait, in the database). Why a quarter: a live
+ *   worker's lease has at least 4/5 of a lease left (it renews every lease/5), so only a lock longer than
+ *   that can take it; the first round to start after such a lock began (rounds run every lease/4 or
+ *   1 s, whichever is less) waits at least 0.55 of a lease. A round slowed by a busy machine alone
+ *   rarely takes a quarter of a lease, so crash recovery is not delayed by mere load.
  * - After such a stall, for one lease from its end, a round takes back only leases that had expired a
  *   lease before the stall began: a live worker renews every lease/5, so its lease cannot be that old,
  *   while a worker that died well before the stall loses nothing by it. Live workers get a whole lease
@@ -34,7 +38,7 @@ export class LeaseSweep {
     if (this.inFlight) return [];
     this.inFlight = true;
     const began = performance.now();
-    const maxWaitSeconds = this.leaseSeconds / 10;
+    const maxWaitSeconds = this.leaseSeconds / 4;
     try {
       return await jobsRescueExpired(this.pool, this.minExpiredSeconds(began), maxWaitSeconds);
     } finally {
