@@ -95,12 +95,25 @@ export async function jobsRelease(pool: Pool, owner: string, ids: readonly strin
   return rows.map((row) => row.id);
 }
 
-/** Takes back jobs whose lease expired: Pending again, or Failed when that was their last attempt. */
+/** A job the lease sweep took back. */
+export interface RescuedJob {
+  id: string;
+  status: 'Pending' | 'Failed';
+}
+
+/**
+ * Takes back jobs whose lease expired at least `minExpiredSeconds` ago: Pending again, or Failed when
+ * that was their last attempt. Takes nothing when the statement waited more than `maxWaitSeconds` (on
+ * a lock) before it could read the table: the heartbeats of live workers waited as long.
+ */
 export async function jobsRescueExpired(
   pool: Pool,
-): Promise<Array<{ id: string; status: 'Pending' | 'Failed' }>> {
-  const { rows } = await pool.query<{ id: string; status: 'Pending' | 'Failed' }>(
-    statements.jobsRescueExpired,
-  );
+  minExpiredSeconds: number,
+  maxWaitSeconds: number,
+): Promise<RescuedJob[]> {
+  const { rows } = await pool.query<RescuedJob>({
+    ...statements.jobsRescueExpired,
+    values: [minExpiredSeconds, maxWaitSeconds],
+  });
   return rows;
 }

@@ -24,7 +24,7 @@ try {
       `embedded PostgreSQL on 127.0.0.1:${database.port}, data in ${embedded.dataDir}`,
     );
   }
-  await runMigrations(database, logger, config.migrationDatabase);
+  if (config.runMigrationsOnStartup) await runMigrations(database, logger, config.migrationDatabase);
   started.push(await startApi(config, database, logger));
   started.push(await startWorker(config, database, logger));
   logger.info(

@@ -2,21 +2,21 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { WorkerConfig } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
-import { isDatabaseUnavailable } from '../data/databaseErrors.js';
 import { JobNotifications } from '../data/jobNotifications.js';
 import {
   jobsClaim,
   jobsFail,
   jobsHeartbeat,
   jobsRelease,
-  jobsRescueExpired,
   jobsSucceed,
   type ClaimedJob,
   type JobFailure,
 } from '../data/jobQueue.js';
 import type { Pool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
+import { isDatabaseAway } from './databaseAway.js';
 import { jobFailureOf } from './jobFailure.js';
+import { LeaseSweep } from './leaseSweep.js';
 import { WakeSignal } from './wakeSignal.js';
 
 /**
@@ -65,6 +65,8 @@ export class Worker {
   private readonly running = new Map<string, ClaimedJob>();
   /** Running jobs whose outcome statement is on its way: that statement, fenced, reports a lost lease. */
   private readonly finishing = new Set<string>();
+  /** Claim statements on their way; a stopping worker waits for them, so nothing it claims is left behind. */
+  private readonly claims = new Set<Promise<ClaimedJob[]>>();
   private readonly wakeSignal = new WakeSignal();
   private readonly log: Logger;
   private readonly notifications: JobNotifications | undefined;
@@ -72,9 +74,19 @@ export class Worker {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private renewing = false;
+  private readonly sweep: LeaseSweep;
+  /** Set once a stopping worker handed its running jobs back: nothing may touch them (or the pool) after. */
+  private handedBack = false;
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.logger.child({ workerId: this.id });
+    this.sweep = new LeaseSweep(options.pool, options.config.leaseSeconds, (waitedMs) =>
+      this.log.warn(
+        { waitedMs: Math.round(waitedMs), graceSeconds: options.config.leaseSeconds },
+        'lease sweep waited on the database (a lock?); leases that ran out meanwhile get one more lease',
+      ),
+    );
     this.notifications =
       options.database &&
       new JobNotifications(options.database, 'ingest-worker', {
@@ -125,7 +137,12 @@ export class Worker {
       new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(false), graceMs))),
     ]);
     clearTimeout(graceTimer);
+    // A claim still on its way (waiting on a lock, say) commits whenever the database lets it; its jobs
+    // would stay Processing with an attempt used once this process is gone. Wait for it: its jobs join
+    // `running` as it resolves, and are handed back with the rest. The heartbeat runs until then.
+    await Promise.allSettled([...this.claims]);
     clearInterval(this.heartbeatTimer);
+    this.handedBack = true;
     let released = 0;
     if (this.running.size > 0) {
       try {
@@ -144,8 +161,15 @@ export class Worker {
     let failures = 0;
     while (!this.stopping) {
       let jobs: ClaimedJob[];
+      // Claimed jobs are known as running the moment the claim resolves, before anything awaiting it
+      // resumes: a stop() waiting on this claim then finds them.
+      const claim = jobsClaim(pool, this.id, config.batchSize, config.leaseSeconds).then((claimed) => {
+        for (const job of claimed) this.running.set(job.id, job);
+        return claimed;
+      });
+      this.claims.add(claim);
       try {
-        jobs = await jobsClaim(pool, this.id, config.batchSize, config.leaseSeconds);
+        jobs = await claim;
         failures = 0;
       } catch (error) {
         failures += 1;
@@ -154,12 +178,15 @@ export class Worker {
         this.log.warn({ err: error, retryInMs }, 'claim failed');
         await sleep(retryInMs);
         continue;
+      } finally {
+        this.claims.delete(claim);
       }
       if (jobs.length === 0) {
         await this.wakeSignal.wait(config.pollIntervalMs);
         continue;
       }
-      for (const job of jobs) this.running.set(job.id, job);
+      // Claimed after stop() began: not started, so stop() hands them back as they are.
+      if (this.stopping) break;
       try {
         await this.processBatch(jobs);
       } catch (error) {
@@ -194,6 +221,8 @@ export class Worker {
       }
       ready = passed;
     }
+    // Handed back while the hook ran (the grace period ran out): the jobs are no longer ours.
+    if (this.handedBack) return;
     for (const job of jobs) this.finishing.add(job.id);
     if (ready.length > 0) failures.push(...(await this.complete(ready)));
     if (failures.length > 0) {
@@ -222,7 +251,9 @@ export class Worker {
       this.reportLostLeases(ids, done);
       return [];
     } catch (error) {
-      if (isDatabaseUnavailable(error)) throw error;
+      // A statement timeout or a limit is this batch's doing: split it, so it fails only the job that
+      // causes it, with that job's own error and backoff.
+      if (isDatabaseAway(error)) throw error;
       if (jobs.length === 1) return [jobFailureOf(jobs[0]!, error, config.baseBackoffSeconds)];
       this.log.warn({ err: error, jobs: jobs.length }, 'batch completion failed; completing jobs one by one');
     }
@@ -244,7 +275,7 @@ export class Worker {
       try {
         return await statement();
       } catch (error) {
-        if (!isDatabaseUnavailable(error) || Date.now() > deadline) throw error;
+        if (!isDatabaseAway(error) || Date.now() > deadline) throw error;
         await sleep(Math.min(100 * 2 ** attempt, 2000));
       }
     }
@@ -257,7 +288,11 @@ export class Worker {
   }
 
   private async renewLeases(): Promise<void> {
-    if (this.running.size === 0) return;
+    // One renewal at a time: renewals held by a lock must not pile up and take every pool connection.
+    // The one on its way renews, from the moment it runs, every job it names; jobs claimed meanwhile got
+    // their lease from their claim.
+    if (this.running.size === 0 || this.renewing) return;
+    this.renewing = true;
     const ids = [...this.running.keys()];
     try {
       const kept = await jobsHeartbeat(this.options.pool, this.id, ids, this.options.config.leaseSeconds);
@@ -268,12 +303,14 @@ export class Worker {
         this.log.warn({ jobs: lost }, 'lease lost while running; another worker owns these jobs');
     } catch (error) {
       this.log.warn({ err: error }, 'lease renewal failed');
+    } finally {
+      this.renewing = false;
     }
   }
 
   private async rescueExpired(): Promise<void> {
     try {
-      const rescued = await jobsRescueExpired(this.options.pool);
+      const rescued = await this.sweep.run();
       if (rescued.length === 0) return;
       this.log.warn(
         {

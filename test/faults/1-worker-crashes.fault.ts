@@ -243,7 +243,7 @@ describe('worker crashes (SIGKILL every ~1 s)', () => {
     for (const deadWorker of ['dead-worker-1', 'dead-worker-2']) {
       expect((await jobsClaim(pool, deadWorker, 1, 1)).map((job) => job.id)).toEqual([id]);
       await sleep(1100);
-      expect((await jobsRescueExpired(pool)).map((job) => job.id)).toContain(id);
+      expect((await jobsRescueExpired(pool, 0, 60)).map((job) => job.id)).toContain(id);
     }
     const [row] = await jobRows(pool, [id]);
     expect(row).toMatchObject({ status: 'Failed', attempt: 2, locked_by: null });

@@ -56,9 +56,9 @@ describe('POST /v1/ingestions', () => {
     );
     await pool.end();
     expect(events.rows).toEqual([
-      { seq: 1, type: 'clicked', type_key: 'clicked', payload: { page: '/home' } },
-      { seq: 2, type: 'viewed', type_key: 'viewed', payload: null },
-      { seq: 3, type: 'Clicked', type_key: 'clicked', payload: { page: '/home' } },
+      { seq: 1, type: 'clicked', type_key: 'CLICKED', payload: { page: '/home' } },
+      { seq: 2, type: 'viewed', type_key: 'VIEWED', payload: null },
+      { seq: 3, type: 'Clicked', type_key: 'CLICKED', payload: { page: '/home' } },
     ]);
   });
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   jobsClaim,
@@ -8,9 +9,12 @@ import {
   jobsSucceed,
 } from '../../src/data/jobQueue.js';
 import { resultsFind } from '../../src/data/ingestionStore.js';
+import type { Pool } from '../../src/data/pool.js';
+import { LeaseSweep } from '../../src/worker/leaseSweep.js';
 import { aggregateEvents } from '../../src/domain/aggregation.js';
+import { eventTypeKey } from '../../src/domain/eventTypeKey.js';
 import { useTestDatabase } from '../support/testDatabase.js';
-import { insertJob, jobRows, type TestEvent } from '../support/jobs.js';
+import { eventually, insertJob, jobRows, type TestEvent, resultsWithDates } from '../support/jobs.js';
 
 const db = useTestDatabase();
 
@@ -124,8 +128,54 @@ describe('jobsSucceed', () => {
     });
 
     function expected(batches: TestEvent[][]): number {
-      return batches.reduce((sum, events) => sum + new Set(events.map((e) => e.type.toLowerCase())).size, 0);
+      return batches.reduce((sum, events) => sum + new Set(events.map((e) => eventTypeKey(e.type))).size, 0);
     }
+  });
+
+  it('agrees with the aggregation rule on random jobs, sigma, ß, beyond U+FFFF and all', async () => {
+    // Types built from pieces where lowercasing, full upper-casing, UTF-16 order and code-point order
+    // disagree: the database must group and order them as aggregateEvents does.
+    const pieces = [
+      'ΟΔΟΣ',
+      'οδοσ',
+      'Οδος',
+      'ß',
+      'SS',
+      'ẞ',
+      'ｂ',
+      'Ｂ',
+      '😀',
+      '𐐨',
+      '𐐀',
+      '_',
+      'a',
+      'A',
+      'ı',
+      'I',
+    ];
+    const pieces2 = ['i', 'İ', 'ſ', 's', 'ǅ', 'ǆ', 'ᾳ', 'ᾼ', 'z', '[', '\uffff', '\u{10ffff}', 'é', 'É'];
+    const type = fc
+      .array(fc.constantFrom(...pieces, ...pieces2), { minLength: 1, maxLength: 3 })
+      .map((parts) => parts.join(''));
+    const event = fc.record({
+      type,
+      timestamp: fc
+        .integer({ min: 0, max: 86_400 })
+        .map((s) => new Date(Date.UTC(2024, 0, 1) + s * 1000).toISOString()),
+    });
+    await withPool(async (pool) => {
+      const jobs = fc.sample(fc.array(event, { minLength: 1, maxLength: 40 }), { numRuns: 60, seed: 9 });
+      const ids = [];
+      for (const events of jobs) ids.push(await insertJob(pool, events));
+      expect(await jobsClaim(pool, 'w', 100, 30)).toHaveLength(jobs.length);
+      expect((await jobsSucceed(pool, 'w', ids)).size).toBe(jobs.length);
+      for (const [index, id] of ids.entries()) {
+        const expected = aggregateEvents(
+          jobs[index]!.map((e) => ({ type: e.type, timestamp: new Date(e.timestamp) })),
+        );
+        expect(await resultsWithDates(pool, id)).toEqual({ status: 'Succeeded', results: expected });
+      }
+    });
   });
 
   it('refuses a completion from a worker that lost its lease', async () => {
@@ -136,7 +186,7 @@ describe('jobsSucceed', () => {
       await pool.query("UPDATE ingestion_jobs SET locked_until = now() - interval '1 second' WHERE id = $1", [
         id,
       ]);
-      expect(await jobsRescueExpired(pool)).toEqual([{ id, status: 'Pending' }]);
+      expect(await jobsRescueExpired(pool, 0, 60)).toEqual([{ id, status: 'Pending' }]);
       expect((await jobsClaim(pool, 'new-owner', 1, 30))[0]).toMatchObject({ id, attempt: 2 });
 
       expect((await jobsSucceed(pool, 'old-owner', [id])).size).toBe(0);
@@ -188,7 +238,7 @@ describe('jobsRescueExpired and jobsRelease', () => {
       await pool.query("UPDATE ingestion_jobs SET locked_until = now() - interval '1 second' WHERE id = $1", [
         id,
       ]);
-      expect(await jobsRescueExpired(pool)).toEqual([{ id, status: 'Failed' }]);
+      expect(await jobsRescueExpired(pool, 0, 60)).toEqual([{ id, status: 'Failed' }]);
       expect((await jobRows(pool, [id]))[0]).toMatchObject({
         status: 'Failed',
         attempt: 1,
@@ -203,7 +253,7 @@ describe('jobsRescueExpired and jobsRelease', () => {
       await jobsClaim(pool, 'w', 1, 1);
       expect((await jobsHeartbeat(pool, 'w', [id], 30)).has(id)).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 1100));
-      expect(await jobsRescueExpired(pool)).toEqual([]);
+      expect(await jobsRescueExpired(pool, 0, 60)).toEqual([]);
     });
   });
 
@@ -217,6 +267,96 @@ describe('jobsRescueExpired and jobsRelease', () => {
         attempt: 0,
         locked_by: null,
       });
+    });
+  });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Holds an ACCESS EXCLUSIVE lock on the jobs table (as a migration, a non-concurrent index build or
+ * VACUUM FULL would) while `work` starts and waits behind it, then releases it after `ms`.
+ */
+async function behindLock<T>(pool: Pool, ms: number, work: () => Promise<T>): Promise<T> {
+  const locker = await pool.connect();
+  try {
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE ingestion_jobs IN ACCESS EXCLUSIVE MODE');
+    const outcome = work();
+    outcome.catch(() => undefined);
+    await sleep(ms);
+    await locker.query('COMMIT');
+    return await outcome;
+  } finally {
+    await locker.query('ROLLBACK').catch(() => undefined);
+    locker.release();
+  }
+}
+
+async function leaseAlive(pool: Pool, id: string): Promise<boolean> {
+  const { rows } = await pool.query<{ alive: boolean }>(
+    'SELECT locked_until > clock_timestamp() AS alive FROM ingestion_jobs WHERE id = $1',
+    [id],
+  );
+  return rows[0]!.alive;
+}
+
+describe('leases under a table lock longer than the lease', () => {
+  it('a claim that waited on the lock commits a lease that runs from its write', async () => {
+    await withPool(async (pool) => {
+      const id = await insertJob(pool);
+      const claimed = await behindLock(pool, 3000, () => jobsClaim(pool, 'w', 1, 2));
+      expect(claimed.map((job) => job.id)).toEqual([id]);
+      expect(await leaseAlive(pool, id)).toBe(true);
+    });
+  });
+
+  it('a renewal that waited on the lock commits a lease that runs from its write', async () => {
+    await withPool(async (pool) => {
+      const id = await insertJob(pool);
+      await jobsClaim(pool, 'w', 1, 2);
+      const kept = await behindLock(pool, 3000, () => jobsHeartbeat(pool, 'w', [id], 2));
+      expect(kept.has(id)).toBe(true);
+      expect(await leaseAlive(pool, id)).toBe(true);
+    });
+  });
+
+  it('the sweep takes nothing from a live worker whose renewal the lock held, even when it runs first', async () => {
+    await withPool(async (pool) => {
+      const lease = 2;
+      const [live, diedDuringStall, diedLongBefore] = [
+        await insertJob(pool),
+        await insertJob(pool),
+        await insertJob(pool),
+      ];
+      await jobsClaim(pool, 'live-worker', 2, lease);
+      await pool.query("UPDATE ingestion_jobs SET locked_by = 'died-during' WHERE id = $1", [
+        diedDuringStall,
+      ]);
+      await jobsClaim(pool, 'died-before', 1, lease);
+      await pool.query("UPDATE ingestion_jobs SET locked_until = now() - interval '1 hour' WHERE id = $1", [
+        diedLongBefore,
+      ]);
+      const sweep = new LeaseSweep(pool, lease);
+
+      // A sweep round waits behind a lock twice as long as the lease; every lease runs out meanwhile.
+      expect(await behindLock(pool, 2 * lease * 1000, () => sweep.run())).toEqual([]);
+      // The worst order: the next round runs before the live worker's renewal lands. It takes back only
+      // the job whose worker was gone long before the lock.
+      expect(await sweep.run()).toEqual([{ id: diedLongBefore, status: 'Pending' }]);
+      expect((await jobsHeartbeat(pool, 'live-worker', [live], lease)).has(live)).toBe(true);
+
+      // A worker that died during the stall loses its job a lease after the stall; the live one, still
+      // renewing, keeps its own.
+      const rescued: string[] = [];
+      const tookIt = await eventually(async () => {
+        await jobsHeartbeat(pool, 'live-worker', [live], lease);
+        rescued.push(...(await sweep.run()).map((job) => job.id));
+        return rescued.includes(diedDuringStall);
+      }, 10_000);
+      expect(tookIt).toBe(true);
+      expect(rescued).toEqual([diedDuringStall]);
+      expect((await jobRows(pool, [live]))[0]).toMatchObject({ status: 'Processing', attempt: 1 });
     });
   });
 });

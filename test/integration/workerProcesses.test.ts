@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { jobsClaim } from '../../src/data/jobQueue.js';
 import { aggregateEvents } from '../../src/domain/aggregation.js';
@@ -163,6 +164,47 @@ describe('worker processes', () => {
       ids.map(() => ['Pending', 0, null]),
     );
     await pool.query("UPDATE ingestion_jobs SET tenant_id = 'tenant' WHERE id = ANY($1::uuid[])", [ids]);
+  });
+
+  it('on SIGTERM, hand back a job whose claim was still waiting when the grace period ran out', async () => {
+    const [worker] = await startWorkers(1, { SHUTDOWN_GRACE_SECONDS: '0.5', POLL_INTERVAL_MS: '50' });
+    const id = randomUUID();
+    const locker = await pool.connect();
+    try {
+      // The table lock holds the worker's next claim; the job is stored under the same lock, so the
+      // claim takes it the moment the lock goes, long after the grace period ran out.
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE ingestion_jobs IN ACCESS EXCLUSIVE MODE');
+      await locker.query(
+        "INSERT INTO ingestion_jobs (id, tenant_id, max_attempts, event_count) VALUES ($1, 'tenant', 1, 1)",
+        [id],
+      );
+      await locker.query(
+        "INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload) VALUES ($1, 1, 'clicked', 'clicked', now(), 'null')",
+        [id],
+      );
+      const claimWaiting = await eventually(async () => {
+        const { rows } = await pool.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND application_name = 'ingest-worker'
+             AND wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE SKIP LOCKED%'`,
+        );
+        return rows[0].n > 0;
+      }, 10_000);
+      expect(claimWaiting).toBe(true);
+      const exit = worker!.stop('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await locker.query('COMMIT');
+      expect(await exit).toBe(0);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      locker.release();
+    }
+    expect(worker!.output()).not.toMatch(/Cannot use a pool after calling end/);
+    expect((await jobRows(pool, [id]))[0]).toMatchObject({ status: 'Pending', attempt: 0, locked_by: null });
+    await pool.query("UPDATE ingestion_jobs SET status = 'Succeeded', processed_at = now() WHERE id = $1", [
+      id,
+    ]);
   });
 
   it('on SIGTERM, let running jobs finish within the grace period', async () => {

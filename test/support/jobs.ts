@@ -1,3 +1,4 @@
+import { resultsFind } from '../../src/data/ingestionStore.js';
 import { randomUUID } from 'node:crypto';
 import { jobInsert } from '../../src/data/ingestionStore.js';
 import type { Pool } from '../../src/data/pool.js';
@@ -57,4 +58,22 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 30_0
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return check();
+}
+
+/**
+ * A job's stored results with their first and last timestamps as Dates (milliseconds), as the
+ * aggregation oracle gives them; the store keeps microseconds.
+ */
+export async function resultsWithDates(pool: Pool, jobId: string) {
+  const stored = await resultsFind(pool, jobId);
+  return (
+    stored && {
+      ...stored,
+      results: stored.results.map(({ firstMicros, lastMicros, ...result }) => ({
+        ...result,
+        firstTimestamp: new Date(Number(firstMicros / 1000n)),
+        lastTimestamp: new Date(Number(lastMicros / 1000n)),
+      })),
+    }
+  );
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aggregateEvents } from '../../src/domain/aggregation.js';
 import { backoffSeconds } from '../../src/domain/backoff.js';
+import { compareEventTypeKeys, eventTypeKey, simpleUpperCodePoint } from '../../src/domain/eventTypeKey.js';
 import { canonicalJson, requestFingerprint } from '../../src/domain/fingerprint.js';
 import { findPayloadProblem, maxPayloadDepth } from '../../src/domain/payloadCheck.js';
 import { instantText, isRfc3339DateTime, storableTimestamp } from '../../src/domain/timestamp.js';
@@ -38,6 +39,79 @@ describe('aggregateEvents', () => {
 
   it('returns nothing for no events', () => {
     expect(aggregateEvents([])).toEqual([]);
+  });
+});
+
+describe('eventTypeKey', () => {
+  const groups = (types: string[]) =>
+    aggregateEvents(types.map((type) => ({ type, timestamp: at('2024-01-01T00:00:00Z') }))).map((s) => [
+      s.eventType,
+      s.count,
+    ]);
+
+  it('groups Greek sigma in every form together, as .NET ordinal-ignore-case does', () => {
+    expect(groups(['ΟΔΟΣ', 'οδοσ', 'Οδος'])).toEqual([['ΟΔΟΣ', 3]]);
+  });
+
+  it('maps one character to one, simple mappings only, leaving out what .NET leaves out', () => {
+    expect(eventTypeKey('straße')).toBe('STRAßE'); // no full mapping to SS
+    expect(groups(['ß', 'SS', 'ẞ'])).toEqual([
+      ['SS', 1],
+      ['ß', 1],
+      ['ẞ', 1],
+    ]);
+    // The Turkish i's and the long s are not mapped by .NET's invariant casing.
+    expect(groups(['ı', 'I', 'i', 'İ', 'ſ', 's'])).toEqual([
+      ['I', 2],
+      ['s', 1],
+      ['İ', 1],
+      ['ı', 1],
+      ['ſ', 1],
+    ]);
+    expect(groups(['ǆ', 'ǅ', 'Ǆ'])).toEqual([['ǆ', 3]]); // title case folds with upper and lower
+    expect(groups(['ᾳ', 'ᾼ'])).toEqual([['ᾳ', 2]]); // a iota subscript keeps its simple mapping
+    expect(groups(['𐐨', '𐐀'])).toEqual([['𐐨', 2]]); // beyond U+FFFF too (Deseret)
+  });
+
+  it('takes the short way only where it gives the same key as mapping each code point', () => {
+    const differing: string[] = [];
+    for (let cp = 0; cp <= 0x10ffff; cp += 1) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const char = String.fromCodePoint(cp);
+      // Full upper-casing never shortens a string, so an unchanged length means nothing expanded.
+      if (char.toUpperCase().length < char.length) differing.push(`U+${cp.toString(16)} shortens`);
+      if (eventTypeKey(char) !== String.fromCodePoint(simpleUpperCodePoint(cp)))
+        differing.push(`U+${cp.toString(16)}`);
+    }
+    expect(differing).toEqual([]);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 30 }), (type) => {
+        const slow = [...type].map((c) => String.fromCodePoint(simpleUpperCodePoint(c.codePointAt(0)!)));
+        expect(eventTypeKey(type)).toBe(slow.join(''));
+      }),
+    );
+  });
+
+  it('orders keys by code point, as COLLATE "C" does, not by UTF-16 unit', () => {
+    expect(groups(['😀', 'ｂ', 'a'])).toEqual([
+      ['a', 1],
+      ['ｂ', 1],
+      ['😀', 1],
+    ]);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
+        const byCodePoint = (s: string) => [...s].map((c) => c.codePointAt(0)!);
+        const [x, y] = [byCodePoint(a), byCodePoint(b)];
+        let expected = x.length - y.length;
+        for (let i = 0; i < Math.min(x.length, y.length); i += 1) {
+          if (x[i] !== y[i]) {
+            expected = x[i]! - y[i]!;
+            break;
+          }
+        }
+        expect(Math.sign(compareEventTypeKeys(a, b))).toBe(Math.sign(expected));
+      }),
+    );
   });
 });
 

@@ -1,6 +1,9 @@
 -- Claims up to $2 due jobs for worker $1 with a lease of $3 seconds, counting the attempt.
 -- The LIMIT sits in a CTE that the UPDATE joins, so no more rows than the LIMIT can be updated;
 -- SKIP LOCKED lets any number of workers claim at once without waiting on each other.
+-- The lease runs from the moment of the write (clock_timestamp()), not from the transaction's start
+-- (now()): a claim that waited on a table lock longer than the lease would otherwise commit a lease
+-- that had already expired.
 WITH due AS (
   SELECT id
   FROM ingestion_jobs
@@ -20,7 +23,7 @@ UPDATE ingestion_jobs AS job
 SET status = 'Processing',
     attempt = job.attempt + 1,
     locked_by = $1,
-    locked_until = now() + make_interval(secs => $3),
+    locked_until = clock_timestamp() + make_interval(secs => $3),
     updated_at = now()
 FROM due, no_flush_wait
 WHERE job.id = due.id

@@ -1,12 +1,14 @@
 -- Renews worker $1's leases on jobs $2 by $3 seconds. Returns the jobs whose lease it still holds: a
 -- missing id means the lease was lost (it expired and the job was handed to another worker).
+-- From the moment of the write, like the claim: a renewal held by a lock must not commit a lease that
+-- the time it waited has already used up.
 -- Like the claim, the renewal does not wait for its WAL flush: a renewal lost in a database crash only
 -- shortens a lease, and a job taken back too early cannot be completed twice (completion is fenced).
 WITH no_flush_wait AS (
   SELECT set_config('synchronous_commit', 'off', true)
 )
 UPDATE ingestion_jobs
-SET locked_until = now() + make_interval(secs => $3)
+SET locked_until = clock_timestamp() + make_interval(secs => $3)
 FROM no_flush_wait
 WHERE id = ANY ($2::uuid[]) AND locked_by = $1 AND status = 'Processing'
 RETURNING id

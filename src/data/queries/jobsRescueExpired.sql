@@ -3,10 +3,17 @@
 -- SKIP LOCKED: a job being completed right now is not waited for; it is about to leave Processing.
 -- available_at is left as it was: the job keeps its place at the head of the queue instead of going to
 -- the back of a backlog, so a dead worker's job runs again soon after its lease expires.
+-- $1: how long ago a lease must have expired (seconds; more than 0 just after a stall, see
+-- src/worker/leaseSweep.ts). $2: the most this statement may have waited (on a lock) before reading the
+-- table and still take anything back: clock_timestamp() is read as rows are scanned, after every lock
+-- wait, and the heartbeats of live workers were held by the same lock. It is measured from now(), the
+-- start of this statement's own transaction: statement_timestamp() is reset by the Execute message of
+-- a prepared statement, after the lock wait that happens while its plan is checked.
 WITH expired AS (
   SELECT id
   FROM ingestion_jobs
-  WHERE status = 'Processing' AND locked_until < now()
+  WHERE status = 'Processing' AND locked_until < now() - make_interval(secs => $1)
+    AND clock_timestamp() - now() <= make_interval(secs => $2)
   ORDER BY locked_until
   LIMIT 1000
   FOR UPDATE SKIP LOCKED

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { eventTypeKey } from '../../../src/domain/eventTypeKey.js';
 import { freePort, startProcess, waitForOutput, type ServiceProcess } from '../../support/processes.js';
 
 /** Where the suite compiles the service, so that processes it kills and restarts start quickly. */
@@ -134,11 +135,11 @@ export function batchFor(n: number, tenantId = `tenant-${n % 4}`) {
   return { tenantId, events };
 }
 
-/** Counts per case-insensitive type, as the results of a batch must show them. */
+/** Counts per type key (the type ignoring case), as the results of a batch must show them. */
 export function expectedCounts(events: ReadonlyArray<{ type: string }>): Map<string, number> {
   const counts = new Map<string, number>();
   for (const event of events) {
-    const key = event.type.toLowerCase();
+    const key = eventTypeKey(event.type);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return counts;
