@@ -22,6 +22,11 @@ export interface AppDependencies {
   maxAttempts: number;
   logger: Logger;
   isShuttingDown: () => boolean;
+  /**
+   * Registers more routes (the admin API, the dashboard) once the API's own are in place, so they share
+   * its error handling and OpenAPI document without the API importing them.
+   */
+  extraRoutes?: (app: FastifyInstance) => Promise<void>;
 }
 
 /**
@@ -100,6 +105,16 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         description:
           'Accepts event batches, aggregates them by type in the background, serves status and results.',
       },
+      tags: [{ name: 'admin', description: 'Operators: inspect, retry and cancel jobs (docs/admin.md).' }],
+      components: {
+        securitySchemes: {
+          adminToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'ADMIN_TOKEN; without one the admin API is open on loopback only.',
+          },
+        },
+      },
     },
   });
   app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
@@ -121,5 +136,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     maxPayloadBytes: deps.http.maxPayloadBytes,
   });
   await app.register(resultRoutes, { pool: deps.pool });
+  if (deps.extraRoutes) await deps.extraRoutes(app);
   return app;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config/config.js';
+import { operatorRoutes } from '../../src/entry/operatorRoutes.js';
 import { createLogger } from '../../src/log/logger.js';
 import type { TestDatabase } from './testDatabase.js';
 
@@ -20,6 +21,7 @@ export async function buildTestApp(
     maxAttempts: config.worker.maxAttempts,
     logger: createLogger('silent', 'test-api'),
     isShuttingDown,
+    extraRoutes: (app) => operatorRoutes(config, pool).register(app),
   });
   // As in the entry points, the pools outlive the app and are closed after it.
   app.addHook('onClose', async () => {
