@@ -258,6 +258,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
       const oldest = overview.oldestPending;
       return {
         counts: overview.counts,
+        estimated: overview.estimated,
         perMinute: overview.perMinute.map((m) => ({ ...m, minute: m.minute.toISOString() })),
         oldestPending: oldest
           ? {

@@ -13,7 +13,13 @@ const filterFields = {
   tenant: Type.Optional(Type.String({ maxLength: 128, description: 'Exactly this tenantId.' })),
   from: Type.Optional(Type.String({ description: 'Created at or after (RFC 3339 date-time).' })),
   to: Type.Optional(Type.String({ description: 'Created before (RFC 3339 date-time).' })),
-  error: Type.Optional(Type.String({ maxLength: 500, description: 'Text the error contains, any case.' })),
+  error: Type.Optional(
+    Type.String({
+      maxLength: 500,
+      description:
+        'Text the error contains, any case. Searches at most 24 hours of jobs: without from, the 24 hours before to.',
+    }),
+  ),
   payload: Type.Optional(
     Type.String({
       maxLength: 1000,
@@ -129,6 +135,10 @@ export const BulkRetrySchema = Type.Object({
 /** GET /admin/overview. */
 export const OverviewSchema = Type.Object({
   counts: Type.Object(Object.fromEntries(jobStatuses.map((s) => [s, Type.Integer()]))),
+  estimated: Type.Array(status, {
+    description:
+      'Statuses with more than 100,000 jobs: their count is estimated from the planner statistics (ANALYZE), not counted.',
+  }),
   perMinute: Type.Array(
     Type.Object({
       minute: dateTime,

@@ -14,16 +14,20 @@ export interface RawJobFilter {
 }
 
 /**
- * The longest window a payload condition may search. The condition is answered from the events of the
- * jobs created in the window (no index over every payload, which would slow ingestion), so the window
- * bounds its cost.
+ * The windows the content filters search. Error text and payload conditions are answered by reading the
+ * jobs created in a time window (payloads: one primary-key lookup into raw_events per job), with no index
+ * over every error or payload, which would slow ingestion; the window bounds their cost. Without `from`,
+ * a content filter searches the default window before `to` (or now); a wider window is refused.
  */
-export const payloadWindowHours = 24;
+export const contentWindows = {
+  payload: { defaultHours: 1, maxHours: 24 },
+  error: { defaultHours: 24, maxHours: 7 * 24 },
+} as const;
 
 /** A filter, or what is wrong with each field. */
 export type FilterOutcome = { filter: AdminJobFilter } | { errors: Record<string, string[]> };
 
-/** Checks and converts a filter; a payload condition without `from` searches the last 24 hours before `to`. */
+/** Checks and converts a filter; a content filter without `from` searches its default window (contentWindows). */
 export function parseJobFilter(raw: RawJobFilter, now: Date): FilterOutcome {
   const errors: Record<string, string[]> = {};
   const add = (field: string, message: string) => (errors[field] ??= []).push(message);
@@ -49,20 +53,28 @@ export function parseJobFilter(raw: RawJobFilter, now: Date): FilterOutcome {
   if (createdFrom && createdBefore && createdFrom >= createdBefore) add('to', 'must be later than from');
 
   let payloadContains: unknown;
-  if (raw.payload !== undefined && raw.payload.trim() !== '') {
-    const parsed = parsePayloadCondition(raw.payload);
+  const hasPayload = raw.payload !== undefined && raw.payload.trim() !== '';
+  const hasError = raw.error !== undefined && raw.error !== '';
+  if (hasPayload) {
+    const parsed = parsePayloadCondition(raw.payload!);
     if ('problem' in parsed) add('payload', parsed.problem);
     else payloadContains = parsed.contains;
+  }
+  // The narrower window of the content filters in use applies.
+  const window = hasPayload ? contentWindows.payload : hasError ? contentWindows.error : undefined;
+  if (window) {
     const end = createdBefore ?? now;
-    const windowMs = payloadWindowHours * 3600_000;
-    if (!createdFrom) createdFrom = new Date(end.getTime() - windowMs);
-    else if (end.getTime() - createdFrom.getTime() > windowMs) {
+    if (!createdFrom) createdFrom = new Date(end.getTime() - window.defaultHours * 3600_000);
+    else if (end.getTime() - createdFrom.getTime() > window.maxHours * 3600_000) {
       add(
         'from',
-        `a payload condition searches at most ${payloadWindowHours} hours of jobs: set from and to at most ${payloadWindowHours} hours apart`,
+        `${hasPayload ? 'a payload condition' : 'an error text filter'} searches at most ${window.maxHours} hours of jobs: ` +
+          `set from and to at most ${window.maxHours} hours apart`,
       );
     }
   }
+  // A Succeeded job has no error (success clears it): an error filter never needs to read them.
+  if (hasError) statuses = statuses.filter((s) => s !== 'Succeeded');
 
   if (Object.keys(errors).length > 0) return { errors };
   const blankToUndefined = (text: string | undefined) =>

@@ -85,6 +85,8 @@ export interface MinuteCounts {
 /** The overview's figures. */
 export interface AdminOverview {
   counts: Record<JobStatus, number>;
+  /** Statuses whose count is over the exact-count cap, and so estimated from the planner's statistics. */
+  estimated: JobStatus[];
   perMinute: MinuteCounts[];
   oldestPending: { id: string; tenantId: string; createdAt: Date; availableAt: Date; now: Date } | null;
 }
@@ -232,10 +234,15 @@ export async function adminJobsRetry(
   }
 }
 
+/** Up to this many jobs of a status are counted exactly; more are estimated (see adminStatusCounts). */
+export const exactCountCap = 100_000;
+
 /** Counts by status, completions per minute over the last hour, and the oldest pending job. */
 export async function adminOverview(pool: Pool): Promise<AdminOverview> {
   const [counts, perMinute, oldest] = await Promise.all([
-    pool.query<{ status: JobStatus; count: string }>(statements.adminStatusCounts),
+    pool.query<{ status: JobStatus; count: string; estimated: boolean }>(statements.adminStatusCounts, [
+      exactCountCap,
+    ]),
     pool.query<MinuteCounts>(statements.adminCompletionsPerMinute),
     pool.query<{ id: string; tenant_id: string; created_at: Date; available_at: Date; now: Date }>(
       statements.adminOldestPending,
@@ -246,6 +253,7 @@ export async function adminOverview(pool: Pool): Promise<AdminOverview> {
   const first = oldest.rows[0];
   return {
     counts: byStatus,
+    estimated: counts.rows.filter((row) => row.estimated).map((row) => row.status),
     perMinute: perMinute.rows,
     oldestPending: first
       ? {

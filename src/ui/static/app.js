@@ -146,7 +146,11 @@ async function overviewPage() {
         el(
           'a',
           { class: 'card', href: `/ui/jobs?status=${s}`, 'data-status': s },
-          el('span', { class: `n status-${s}` }, data.counts[s].toLocaleString()),
+          el(
+            'span',
+            { class: `n status-${s}` },
+            (data.estimated.includes(s) ? '≈ ' : '') + data.counts[s].toLocaleString(),
+          ),
           s,
         ),
       ),
@@ -236,8 +240,12 @@ async function jobsPage() {
   for (const name of ['tenant', 'from', 'to', 'error', 'payload'])
     if (params.get(name)) filter[name] = params.get(name);
   main.append(
-    data.from && params.get('payload') && !params.get('from')
-      ? el('p', { class: 'muted' }, `Payload condition searched jobs created since ${when(data.from)}.`)
+    data.from && (params.get('payload') || params.get('error')) && !params.get('from')
+      ? el(
+          'p',
+          { class: 'muted' },
+          `Searched the jobs created since ${when(data.from)}; set “Created from” to search further back.`,
+        )
       : null,
     rows.length
       ? table(['Job', 'Tenant', 'Status', 'Attempt', 'Events', 'Created', 'Error'], rows)

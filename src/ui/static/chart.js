@@ -49,10 +49,12 @@ export function minuteChart(minutes) {
       chart.append(bar);
     }
     if (index % 10 === 0 || index === minutes.length - 1) {
+      // The last label ends at the right edge instead of running past it.
+      const last = index === minutes.length - 1;
       const label = svg('text', {
-        x: x + slot / 2,
+        x: last ? width - 8 : x + slot / 2,
         y: height - 6,
-        'text-anchor': 'middle',
+        'text-anchor': last ? 'end' : 'middle',
         'font-size': 11,
         fill: '#687385',
       });
