@@ -88,16 +88,25 @@ try {
     ['list, Pending', '/admin/jobs?status=Pending'],
     ['list, tenant', '/admin/jobs?tenant=tenant-42'],
     ['list, tenant + Failed', '/admin/jobs?tenant=tenant-42&status=Failed'],
-    ['list, Failed + error text', '/admin/jobs?status=Failed&error=call%20999'],
+    ['list, Failed + error text (last 24 h)', '/admin/jobs?status=Failed&error=call%20999'],
+    ['list, error text, every status (last 24 h)', '/admin/jobs?error=timeout'],
     [
       'list, one day 10 days ago',
       `/admin/jobs?from=${tenDaysAgo.toISOString()}&to=${new Date(tenDaysAgo.getTime() + 86400_000).toISOString()}`,
     ],
     [
-      'list, payload (last 24 h)',
+      'list, payload (last hour)',
       `/admin/jobs?payload=${encodeURIComponent(`customer.id=${sample.customer}`)}`,
     ],
-    ['list, payload, no match (last 24 h)', `/admin/jobs?payload=${encodeURIComponent('customer.id=-1')}`],
+    ['list, payload, no match (last hour)', `/admin/jobs?payload=${encodeURIComponent('customer.id=-1')}`],
+    [
+      'list, payload, no match (24 h)',
+      `/admin/jobs?payload=${encodeURIComponent('customer.id=-1')}&from=${new Date(Date.now() - 86400_000 + 60_000).toISOString()}`,
+    ],
+    [
+      'list, tenant + payload, no match (24 h)',
+      `/admin/jobs?tenant=tenant-42&payload=${encodeURIComponent('customer.id=-1')}&from=${new Date(Date.now() - 86400_000 + 60_000).toISOString()}`,
+    ],
     ['one job', `/admin/jobs/${sample.id}`],
   ];
   const results: Array<{ case: string; medianMs: number; worstMs: number; rows: number }> = [];

@@ -98,6 +98,26 @@ describe('admin access', () => {
     expectProblem(await app.inject({ method: 'GET', url: '/ui/assets/..%2Fapp.js' }), 404);
   });
 
+  it('documents the admin routes in the OpenAPI document under their own tag, behind the bearer token', async () => {
+    const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    for (const [path, method] of [
+      ['/admin/jobs', 'get'],
+      ['/admin/jobs/{jobId}', 'get'],
+      ['/admin/jobs/{jobId}/retry', 'post'],
+      ['/admin/jobs/{jobId}/cancel', 'post'],
+      ['/admin/jobs/retry', 'post'],
+      ['/admin/overview', 'get'],
+    ]) {
+      expect(document.paths[path!]?.[method!]).toMatchObject({
+        tags: ['admin'],
+        security: [{ adminToken: [] }],
+      });
+      expect(document.paths[path!][method!].responses['401']).toBeDefined();
+    }
+    expect(document.components.securitySchemes.adminToken).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(Object.keys(document.paths).filter((path) => path.startsWith('/ui'))).toEqual([]);
+  });
+
   it('is open on loopback without a token', async () => {
     expect((await readOnlyApp.inject({ method: 'GET', url: '/admin/overview' })).statusCode).toBe(200);
   });

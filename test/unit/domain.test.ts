@@ -5,6 +5,7 @@ import { backoffSeconds } from '../../src/domain/backoff.js';
 import { canonicalJson, requestFingerprint } from '../../src/domain/fingerprint.js';
 import { findPayloadProblem, maxPayloadDepth } from '../../src/domain/payloadCheck.js';
 import { isRfc3339DateTime } from '../../src/domain/timestamp.js';
+import { parsePayloadCondition } from '../../src/domain/payloadCondition.js';
 
 const at = (iso: string) => new Date(iso);
 
@@ -220,5 +221,22 @@ describe('findPayloadProblem', () => {
 
   it('finds numbers that overflowed to Infinity', () => {
     expect(findPayloadProblem(JSON.parse('{"n": 1e400}'))).toMatch(/too large/);
+  });
+});
+
+describe('parsePayloadCondition', () => {
+  it.each([
+    ['customer.id=42', { customer: { id: 42 } }],
+    ['payload.page=/home', { page: '/home' }],
+    ['code="42"', { code: '42' }],
+    ['flag = true', { flag: true }],
+    ['a.b.c={"d":1}', { a: { b: { c: { d: 1 } } } }],
+    ['note=a=b', { note: 'a=b' }],
+  ])('reads %s', (raw, contains) => {
+    expect(parsePayloadCondition(raw)).toEqual({ contains });
+  });
+
+  it.each(['', '=1', 'nothing', 'a..b=1'])('refuses %j with the accepted form', (raw) => {
+    expect(parsePayloadCondition(raw)).toEqual({ problem: expect.stringMatching(/path/) });
   });
 });
