@@ -12,6 +12,10 @@ import { createLogger } from '../src/log/logger.js';
 import { openBenchDatabase } from './benchDatabase.js';
 
 const jobs = Number(process.argv.find((arg) => arg.startsWith('--jobs='))?.slice(7) ?? 1_000_000);
+// --keep leaves the filled database in place (its URL is printed); BENCH_DATABASE_URL=<that URL> with
+// --no-fill times the endpoints again without filling.
+const keep = process.argv.includes('--keep');
+const fill = !process.argv.includes('--no-fill');
 const log = (message: string) => process.stderr.write(`[admin bench] ${message}\n`);
 
 const database = await openBenchDatabase();
@@ -19,36 +23,8 @@ const config = parseConnectionString(database.url) as DatabaseConfig;
 const pool = createPool(config, { max: 10, applicationName: 'admin-bench', onIdleError: () => undefined });
 try {
   await migrateDatabase(pool);
-  await pool.query('TRUNCATE ingestion_jobs, raw_events, ingestion_results');
-  log(`filling ${jobs.toLocaleString()} jobs`);
-  let started = Date.now();
-  await pool.query(
-    `WITH filled AS (
-       INSERT INTO ingestion_jobs (id, tenant_id, status, attempt, max_attempts, event_count, error,
-                                   created_at, updated_at, processed_at, available_at, attempts)
-       SELECT gen_random_uuid(), 'tenant-' || (i % 1000),
-              CASE WHEN i % 100 = 0 THEN 'Pending' WHEN i % 50 = 1 THEN 'Failed' ELSE 'Succeeded' END,
-              CASE WHEN i % 100 = 0 THEN 0 WHEN i % 50 = 1 THEN 5 ELSE 1 END, 5, 1,
-              CASE WHEN i % 50 = 1 THEN 'upstream timeout after 30 s (call ' || i || ')' END,
-              t, t, CASE WHEN i % 100 = 0 THEN NULL ELSE t + interval '2 seconds' END, t,
-              CASE WHEN i % 100 = 0 THEN '[]'::jsonb ELSE jsonb_build_array(jsonb_build_object(
-                'attempt', 1, 'startedAt', t, 'endedAt', t + interval '2 seconds', 'worker', 'bench/1',
-                'outcome', CASE WHEN i % 50 = 1 THEN 'failed' ELSE 'succeeded' END, 'error', NULL)) END
-       FROM generate_series(1, $1::integer) AS i,
-            LATERAL (SELECT now() - interval '30 days' * (1 - i::float8 / $1) AS t) AS at
-       RETURNING id, created_at
-     )
-     INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload)
-     SELECT id, 1, 'clicked', 'clicked', created_at,
-            jsonb_build_object('customer', jsonb_build_object('id', (random() * 100000)::integer), 'page', '/home')
-     FROM filled`,
-    [jobs],
-  );
-  log(`filled in ${((Date.now() - started) / 1000).toFixed(1)} s; VACUUM ANALYZE`);
-  started = Date.now();
-  await pool.query('VACUUM ANALYZE ingestion_jobs');
-  await pool.query('VACUUM ANALYZE raw_events');
-  log(`vacuumed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (fill) await fillJobs();
+  if (keep) log(`keeping the database: ${database.url}`);
 
   const appConfig = loadConfig({ HOST: '127.0.0.1', PORT: '0' });
   const app = await buildApp({
@@ -134,5 +110,39 @@ try {
   console.table(sizes);
 } finally {
   await pool.end().catch(() => undefined);
-  await database.dispose();
+  if (!keep) await database.dispose();
+}
+
+/** Empties the tables and fills them with `jobs` jobs of one event each, then vacuums and analyzes. */
+async function fillJobs(): Promise<void> {
+  await pool.query('TRUNCATE ingestion_jobs, raw_events, ingestion_results');
+  log(`filling ${jobs.toLocaleString()} jobs`);
+  let started = Date.now();
+  await pool.query(
+    `WITH filled AS (
+       INSERT INTO ingestion_jobs (id, tenant_id, status, attempt, max_attempts, event_count, error,
+                                   created_at, updated_at, processed_at, available_at, attempts)
+       SELECT gen_random_uuid(), 'tenant-' || (i % 1000),
+              CASE WHEN i % 100 = 0 THEN 'Pending' WHEN i % 50 = 1 THEN 'Failed' ELSE 'Succeeded' END,
+              CASE WHEN i % 100 = 0 THEN 0 WHEN i % 50 = 1 THEN 5 ELSE 1 END, 5, 1,
+              CASE WHEN i % 50 = 1 THEN 'upstream timeout after 30 s (call ' || i || ')' END,
+              t, t, CASE WHEN i % 100 = 0 THEN NULL ELSE t + interval '2 seconds' END, t,
+              CASE WHEN i % 100 = 0 THEN '[]'::jsonb ELSE jsonb_build_array(jsonb_build_object(
+                'attempt', 1, 'startedAt', t, 'endedAt', t + interval '2 seconds', 'worker', 'bench/1',
+                'outcome', CASE WHEN i % 50 = 1 THEN 'failed' ELSE 'succeeded' END, 'error', NULL)) END
+       FROM generate_series(1, $1::integer) AS i,
+            LATERAL (SELECT now() - interval '30 days' * (1 - i::float8 / $1) AS t) AS at
+       RETURNING id, created_at
+     )
+     INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload)
+     SELECT id, 1, 'clicked', 'clicked', created_at,
+            jsonb_build_object('customer', jsonb_build_object('id', (random() * 100000)::integer), 'page', '/home')
+     FROM filled`,
+    [jobs],
+  );
+  log(`filled in ${((Date.now() - started) / 1000).toFixed(1)} s; VACUUM ANALYZE`);
+  started = Date.now();
+  await pool.query('VACUUM ANALYZE ingestion_jobs');
+  await pool.query('VACUUM ANALYZE raw_events');
+  log(`vacuumed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

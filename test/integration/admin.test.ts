@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { jobsClaim, jobsFail, jobsSucceed } from '../../src/data/jobQueue.js';
+import { jobsClaim, jobsFail, jobsRelease, jobsRescueExpired, jobsSucceed } from '../../src/data/jobQueue.js';
 import type { Pool } from '../../src/data/pool.js';
 import { insertJob } from '../support/jobs.js';
 import { useTestDatabase } from '../support/testDatabase.js';
@@ -207,6 +207,26 @@ describe('GET /admin/jobs/{jobId}', () => {
     ]);
     expectProblem(await get('/admin/jobs/00000000-0000-4000-8000-000000000000'), 404);
     expectProblem(await get('/admin/jobs/not-a-uuid'), 400);
+  });
+});
+
+describe('attempt history', () => {
+  it('records an abandoned attempt (lease expired) and one handed back at shutdown', async () => {
+    const id = await insertJob(pool, undefined, { tenantId: 'history' });
+    await jobsClaim(pool, 'crashed-worker', 1000, 0.01);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await jobsRescueExpired(pool);
+    const claimed = await jobsClaim(pool, 'stopping-worker', 1000, 30);
+    expect(claimed.map((job) => job.id)).toContain(id);
+    await jobsRelease(pool, 'stopping-worker', [id]);
+    await runAttempts(() => false, 'last-worker');
+    const job = (await get(`/admin/jobs/${id}`)).json();
+    expect(job.attempts).toEqual([
+      expect.objectContaining({ attempt: 1, worker: 'crashed-worker', outcome: 'abandoned' }),
+      expect.objectContaining({ attempt: 2, worker: 'stopping-worker', outcome: 'released' }),
+      expect.objectContaining({ attempt: 2, worker: 'last-worker', outcome: 'succeeded' }),
+    ]);
+    expect(job.attempt).toBe(2);
   });
 });
 
