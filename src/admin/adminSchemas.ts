@@ -137,7 +137,7 @@ export const OverviewSchema = Type.Object({
   counts: Type.Object(Object.fromEntries(jobStatuses.map((s) => [s, Type.Integer()]))),
   estimated: Type.Array(status, {
     description:
-      'Statuses with more than 100,000 jobs: their count is estimated from the planner statistics (ANALYZE), not counted.',
+      'Statuses with more than 10,000 jobs: their count is estimated from the planner statistics (ANALYZE), not counted.',
   }),
   perMinute: Type.Array(
     Type.Object({

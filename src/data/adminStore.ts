@@ -235,7 +235,7 @@ export async function adminJobsRetry(
 }
 
 /** Up to this many jobs of a status are counted exactly; more are estimated (see adminStatusCounts). */
-export const exactCountCap = 100_000;
+export const exactCountCap = 10_000;
 
 /** Counts by status, completions per minute over the last hour, and the oldest pending job. */
 export async function adminOverview(pool: Pool): Promise<AdminOverview> {
