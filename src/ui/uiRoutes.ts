@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { sendProblem } from '../api/problem.js';
 import type { AdminAccess } from '../admin/adminAccess.js';
 
@@ -24,12 +24,13 @@ export const contentSecurityPolicy = [
 ].join('; ');
 
 const staticDir = new URL('./static/', import.meta.url);
-// Read once at start: four small files, and no path from a request ever reaches the file system.
+// Read once at start: five small files, and no path from a request ever reaches the file system.
 const assets = new Map(
   [
     ['index.html', 'text/html; charset=utf-8'],
     ['app.js', 'text/javascript; charset=utf-8'],
     ['chart.js', 'text/javascript; charset=utf-8'],
+    ['dom.js', 'text/javascript; charset=utf-8'],
     ['style.css', 'text/css; charset=utf-8'],
   ].map(([file, type]) => [file!, { type: type!, body: readFileSync(new URL(file!, staticDir)) }]),
 );
@@ -51,8 +52,7 @@ export const uiRoutes: FastifyPluginAsync<UiRouteOptions> = async (app, options)
 
   const send = (file: string) => {
     const asset = assets.get(file)!;
-    return async (_request: unknown, reply: import('fastify').FastifyReply) =>
-      reply.type(asset.type).send(asset.body);
+    return async (_request: unknown, reply: FastifyReply) => reply.type(asset.type).send(asset.body);
   };
   const hide = { schema: { hide: true } };
   app.get('/ui', hide, send('index.html'));

@@ -129,6 +129,7 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
       expect(new URL(page.url()).searchParams.get('status')).toBe('Succeeded');
       expect(await page.locator('td.tenant').allTextContents()).toEqual(['browser-b']);
       expect(await page.inputValue('input[name=tenant]')).toBe('browser-b');
+      expect(await page.textContent('main')).not.toMatch(/null|undefined/);
     };
     await check();
     await page.reload();

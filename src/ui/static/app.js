@@ -2,24 +2,15 @@
 // through text nodes (el() and textContent), never as markup: a tenant named <img src=x onerror=…> is
 // shown as those characters. Every filter lives in the URL, so a link reproduces the view.
 import { minuteChart } from './chart.js';
+import { confirmButton as confirmWith, el, table } from './dom.js';
 
 const tokenKey = 'ingestAdminToken';
 const main = document.getElementById('main');
 const message = document.getElementById('message');
 const statuses = ['Pending', 'Processing', 'Succeeded', 'Failed'];
 const filterFields = ['status', 'tenant', 'from', 'to', 'error', 'payload'];
-
-/** An element with attributes and children; strings become text nodes. */
-function el(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key.startsWith('on')) element.addEventListener(key.slice(2), value);
-    else element.setAttribute(key, value === true ? '' : String(value));
-  }
-  element.append(...children.flat().filter((child) => child !== undefined && child !== null));
-  return element;
-}
+const confirmButton = (label, question, act) =>
+  confirmWith(label, question, act, (error) => showMessage(error.message));
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
 const statusLabel = (job) =>
@@ -54,78 +45,6 @@ async function api(path, options = {}) {
     throw new Error(`${body.title ?? response.status}: ${body.detail ?? ''}${fields}`);
   }
   return body;
-}
-
-/** A button that asks for a second click before it acts. */
-function confirmButton(label, question, act) {
-  const wrapper = el('span', { class: 'actions' });
-  const start = el(
-    'button',
-    {
-      type: 'button',
-      class: 'danger',
-      onclick: () => {
-        start.hidden = true;
-        wrapper.append(ask, yes, no);
-      },
-    },
-    label,
-  );
-  const ask = el('span', {}, question);
-  const yes = el(
-    'button',
-    {
-      type: 'button',
-      class: 'confirm',
-      onclick: async () => {
-        yes.disabled = true;
-        try {
-          await act();
-        } catch (error) {
-          showMessage(error.message);
-        } finally {
-          ask.remove();
-          yes.remove();
-          no.remove();
-          yes.disabled = false;
-          start.hidden = false;
-        }
-      },
-    },
-    `Yes, ${label.toLowerCase()}`,
-  );
-  const no = el(
-    'button',
-    {
-      type: 'button',
-      onclick: () => {
-        ask.remove();
-        yes.remove();
-        no.remove();
-        start.hidden = false;
-      },
-    },
-    'No',
-  );
-  wrapper.append(start);
-  return wrapper;
-}
-
-function table(headings, rows) {
-  return el(
-    'table',
-    {},
-    el(
-      'thead',
-      {},
-      el(
-        'tr',
-        {},
-        headings.map((h) => el('th', {}, h)),
-      ),
-    ),
-    el('tbody', {}, rows),
-  );
 }
 
 async function overviewPage() {
@@ -239,46 +158,51 @@ async function jobsPage() {
   const filter = {};
   for (const name of ['tenant', 'from', 'to', 'error', 'payload'])
     if (params.get(name)) filter[name] = params.get(name);
+  // Through el(), which drops the parts left out (null) instead of writing "null".
   main.append(
-    data.from && (params.get('payload') || params.get('error')) && !params.get('from')
-      ? el(
-          'p',
-          { class: 'muted' },
-          `Searched the jobs created since ${when(data.from)}; set “Created from” to search further back.`,
-        )
-      : null,
-    rows.length
-      ? table(['Job', 'Tenant', 'Status', 'Attempt', 'Events', 'Created', 'Error'], rows)
-      : el('p', { class: 'muted', id: 'empty' }, 'No job matches.'),
     el(
-      'p',
-      { class: 'actions' },
-      query.get('cursor')
+      'div',
+      {},
+      data.from && (params.get('payload') || params.get('error')) && !params.get('from')
         ? el(
-            'a',
-            {
-              href:
-                '/ui/jobs' +
-                (() => {
-                  const first = new URLSearchParams(query);
-                  first.delete('cursor');
-                  return first.size ? `?${first}` : '';
-                })(),
-            },
-            'First page',
+            'p',
+            { class: 'muted' },
+            `Searched the jobs created since ${when(data.from)}; set “Created from” to search further back.`,
           )
         : null,
-      data.nextCursor ? el('a', { href: `/ui/jobs?${next}`, id: 'next-page' }, 'Next page') : null,
+      rows.length
+        ? table(['Job', 'Tenant', 'Status', 'Attempt', 'Events', 'Created', 'Error'], rows)
+        : el('p', { class: 'muted', id: 'empty' }, 'No job matches.'),
+      el(
+        'p',
+        { class: 'actions' },
+        query.get('cursor')
+          ? el(
+              'a',
+              {
+                href:
+                  '/ui/jobs' +
+                  (() => {
+                    const first = new URLSearchParams(query);
+                    first.delete('cursor');
+                    return first.size ? `?${first}` : '';
+                  })(),
+              },
+              'First page',
+            )
+          : null,
+        data.nextCursor ? el('a', { href: `/ui/jobs?${next}`, id: 'next-page' }, 'Next page') : null,
+      ),
+      params.get('status') === 'Failed'
+        ? confirmButton('Retry all', 'Retry every Failed job matching this filter?', async () => {
+            const result = await api('/admin/jobs/retry', { method: 'POST', body: filter });
+            showMessage(
+              `${result.retried} jobs retried${result.complete ? '' : ' (more remain: retry again)'}.`,
+              true,
+            );
+          })
+        : null,
     ),
-    params.get('status') === 'Failed'
-      ? confirmButton('Retry all', 'Retry every Failed job matching this filter?', async () => {
-          const result = await api('/admin/jobs/retry', { method: 'POST', body: filter });
-          showMessage(
-            `${result.retried} jobs retried${result.complete ? '' : ' (more remain: retry again)'}.`,
-            true,
-          );
-        })
-      : null,
   );
 }
 
