@@ -64,10 +64,11 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
       POLL_INTERVAL_MS: '200',
       FLAKY_MARKER_FILE: marker,
     });
+    // Three processes start through tsx at once while the rest of the suite runs: give them time.
     await Promise.all([
-      waitForOutput(api, /API listening/),
-      waitForOutput(readOnlyApi, /API listening/),
-      waitForOutput(worker, /worker started/),
+      waitForOutput(api, /API listening/, 120_000),
+      waitForOutput(readOnlyApi, /API listening/, 120_000),
+      waitForOutput(worker, /worker started/, 120_000),
     ]);
     expect(api.output()).toMatch(/open without a token: the service listens on loopback/);
     base = `http://127.0.0.1:${port}`;
@@ -79,7 +80,7 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
     });
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
