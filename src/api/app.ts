@@ -33,6 +33,11 @@ export interface AppDependencies {
    * preference is ignored and clients poll.
    */
   listenDatabase?: DatabaseConfig | undefined;
+  /**
+   * Registers more routes (the admin API, the dashboard) once the API's own are in place, so they share
+   * its error handling and OpenAPI document without the API importing them.
+   */
+  extraRoutes?: (app: FastifyInstance) => Promise<void>;
 }
 
 /**
@@ -160,5 +165,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(resultRoutes, { pool: deps.pool });
   // The interactive docs: routes of their own, none of their hooks run on the API's routes.
   await registerDocsPage(app);
+  if (deps.extraRoutes) await deps.extraRoutes(app);
   return app;
 }

@@ -92,7 +92,17 @@ const swaggerOptions: FastifyDynamicSwaggerOptions = {
     tags: [
       { name: 'Ingestion', description: 'Submit batches of events and follow their jobs to the results.' },
       { name: 'Health', description: 'Probes for load balancers and orchestrators.' },
+      { name: 'admin', description: 'Operators: inspect, retry and cancel jobs (docs/admin.md).' },
     ],
+    components: {
+      securitySchemes: {
+        adminToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'ADMIN_TOKEN; without one the admin API is open on loopback only.',
+        },
+      },
+    },
   },
   transformObject: (documentObject) => {
     const document =

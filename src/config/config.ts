@@ -38,6 +38,14 @@ export interface WorkerConfig {
   shutdownGraceSeconds: number;
 }
 
+/** Settings of the admin API and the dashboard. */
+export interface AdminConfig {
+  /** The bearer token the admin API and dashboard require; undefined leaves them open on loopback only. */
+  token: string | undefined;
+  /** Refuses retries and cancels on the server, in the admin API and so in the dashboard. */
+  readOnly: boolean;
+}
+
 /** The whole configuration, parsed and validated once at start. */
 export interface Config {
   /** Undefined when no database is configured: `npm start` then runs an embedded PostgreSQL. */
@@ -53,6 +61,7 @@ export interface Config {
   migrationDatabase: DatabaseConfig | undefined;
   http: HttpConfig;
   worker: WorkerConfig;
+  admin: AdminConfig;
   logLevel: LogLevel;
   /** JSON lines, readable lines, or readable only on a terminal. */
   logFormat: LogFormat;
@@ -132,6 +141,7 @@ export function loadConfig(env: Env): Config {
       pollIntervalMs: read.integer('POLL_INTERVAL_MS', 1000, 10, 600_000),
       shutdownGraceSeconds: read.positiveNumber('SHUTDOWN_GRACE_SECONDS', 20, 3600),
     },
+    admin: readAdmin(read),
     logLevel,
     logFormat,
     runMigrationsOnStartup: read.boolean('RUN_MIGRATIONS_ON_STARTUP', true),
@@ -140,6 +150,17 @@ export function loadConfig(env: Env): Config {
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
+}
+
+function readAdmin(read: EnvReader): AdminConfig {
+  const token = read.string('ADMIN_TOKEN');
+  if (token !== undefined && !/^[\x21-\x7e]{16,512}$/.test(token)) {
+    read.problems.push(
+      'ADMIN_TOKEN: expected 16 to 512 printable ASCII characters without spaces ' +
+        '(for example the output of `openssl rand -hex 32`)',
+    );
+  }
+  return { token, readOnly: read.boolean('DASHBOARD_READ_ONLY', false) };
 }
 
 function readDatabase(read: EnvReader): Pick<Config, 'database' | 'databaseSource'> {

@@ -3,6 +3,7 @@ import type { DatabaseConfig } from '../config/connectionString.js';
 import { buildApp } from '../api/app.js';
 import { createPool, type Pool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
+import { operatorRoutes } from './operatorRoutes.js';
 import { listenDatabaseFor, type Running } from './services.js';
 
 /** Starts the HTTP API and listens on the configured address. */
@@ -30,6 +31,7 @@ export async function startApi(config: Config, database: DatabaseConfig, logger:
     onIdleError,
   });
   let shuttingDown = false;
+  const operator = operatorRoutes(config, pool);
   const app = await buildApp({
     pool,
     healthPool,
@@ -38,7 +40,12 @@ export async function startApi(config: Config, database: DatabaseConfig, logger:
     logger,
     isShuttingDown: () => shuttingDown,
     listenDatabase: listenDatabaseFor(config, database),
+    extraRoutes: (instance) => operator.register(instance),
   });
+  logger.info(
+    { adminAccess: operator.access.mode, readOnly: config.admin.readOnly },
+    operator.access.describe() + (config.admin.readOnly ? ' (read-only: DASHBOARD_READ_ONLY=true)' : ''),
+  );
   await app.listen({ host: config.http.host, port: config.http.port });
   return {
     async stop() {

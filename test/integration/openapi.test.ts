@@ -70,12 +70,18 @@ describe('the OpenAPI document', () => {
       license: { name: 'MIT', identifier: 'MIT' },
     });
     expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
-    expect(document.tags.map((tag: Json) => tag.name)).toEqual(['Ingestion', 'Health']);
+    expect(document.tags.map((tag: Json) => tag.name)).toEqual(['Ingestion', 'Health', 'admin']);
   });
 
   it('gives every operation an id, a tag, a summary and a description', () => {
     const ids = operations().map(({ operation }) => operation.operationId);
     expect(ids.sort()).toEqual([
+      'adminCancelJob',
+      'adminGetJob',
+      'adminListJobs',
+      'adminOverview',
+      'adminRetryJob',
+      'adminRetryJobs',
       'getIngestion',
       'getLiveness',
       'getReadiness',
@@ -117,6 +123,12 @@ describe('the OpenAPI document', () => {
       getResults: ['200', '400', '404', '414', '500', '503'],
       getLiveness: ['200'],
       getReadiness: ['200', '503'],
+      adminListJobs: ['200', '400', '401', '403', '500', '503'],
+      adminGetJob: ['200', '400', '401', '403', '404', '500', '503'],
+      adminRetryJob: ['200', '400', '401', '403', '404', '409', '500', '503'],
+      adminCancelJob: ['200', '400', '401', '403', '404', '409', '500', '503'],
+      adminRetryJobs: ['200', '400', '401', '403', '500', '503'],
+      adminOverview: ['200', '401', '403', '500', '503'],
     });
     const accepted = document.paths['/v1/ingestions'].post.responses['202'];
     expect(Object.keys(accepted.headers)).toEqual(['X-Correlation-Id', 'Location', 'Idempotent-Replayed']);

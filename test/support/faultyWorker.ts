@@ -1,6 +1,8 @@
 // A worker process like `npm run worker`, with a test-only hook: jobs of tenant "poison" fail every
-// attempt, jobs of tenant "slow" take SLOW_JOB_MS to process. Nothing a user can send or configure
+// attempt, jobs of tenant "slow" take SLOW_JOB_MS to process, jobs of tenant "flaky" fail while the file
+// FLAKY_MARKER_FILE exists (a test fails them, removes the file, and retries them). Nothing a user can send or configure
 // reaches this file; it exists only for the tests.
+import { existsSync } from 'node:fs';
 import { createLogger } from '../../src/log/logger.js';
 import { loadConfigOrExit, onShutdownSignal, requireDatabase } from '../../src/entry/runtime.js';
 import { startWorker } from '../../src/entry/workerService.js';
@@ -9,10 +11,13 @@ const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'faulty-worker', config.logFormat);
 const database = requireDatabase(config, 'faulty worker');
 const slowMs = Number(process.env.SLOW_JOB_MS ?? '1000');
+const flakyMarker = process.env.FLAKY_MARKER_FILE;
 
 const worker = await startWorker(config, database, logger, {
   beforeComplete: async (job) => {
     if (job.tenantId === 'poison') throw new Error('injected failure');
+    if (job.tenantId === 'flaky' && flakyMarker && existsSync(flakyMarker))
+      throw new Error('injected failure while the marker file exists');
     if (job.tenantId === 'slow') await new Promise((resolve) => setTimeout(resolve, slowMs));
   },
 });

@@ -1,6 +1,5 @@
-import { resultsFind } from '../../src/data/ingestionStore.js';
 import { randomUUID } from 'node:crypto';
-import { jobInsert } from '../../src/data/ingestionStore.js';
+import { jobInsert, resultsFind } from '../../src/data/ingestionStore.js';
 import type { Pool } from '../../src/data/pool.js';
 import { eventTypeKey } from '../../src/domain/eventTypeKey.js';
 

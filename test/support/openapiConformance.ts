@@ -35,8 +35,11 @@ interface OpenApiDocument {
   components?: { schemas?: Record<string, unknown> };
 }
 
-/** Paths the service serves on purpose without documenting them: the document itself and its page. */
-const undocumentedPaths = [/^\/openapi\.json$/, /^\/docs(\/.*)?$/];
+/**
+ * Paths the service serves on purpose without documenting them: the document itself, its page, and the
+ * dashboard's pages (HTML for people; the data they show comes through the documented admin API).
+ */
+const undocumentedPaths = [/^\/openapi\.json$/, /^\/docs(\/.*)?$/, /^\/ui(\/.*)?$/];
 
 /**
  * Headers the service sets itself. A response carrying one that the document does not list for its
@@ -113,7 +116,11 @@ export class OpenApiConformance {
     const path = observed.url.split('?')[0]!;
     if (undocumentedPaths.some((pattern) => pattern.test(path))) return;
     const method = observed.method.toLowerCase();
-    const template = this.routes.find((route) => route.pattern.test(path))?.template;
+    // The template that has this method: /admin/jobs/retry is POST /admin/jobs/retry, not the GET of
+    // /admin/jobs/{jobId} that its shape also matches.
+    const template = this.routes.find(
+      (route) => route.pattern.test(path) && this.document.paths[route.template]![method] !== undefined,
+    )?.template;
     const operation = template === undefined ? undefined : this.document.paths[template]![method];
     const where = operation
       ? `${observed.method.toUpperCase()} ${template} (${operation.operationId ?? 'no operationId'})`

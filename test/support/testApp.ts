@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { PoolOptions } from '../../src/data/pool.js';
+import { operatorRoutes } from '../../src/entry/operatorRoutes.js';
 import { createLogger } from '../../src/log/logger.js';
 import { checkInjectedResponses } from './openapiConformance.js';
 import type { TestDatabase } from './testDatabase.js';
@@ -27,6 +28,7 @@ export async function buildTestApp(
     logger: createLogger('silent', 'test-api'),
     isShuttingDown,
     listenDatabase: db.listenConfig,
+    extraRoutes: (app) => operatorRoutes(config, pool).register(app),
   });
   // As in the entry points, the pools outlive the app and are closed after it.
   app.addHook('onClose', async () => {

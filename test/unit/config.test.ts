@@ -78,6 +78,17 @@ describe('loadConfig', () => {
     expect(problems[0]).toContain('API_INSERT_CONCURRENCY=5 is more than API_POOL_SIZE=4');
   });
 
+  it('reads the admin token and read-only mode, refusing a short token', () => {
+    expect(loadConfig({}).admin).toEqual({ token: undefined, readOnly: false });
+    const token = 'a'.repeat(32);
+    expect(loadConfig({ ADMIN_TOKEN: token, DASHBOARD_READ_ONLY: 'true' }).admin).toEqual({
+      token,
+      readOnly: true,
+    });
+    expect(problemsOf({ ADMIN_TOKEN: 'short' })[0]).toMatch(/^ADMIN_TOKEN: expected 16 to 512/);
+    expect(problemsOf({ DASHBOARD_READ_ONLY: 'maybe' })[0]).toMatch(/^DASHBOARD_READ_ONLY=/);
+  });
+
   it('reports every bad variable at once', () => {
     expect(problemsOf({ WORKER_CONCURRENCY: 'x', MAX_ATTEMPTS: '0', LOG_LEVEL: 'loud' })).toHaveLength(3);
   });

@@ -5,6 +5,7 @@ import { backoffSeconds } from '../../src/domain/backoff.js';
 import { compareEventTypeKeys, eventTypeKey, simpleUpperCodePoint } from '../../src/domain/eventTypeKey.js';
 import { canonicalJson, requestFingerprint } from '../../src/domain/fingerprint.js';
 import { findPayloadProblem, maxPayloadDepth } from '../../src/domain/payloadCheck.js';
+import { parsePayloadCondition } from '../../src/domain/payloadCondition.js';
 import { instantText, isRfc3339DateTime, storableTimestamp } from '../../src/domain/timestamp.js';
 
 const at = (iso: string) => new Date(iso);
@@ -326,5 +327,22 @@ describe('instantText', () => {
       '9999-12-31T23:59:59.999999-15:59',
     );
     expect(instantText(micros('0001-01-01T00:00:00+15:59'))).toBe('0001-01-01T00:00:00.000+15:59');
+  });
+});
+
+describe('parsePayloadCondition', () => {
+  it.each([
+    ['customer.id=42', { customer: { id: 42 } }],
+    ['payload.page=/home', { page: '/home' }],
+    ['code="42"', { code: '42' }],
+    ['flag = true', { flag: true }],
+    ['a.b.c={"d":1}', { a: { b: { c: { d: 1 } } } }],
+    ['note=a=b', { note: 'a=b' }],
+  ])('reads %s', (raw, contains) => {
+    expect(parsePayloadCondition(raw)).toEqual({ contains });
+  });
+
+  it.each(['', '=1', 'nothing', 'a..b=1'])('refuses %j with the accepted form', (raw) => {
+    expect(parsePayloadCondition(raw)).toEqual({ problem: expect.stringMatching(/path/) });
   });
 });

@@ -24,6 +24,7 @@ SET status = 'Processing',
     attempt = job.attempt + 1,
     locked_by = $1,
     locked_until = clock_timestamp() + make_interval(secs => $3),
+    attempted_at = now(),
     updated_at = now()
 FROM due, no_flush_wait
 WHERE job.id = due.id

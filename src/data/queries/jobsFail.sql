@@ -8,6 +8,9 @@ WITH failed AS (
                           ELSE now() + make_interval(secs => f.backoff_seconds) END,
       processed_at = CASE WHEN job.attempt >= job.max_attempts THEN now() END,
       error = f.error,
+      attempts = job.attempts || jsonb_build_object('attempt', job.attempt, 'startedAt', job.attempted_at,
+                                                    'endedAt', now(), 'worker', job.locked_by,
+                                                    'outcome', 'failed', 'error', f.error),
       locked_by = NULL,
       locked_until = NULL,
       updated_at = now()

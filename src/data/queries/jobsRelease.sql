@@ -3,7 +3,10 @@
 WITH released AS (
   UPDATE ingestion_jobs
   SET status = 'Pending', attempt = attempt - 1, available_at = now(),
-      locked_by = NULL, locked_until = NULL, updated_at = now()
+      locked_by = NULL, locked_until = NULL, updated_at = now(),
+      attempts = attempts || jsonb_build_object('attempt', attempt, 'startedAt', attempted_at, 'endedAt', now(),
+                                                'worker', locked_by, 'outcome', 'released',
+                                                'error', 'handed back by a stopping worker; not counted')
   WHERE id = ANY ($2::uuid[]) AND locked_by = $1 AND status = 'Processing'
   RETURNING id
 )

@@ -24,6 +24,10 @@ rescued AS (
       processed_at = CASE WHEN job.attempt >= job.max_attempts THEN now() END,
       error = format('attempt %s of %s was abandoned: worker %s stopped renewing its lease',
                      job.attempt, job.max_attempts, job.locked_by),
+      attempts = job.attempts || jsonb_build_object('attempt', job.attempt, 'startedAt', job.attempted_at,
+                                                    'endedAt', now(), 'worker', job.locked_by,
+                                                    'outcome', 'abandoned',
+                                                    'error', 'the worker stopped renewing its lease'),
       locked_by = NULL,
       locked_until = NULL,
       updated_at = now()

@@ -5,7 +5,9 @@
 WITH done AS (
   UPDATE ingestion_jobs
   SET status = 'Succeeded', processed_at = now(), updated_at = now(),
-      locked_by = NULL, locked_until = NULL, error = NULL
+      locked_by = NULL, locked_until = NULL, error = NULL,
+      attempts = attempts || jsonb_build_object('attempt', attempt, 'startedAt', attempted_at, 'endedAt', now(),
+                                                'worker', locked_by, 'outcome', 'succeeded', 'error', NULL)
   WHERE id = ANY ($2::uuid[]) AND locked_by = $1 AND status = 'Processing'
   RETURNING id
 ),

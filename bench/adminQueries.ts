@@ -1,0 +1,148 @@
+// `npx tsx bench/adminQueries.ts [--jobs=1000000]`: how fast the admin list and overview answer with a
+// million jobs. Fills the jobs table with one INSERT … SELECT generate_series (30 days of jobs across
+// 1,000 tenants: mostly Succeeded, 2 % Failed, 1 % Pending, one event each with a payload), then times
+// the admin endpoints over real HTTP against the API as it ships. Prints median and worst of 15 calls.
+import { buildApp } from '../src/api/app.js';
+import { loadConfig } from '../src/config/config.js';
+import { parseConnectionString, type DatabaseConfig } from '../src/config/connectionString.js';
+import { migrateDatabase } from '../src/data/migrate.js';
+import { createPool } from '../src/data/pool.js';
+import { operatorRoutes } from '../src/entry/operatorRoutes.js';
+import { createLogger } from '../src/log/logger.js';
+import { openBenchDatabase } from './benchDatabase.js';
+
+const jobs = Number(process.argv.find((arg) => arg.startsWith('--jobs='))?.slice(7) ?? 1_000_000);
+// --keep leaves the filled database in place (its URL is printed); BENCH_DATABASE_URL=<that URL> with
+// --no-fill times the endpoints again without filling.
+const keep = process.argv.includes('--keep');
+const fill = !process.argv.includes('--no-fill');
+const log = (message: string) => process.stderr.write(`[admin bench] ${message}\n`);
+
+const database = await openBenchDatabase();
+const config = parseConnectionString(database.url) as DatabaseConfig;
+const pool = createPool(config, { max: 10, applicationName: 'admin-bench', onIdleError: () => undefined });
+try {
+  await migrateDatabase(pool);
+  if (fill) await fillJobs();
+  if (keep) log(`keeping the database: ${database.url}`);
+
+  const appConfig = loadConfig({ HOST: '127.0.0.1', PORT: '0' });
+  const app = await buildApp({
+    pool,
+    healthPool: pool,
+    http: appConfig.http,
+    maxAttempts: 5,
+    logger: createLogger('silent', 'admin-bench'),
+    isShuttingDown: () => false,
+    extraRoutes: (instance) => operatorRoutes(appConfig, pool).register(instance),
+  });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+
+  const { rows: probe } = await pool.query<{ id: string; customer: number; day: string }>(
+    `SELECT j.id, (e.payload -> 'customer' ->> 'id')::integer AS customer,
+            to_char(j.created_at, 'YYYY-MM-DD') AS day
+     FROM ingestion_jobs AS j JOIN raw_events AS e ON e.job_id = j.id
+     WHERE j.created_at > now() - interval '2 hours' ORDER BY j.created_at DESC LIMIT 1`,
+  );
+  const sample = probe[0]!;
+  const deep = await (async () => {
+    let cursor = '';
+    for (let page = 0; page < 20; page += 1) {
+      const body = (await (await fetch(`${base}/admin/jobs?limit=200${cursor}`)).json()) as {
+        nextCursor: string;
+      };
+      cursor = `&cursor=${body.nextCursor}`;
+    }
+    return cursor;
+  })();
+  const tenDaysAgo = new Date(Date.now() - 10 * 86400_000);
+  const cases: Array<[string, string]> = [
+    ['overview', '/admin/overview'],
+    ['list, every status', '/admin/jobs'],
+    ['list, page 21 (after 4,000 rows)', `/admin/jobs?limit=200${deep}`],
+    ['list, Failed', '/admin/jobs?status=Failed'],
+    ['list, Pending', '/admin/jobs?status=Pending'],
+    ['list, tenant', '/admin/jobs?tenant=tenant-42'],
+    ['list, tenant + Failed', '/admin/jobs?tenant=tenant-42&status=Failed'],
+    ['list, Failed + error text (last 24 h)', '/admin/jobs?status=Failed&error=call%20999'],
+    ['list, error text, every status (last 24 h)', '/admin/jobs?error=timeout'],
+    [
+      'list, one day 10 days ago',
+      `/admin/jobs?from=${tenDaysAgo.toISOString()}&to=${new Date(tenDaysAgo.getTime() + 86400_000).toISOString()}`,
+    ],
+    [
+      'list, payload (last hour)',
+      `/admin/jobs?payload=${encodeURIComponent(`customer.id=${sample.customer}`)}`,
+    ],
+    ['list, payload, no match (last hour)', `/admin/jobs?payload=${encodeURIComponent('customer.id=-1')}`],
+    [
+      'list, payload, no match (24 h)',
+      `/admin/jobs?payload=${encodeURIComponent('customer.id=-1')}&from=${new Date(Date.now() - 86400_000 + 60_000).toISOString()}`,
+    ],
+    [
+      'list, tenant + payload, no match (24 h)',
+      `/admin/jobs?tenant=tenant-42&payload=${encodeURIComponent('customer.id=-1')}&from=${new Date(Date.now() - 86400_000 + 60_000).toISOString()}`,
+    ],
+    ['one job', `/admin/jobs/${sample.id}`],
+  ];
+  const results: Array<{ case: string; medianMs: number; worstMs: number; rows: number }> = [];
+  for (const [name, path] of cases) {
+    const times: number[] = [];
+    let rows = 0;
+    for (let i = 0; i < 15; i += 1) {
+      const start = performance.now();
+      const response = await fetch(`${base}${path}`);
+      const body = (await response.json()) as { jobs?: unknown[] };
+      times.push(performance.now() - start);
+      if (!response.ok) throw new Error(`${name}: ${response.status} ${JSON.stringify(body)}`);
+      rows = body.jobs?.length ?? 1;
+    }
+    times.sort((a, b) => a - b);
+    results.push({ case: name, medianMs: +times[7]!.toFixed(1), worstMs: +times[14]!.toFixed(1), rows });
+  }
+  const { rows: sizes } = await pool.query(
+    `SELECT indexrelname AS index, pg_size_pretty(pg_relation_size(indexrelid)) AS size
+     FROM pg_stat_user_indexes WHERE relname = 'ingestion_jobs' ORDER BY indexrelname`,
+  );
+  await app.close();
+  console.log(`${jobs.toLocaleString()} jobs, ${database.source}`);
+  console.table(results);
+  console.table(sizes);
+} finally {
+  await pool.end().catch(() => undefined);
+  if (!keep) await database.dispose();
+}
+
+/** Empties the tables and fills them with `jobs` jobs of one event each, then vacuums and analyzes. */
+async function fillJobs(): Promise<void> {
+  await pool.query('TRUNCATE ingestion_jobs, raw_events, ingestion_results');
+  log(`filling ${jobs.toLocaleString()} jobs`);
+  let started = Date.now();
+  await pool.query(
+    `WITH filled AS (
+       INSERT INTO ingestion_jobs (id, tenant_id, status, attempt, max_attempts, event_count, error,
+                                   created_at, updated_at, processed_at, available_at, attempts)
+       SELECT gen_random_uuid(), 'tenant-' || (i % 1000),
+              CASE WHEN i % 100 = 0 THEN 'Pending' WHEN i % 50 = 1 THEN 'Failed' ELSE 'Succeeded' END,
+              CASE WHEN i % 100 = 0 THEN 0 WHEN i % 50 = 1 THEN 5 ELSE 1 END, 5, 1,
+              CASE WHEN i % 50 = 1 THEN 'upstream timeout after 30 s (call ' || i || ')' END,
+              t, t, CASE WHEN i % 100 = 0 THEN NULL ELSE t + interval '2 seconds' END, t,
+              CASE WHEN i % 100 = 0 THEN '[]'::jsonb ELSE jsonb_build_array(jsonb_build_object(
+                'attempt', 1, 'startedAt', t, 'endedAt', t + interval '2 seconds', 'worker', 'bench/1',
+                'outcome', CASE WHEN i % 50 = 1 THEN 'failed' ELSE 'succeeded' END, 'error', NULL)) END
+       FROM generate_series(1, $1::integer) AS i,
+            LATERAL (SELECT now() - interval '30 days' * (1 - i::float8 / $1) AS t) AS at
+       RETURNING id, created_at
+     )
+     INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload)
+     SELECT id, 1, 'clicked', 'clicked', created_at,
+            jsonb_build_object('customer', jsonb_build_object('id', (random() * 100000)::integer), 'page', '/home')
+     FROM filled`,
+    [jobs],
+  );
+  log(`filled in ${((Date.now() - started) / 1000).toFixed(1)} s; VACUUM ANALYZE`);
+  started = Date.now();
+  await pool.query('VACUUM ANALYZE ingestion_jobs');
+  await pool.query('VACUUM ANALYZE raw_events');
+  log(`vacuumed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}

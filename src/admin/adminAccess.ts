@@ -1,0 +1,84 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { AdminConfig } from '../config/config.js';
+
+/** How the admin API and the dashboard are protected in this process. */
+export type AdminAccessMode = 'token' | 'loopback' | 'refused';
+
+/** Why a request may not use the admin API: a problem to answer with. */
+export interface AccessRefusal {
+  status: 401 | 403;
+  title: string;
+  detail: string;
+  /** Sent as WWW-Authenticate on a 401. */
+  challenge?: string;
+}
+
+/** Whether the address a server listens on is reachable from this host only. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Decides who may use the admin API and the dashboard. With ADMIN_TOKEN set, a request must carry
+ * `Authorization: Bearer <token>`, compared in constant time (both sides hashed first, so neither
+ * the length nor a common prefix shows in the timing). Without a token they are open only when the
+ * service listens on loopback, where only this host can reach them; otherwise they are refused.
+ */
+export class AdminAccess {
+  readonly mode: AdminAccessMode;
+  private readonly tokenDigest: Buffer | undefined;
+
+  constructor(
+    config: AdminConfig,
+    private readonly listenHost: string,
+  ) {
+    this.tokenDigest = config.token === undefined ? undefined : digest(config.token);
+    this.mode = config.token !== undefined ? 'token' : isLoopbackHost(listenHost) ? 'loopback' : 'refused';
+  }
+
+  /** One sentence for the start-up log. */
+  describe(): string {
+    switch (this.mode) {
+      case 'token':
+        return 'admin API and dashboard (/admin, /ui) require Authorization: Bearer <ADMIN_TOKEN>';
+      case 'loopback':
+        return `admin API and dashboard (/admin, /ui) are open without a token: the service listens on loopback (${this.listenHost}) only`;
+      case 'refused':
+        return `admin API and dashboard (/admin, /ui) are disabled: the service listens on ${this.listenHost} and ADMIN_TOKEN is not set`;
+    }
+  }
+
+  /** Whether the dashboard's pages may be served: their data still needs the token, via the admin API. */
+  refusesPages(): AccessRefusal | undefined {
+    return this.mode === 'refused' ? this.disabled() : undefined;
+  }
+
+  /** Undefined when the request may use the admin API, else the problem to answer with. */
+  check(authorization: string | undefined): AccessRefusal | undefined {
+    if (this.mode === 'loopback') return undefined;
+    if (this.mode === 'refused') return this.disabled();
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (match && timingSafeEqual(digest(match[1]!), this.tokenDigest!)) return undefined;
+    return {
+      status: 401,
+      title: 'Unauthorized',
+      detail: match
+        ? 'The bearer token is not the ADMIN_TOKEN this service was started with.'
+        : 'Send the admin token as the header Authorization: Bearer <ADMIN_TOKEN>.',
+      challenge: `Bearer realm="ingest-admin"${match ? ', error="invalid_token"' : ''}`,
+    };
+  }
+
+  private disabled(): AccessRefusal {
+    return {
+      status: 403,
+      title: 'Admin API disabled',
+      detail:
+        `This service listens on ${this.listenHost}, where others can reach it, and no ADMIN_TOKEN is set. ` +
+        'Set ADMIN_TOKEN (16+ characters) and send Authorization: Bearer <token>, or listen on 127.0.0.1.',
+    };
+  }
+}

@@ -1,0 +1,268 @@
+import type { JobStatus } from '../domain/jobStatus.js';
+import type { Pool } from './pool.js';
+import { sqlStatement } from './sql.js';
+
+// The admin statements run unprepared (text only, no name): each call is planned with its own values, so
+// a filter that is left out (a null parameter) drops out of the plan and the right index is chosen.
+const statements = {
+  adminJobsList: sqlStatement('adminJobsList').text,
+  adminJobFind: sqlStatement('adminJobFind').text,
+  adminJobRetry: sqlStatement('adminJobRetry').text,
+  adminJobCancel: sqlStatement('adminJobCancel').text,
+  adminJobsRetry: sqlStatement('adminJobsRetry').text,
+  adminStatusCounts: sqlStatement('adminStatusCounts').text,
+  adminCompletionsPerMinute: sqlStatement('adminCompletionsPerMinute').text,
+  adminOldestPending: sqlStatement('adminOldestPending').text,
+};
+
+/** Which jobs an operator asks for. Every field left undefined matches every job. */
+export interface AdminJobFilter {
+  statuses: readonly JobStatus[];
+  tenantId?: string;
+  /** Created at or after. */
+  createdFrom?: Date;
+  /** Created before. */
+  createdBefore?: Date;
+  /** Text the job's error contains, ignoring case. */
+  errorContains?: string;
+  /** A JSON object one of the job's events' payload must contain (jsonb `@>`). */
+  payloadContains?: unknown;
+}
+
+/** A position in the job list: the (created_at, id) of a row, created_at with its full precision. */
+export interface JobKey {
+  createdKey: string;
+  id: string;
+}
+
+/** A job as the admin list shows it. */
+export interface AdminJobRow {
+  id: string;
+  tenantId: string;
+  status: JobStatus;
+  attempt: number;
+  maxAttempts: number;
+  eventCount: number;
+  error: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  processedAt: Date | null;
+  availableAt: Date;
+  cancelledAt: Date | null;
+  key: JobKey;
+}
+
+/** One finished attempt (or operator action) in a job's history. */
+export interface AttemptRecord {
+  attempt: number;
+  startedAt: string | null;
+  endedAt: string;
+  worker: string | null;
+  outcome: 'succeeded' | 'failed' | 'abandoned' | 'released' | 'retried' | 'cancelled';
+  error: string | null;
+}
+
+/** A job with everything the job page shows. */
+export interface AdminJobDetail extends Omit<AdminJobRow, 'key'> {
+  lockedBy: string | null;
+  lockedUntil: Date | null;
+  attemptedAt: Date | null;
+  idempotencyKey: string | null;
+  attempts: AttemptRecord[];
+  eventTypes: Array<{ type: string; count: number }>;
+  firstEvents: Array<{ seq: number; type: string; timestamp: string; payload: unknown }>;
+  results: Array<{ eventType: string; count: number; firstTimestamp: string; lastTimestamp: string }>;
+}
+
+/** Finished jobs in one minute of the overview. */
+export interface MinuteCounts {
+  minute: Date;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+}
+
+/** The overview's figures. */
+export interface AdminOverview {
+  counts: Record<JobStatus, number>;
+  /** Statuses whose count is over the exact-count cap, and so estimated from the planner's statistics. */
+  estimated: JobStatus[];
+  perMinute: MinuteCounts[];
+  oldestPending: { id: string; tenantId: string; createdAt: Date; availableAt: Date; now: Date } | null;
+}
+
+/** An ILIKE pattern matching text that contains `text` literally (its % and _ escaped). */
+function containsPattern(text: string | undefined): string | null {
+  return text === undefined ? null : `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+interface JobRowDb {
+  id: string;
+  tenant_id: string;
+  status: JobStatus;
+  attempt: number;
+  max_attempts: number;
+  event_count: number;
+  error: string | null;
+  created_at: Date;
+  created_key: string;
+  updated_at: Date;
+  processed_at: Date | null;
+  available_at: Date;
+  cancelled_at: Date | null;
+}
+
+function jobRowOf(row: Omit<JobRowDb, 'created_key'>) {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    status: row.status,
+    attempt: row.attempt,
+    maxAttempts: row.max_attempts,
+    eventCount: row.event_count,
+    error: row.error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    processedAt: row.processed_at,
+    availableAt: row.available_at,
+    cancelledAt: row.cancelled_at,
+  };
+}
+
+/** One page of jobs matching `filter`, newest first, after `after` (exclusive). */
+export async function adminJobsList(
+  pool: Pool,
+  filter: AdminJobFilter,
+  after: JobKey | undefined,
+  limit: number,
+): Promise<AdminJobRow[]> {
+  const { rows } = await pool.query<JobRowDb>(statements.adminJobsList, [
+    filter.statuses,
+    filter.tenantId ?? null,
+    filter.createdFrom ?? null,
+    filter.createdBefore ?? null,
+    containsPattern(filter.errorContains),
+    filter.payloadContains === undefined ? null : JSON.stringify(filter.payloadContains),
+    after?.createdKey ?? null,
+    after?.id ?? null,
+    limit,
+  ]);
+  return rows.map((row) => ({ ...jobRowOf(row), key: { createdKey: row.created_key, id: row.id } }));
+}
+
+/** One job with its history, events summary and results; undefined when unknown. */
+export async function adminJobFind(
+  pool: Pool,
+  id: string,
+  eventsShown: number,
+): Promise<AdminJobDetail | undefined> {
+  const { rows } = await pool.query<
+    Omit<JobRowDb, 'created_key'> & {
+      locked_by: string | null;
+      locked_until: Date | null;
+      attempted_at: Date | null;
+      idempotency_key: string | null;
+      attempts: AttemptRecord[];
+      event_types: AdminJobDetail['eventTypes'];
+      first_events: AdminJobDetail['firstEvents'];
+      results: AdminJobDetail['results'];
+    }
+  >(statements.adminJobFind, [id, eventsShown]);
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    ...jobRowOf(row),
+    lockedBy: row.locked_by,
+    lockedUntil: row.locked_until,
+    attemptedAt: row.attempted_at,
+    idempotencyKey: row.idempotency_key,
+    attempts: row.attempts,
+    eventTypes: row.event_types,
+    firstEvents: row.first_events,
+    results: row.results,
+  };
+}
+
+/** Retries a Failed job; false when it is not Failed (or unknown). */
+export async function adminJobRetry(pool: Pool, id: string): Promise<boolean> {
+  const { rowCount } = await pool.query(statements.adminJobRetry, [id]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** Cancels a Pending job; false when it is not Pending (or unknown). */
+export async function adminJobCancel(pool: Pool, id: string): Promise<boolean> {
+  const { rowCount } = await pool.query(statements.adminJobCancel, [id]);
+  return (rowCount ?? 0) > 0;
+}
+
+/**
+ * Retries every Failed job matching `filter`, `batchSize` jobs per statement, oldest first; returns how
+ * many it retried. Stops after `maxJobs`, telling the caller whether more may remain.
+ */
+export async function adminJobsRetry(
+  pool: Pool,
+  filter: Omit<AdminJobFilter, 'statuses'>,
+  batchSize: number,
+  maxJobs: number,
+): Promise<{ retried: number; batches: number; complete: boolean }> {
+  let retried = 0;
+  let batches = 0;
+  let after: JobKey | undefined;
+  for (;;) {
+    const size = Math.min(batchSize, maxJobs - retried);
+    if (size <= 0) return { retried, batches, complete: false };
+    const { rows } = await pool.query<{
+      retried: number;
+      last_created_key: string | null;
+      last_id: string | null;
+    }>(statements.adminJobsRetry, [
+      filter.tenantId ?? null,
+      filter.createdFrom ?? null,
+      filter.createdBefore ?? null,
+      containsPattern(filter.errorContains),
+      filter.payloadContains === undefined ? null : JSON.stringify(filter.payloadContains),
+      after?.createdKey ?? null,
+      after?.id ?? null,
+      size,
+    ]);
+    const row = rows[0]!;
+    batches += 1;
+    retried += row.retried;
+    if (row.retried < size || !row.last_created_key || !row.last_id)
+      return { retried, batches, complete: true };
+    after = { createdKey: row.last_created_key, id: row.last_id };
+  }
+}
+
+/** Up to this many jobs of a status are counted exactly; more are estimated (see adminStatusCounts). */
+export const exactCountCap = 10_000;
+
+/** Counts by status, completions per minute over the last hour, and the oldest pending job. */
+export async function adminOverview(pool: Pool): Promise<AdminOverview> {
+  const [counts, perMinute, oldest] = await Promise.all([
+    pool.query<{ status: JobStatus; count: string; estimated: boolean }>(statements.adminStatusCounts, [
+      exactCountCap,
+    ]),
+    pool.query<MinuteCounts>(statements.adminCompletionsPerMinute),
+    pool.query<{ id: string; tenant_id: string; created_at: Date; available_at: Date; now: Date }>(
+      statements.adminOldestPending,
+    ),
+  ]);
+  const byStatus = { Pending: 0, Processing: 0, Succeeded: 0, Failed: 0 };
+  for (const row of counts.rows) byStatus[row.status] = Number(row.count);
+  const first = oldest.rows[0];
+  return {
+    counts: byStatus,
+    estimated: counts.rows.filter((row) => row.estimated).map((row) => row.status),
+    perMinute: perMinute.rows,
+    oldestPending: first
+      ? {
+          id: first.id,
+          tenantId: first.tenant_id,
+          createdAt: first.created_at,
+          availableAt: first.available_at,
+          now: first.now,
+        }
+      : null,
+  };
+}

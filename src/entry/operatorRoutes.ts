@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import { AdminAccess } from '../admin/adminAccess.js';
+import { adminRoutes } from '../admin/adminRoutes.js';
+import type { Config } from '../config/config.js';
+import type { Pool } from '../data/pool.js';
+import { uiRoutes } from '../ui/uiRoutes.js';
+
+/**
+ * The admin API and the dashboard, for buildApp's extraRoutes. Returns how they are protected, for the
+ * start-up log.
+ */
+export function operatorRoutes(config: Config, pool: Pool) {
+  const access = new AdminAccess(config.admin, config.http.host);
+  return {
+    access,
+    async register(app: FastifyInstance) {
+      await app.register(adminRoutes, { pool, access, readOnly: config.admin.readOnly });
+      await app.register(uiRoutes, { access });
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// The dashboard's DOM helpers. Values reach the page only as text nodes: el() appends strings with
+// append(), which never parses markup.
+
+/** An element with attributes and children; strings become text nodes. */
+export function el(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on')) element.addEventListener(key.slice(2), value);
+    else element.setAttribute(key, value === true ? '' : String(value));
+  }
+  element.append(...children.flat().filter((child) => child !== undefined && child !== null));
+  return element;
+}
+
+/** A button that asks for a second click before it acts. */
+export function confirmButton(label, question, act, onError) {
+  const wrapper = el('span', { class: 'actions' });
+  const start = el(
+    'button',
+    {
+      type: 'button',
+      class: 'danger',
+      onclick: () => {
+        start.hidden = true;
+        wrapper.append(ask, yes, no);
+      },
+    },
+    label,
+  );
+  const ask = el('span', {}, question);
+  const yes = el(
+    'button',
+    {
+      type: 'button',
+      class: 'confirm',
+      onclick: async () => {
+        yes.disabled = true;
+        try {
+          await act();
+        } catch (error) {
+          onError(error);
+        } finally {
+          ask.remove();
+          yes.remove();
+          no.remove();
+          yes.disabled = false;
+          start.hidden = false;
+        }
+      },
+    },
+    `Yes, ${label.toLowerCase()}`,
+  );
+  const no = el(
+    'button',
+    {
+      type: 'button',
+      onclick: () => {
+        ask.remove();
+        yes.remove();
+        no.remove();
+        start.hidden = false;
+      },
+    },
+    'No',
+  );
+  wrapper.append(start);
+  return wrapper;
+}
+
+/** A table with one header row. */
+export function table(headings, rows) {
+  return el(
+    'table',
+    {},
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        headings.map((h) => el('th', {}, h)),
+      ),
+    ),
+    el('tbody', {}, rows),
+  );
+}
