@@ -36,6 +36,16 @@ export interface WorkerConfig {
   shutdownGraceSeconds: number;
 }
 
+/** Settings of the Prometheus metrics. */
+export interface MetricsConfig {
+  /** Whether metrics are recorded and served; off, every recording call is a no-op. */
+  enabled: boolean;
+  /** Where a worker process serves GET /metrics (the API serves it on its own port). */
+  port: number;
+  /** How long a process reuses its count of jobs by status before asking the database again. */
+  jobCountsCacheSeconds: number;
+}
+
 /** The whole configuration, parsed and validated once at start. */
 export interface Config {
   /** Undefined when no database is configured: `npm start` then runs an embedded PostgreSQL. */
@@ -44,6 +54,7 @@ export interface Config {
   databaseSource: 'ConnectionStrings__Db' | 'DATABASE_URL' | undefined;
   http: HttpConfig;
   worker: WorkerConfig;
+  metrics: MetricsConfig;
   logLevel: LogLevel;
   runMigrationsOnStartup: boolean;
   /** Where the embedded PostgreSQL keeps its data. */
@@ -106,6 +117,12 @@ export function loadConfig(env: Env): Config {
       leaseSeconds: read.positiveNumber('LEASE_SECONDS', 10, 3600),
       pollIntervalMs: read.integer('POLL_INTERVAL_MS', 1000, 10, 600_000),
       shutdownGraceSeconds: read.positiveNumber('SHUTDOWN_GRACE_SECONDS', 20, 3600),
+    },
+    metrics: {
+      enabled: read.boolean('METRICS_ENABLED', true),
+      // 9464 is the port Prometheus' registry of exporter ports gives OpenTelemetry's Prometheus exporter.
+      port: read.integer('METRICS_PORT', 9464, 0, 65535),
+      jobCountsCacheSeconds: read.positiveNumber('METRICS_JOB_COUNTS_CACHE_SECONDS', 5, 3600),
     },
     logLevel,
     runMigrationsOnStartup: read.boolean('RUN_MIGRATIONS_ON_STARTUP', true),

@@ -1,12 +1,19 @@
 import type { Config } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
 import { buildApp } from '../api/app.js';
+import { jobsCountByStatus } from '../data/jobCounts.js';
 import { createPool, type Pool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
+import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import type { Running } from './services.js';
 
-/** Starts the HTTP API and listens on the configured address. */
-export async function startApi(config: Config, database: DatabaseConfig, logger: Logger): Promise<Running> {
+/** Starts the HTTP API and listens on the configured address; it serves `metrics` at GET /metrics. */
+export async function startApi(
+  config: Config,
+  database: DatabaseConfig,
+  logger: Logger,
+  metrics: MetricsRegistry,
+): Promise<Running> {
   const onIdleError = (error: Error) => logger.warn({ err: error }, 'idle database connection failed');
   const pool: Pool = createPool(database, {
     max: config.http.poolSize,
@@ -29,6 +36,13 @@ export async function startApi(config: Config, database: DatabaseConfig, logger:
     queryTimeoutMillis: 800,
     onIdleError,
   });
+  metrics.watchPool('api', pool);
+  metrics.watchPool('api_health', healthPool);
+  metrics.watchJobCounts({
+    count: () => jobsCountByStatus(pool),
+    cacheSeconds: config.metrics.jobCountsCacheSeconds,
+    onError: (error) => logger.warn({ err: error }, 'could not count jobs for the metrics'),
+  });
   let shuttingDown = false;
   const app = await buildApp({
     pool,
@@ -37,6 +51,8 @@ export async function startApi(config: Config, database: DatabaseConfig, logger:
     maxAttempts: config.worker.maxAttempts,
     logger,
     isShuttingDown: () => shuttingDown,
+    metrics: metrics.apiMetrics(),
+    ...(metrics.enabled ? { metricsExposition: () => metrics.exposition() } : {}),
   });
   await app.listen({ host: config.http.host, port: config.http.port });
   return {

@@ -16,6 +16,7 @@ import {
 } from '../data/jobQueue.js';
 import type { Pool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
+import { noWorkerMetrics, type WorkerMetrics } from '../metrics/workerMetrics.js';
 import { jobFailureOf } from './jobFailure.js';
 import { WakeSignal } from './wakeSignal.js';
 
@@ -37,6 +38,8 @@ export interface WorkerOptions {
   config: WorkerConfig;
   logger: Logger;
   hooks?: WorkerHooks;
+  /** Where outcomes are recorded; none by default. */
+  metrics?: WorkerMetrics;
 }
 
 /** How a stop went. */
@@ -64,6 +67,7 @@ export class Worker {
   private readonly finishing = new Set<string>();
   private readonly wakeSignal = new WakeSignal();
   private readonly log: Logger;
+  private readonly metrics: WorkerMetrics;
   private readonly notifications: JobNotifications;
   private loops: Array<Promise<void>> = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -72,6 +76,7 @@ export class Worker {
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.logger.child({ workerId: this.id });
+    this.metrics = options.metrics ?? noWorkerMetrics;
     this.notifications = new JobNotifications(options.database, 'ingest-worker', {
       onJob: () => this.wakeSignal.wake(),
       onConnected: () => this.wakeSignal.wake(),
@@ -145,8 +150,11 @@ export class Worker {
         continue;
       }
       for (const job of jobs) this.running.set(job.id, job);
+      this.metrics.jobsClaimed(jobs.filter((job) => job.attempt === 1).map((job) => job.waitedSeconds));
+      const claimedAt = performance.now();
       try {
         await this.processBatch(jobs);
+        this.metrics.batchProcessed(jobs.length, (performance.now() - claimedAt) / 1000);
       } catch (error) {
         // processBatch records failures itself; reaching here means the database was lost for longer than
         // a lease. The jobs stay Processing until their leases expire and the sweep takes them back.
@@ -183,6 +191,10 @@ export class Worker {
     if (ready.length > 0) failures.push(...(await this.complete(ready)));
     if (failures.length > 0) {
       const outcomes = await this.whileLeaseHeld(() => jobsFail(this.options.pool, this.id, failures));
+      const failed = outcomes.filter((outcome) => outcome.status === 'Failed').length;
+      this.metrics.jobsCompleted('failed', failed);
+      this.metrics.jobsCompleted('retry', outcomes.length - failed);
+      this.metrics.leasesLost(failures.length - outcomes.length);
       for (const outcome of outcomes) {
         const failure = failures.find((f) => f.id === outcome.id);
         this.log.warn(
@@ -204,6 +216,8 @@ export class Worker {
     const ids = jobs.map((job) => job.id);
     try {
       const done = await this.whileLeaseHeld(() => jobsSucceed(pool, this.id, ids));
+      this.metrics.jobsCompleted('succeeded', done.size);
+      this.metrics.leasesLost(ids.length - done.size);
       this.reportLostLeases(ids, done);
       return [];
     } catch (error) {
@@ -260,10 +274,12 @@ export class Worker {
     try {
       const rescued = await jobsRescueExpired(this.options.pool);
       if (rescued.length === 0) return;
+      const failed = rescued.filter((r) => r.status === 'Failed').length;
+      this.metrics.jobsReclaimed(rescued.length - failed, failed);
       this.log.warn(
         {
-          pending: rescued.filter((r) => r.status === 'Pending').length,
-          failed: rescued.filter((r) => r.status === 'Failed').length,
+          pending: rescued.length - failed,
+          failed,
         },
         'took back jobs whose worker stopped renewing its lease',
       );

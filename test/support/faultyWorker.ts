@@ -11,9 +11,11 @@ const database = requireDatabase(config, 'faulty worker');
 const slowMs = Number(process.env.SLOW_JOB_MS ?? '1000');
 
 const worker = await startWorker(config, database, logger, {
-  beforeComplete: async (job) => {
-    if (job.tenantId === 'poison') throw new Error('injected failure');
-    if (job.tenantId === 'slow') await new Promise((resolve) => setTimeout(resolve, slowMs));
+  hooks: {
+    beforeComplete: async (job) => {
+      if (job.tenantId === 'poison') throw new Error('injected failure');
+      if (job.tenantId === 'slow') await new Promise((resolve) => setTimeout(resolve, slowMs));
+    },
   },
 });
 onShutdownSignal(logger, (config.worker.shutdownGraceSeconds + 10) * 1000, () => worker.stop());

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/log/logger.js';
+import { MetricsRegistry } from '../../src/metrics/metricsRegistry.js';
 import type { TestDatabase } from './testDatabase.js';
 
 /** The API, built as the entry points build it, on the test file's database. */
@@ -13,6 +14,7 @@ export async function buildTestApp(
   const config = loadConfig(env);
   const pool = db.createPool(10);
   const healthPool = db.createPool(1);
+  const metrics = new MetricsRegistry(config.metrics.enabled);
   const app = await buildApp({
     pool,
     healthPool,
@@ -20,6 +22,8 @@ export async function buildTestApp(
     maxAttempts: config.worker.maxAttempts,
     logger: createLogger('silent', 'test-api'),
     isShuttingDown,
+    metrics: metrics.apiMetrics(),
+    metricsExposition: () => metrics.exposition(),
   });
   // As in the entry points, the pools outlive the app and are closed after it.
   app.addHook('onClose', async () => {

@@ -5,6 +5,7 @@ import type { Pool } from '../../data/pool.js';
 import { eventTypeKey } from '../../domain/eventTypeKey.js';
 import { requestFingerprint } from '../../domain/fingerprint.js';
 import { findPayloadProblem, unstorableTextProblem } from '../../domain/payloadCheck.js';
+import type { ApiMetrics } from '../../metrics/apiMetrics.js';
 import { addFieldError, ProblemError, type FieldErrors } from '../problem.js';
 import {
   IngestionAcceptedSchema,
@@ -19,6 +20,7 @@ import { ProblemSchema } from '../schemas/problem.js';
 /** What the ingestion routes need. */
 export interface IngestionRouteOptions {
   pool: Pool;
+  metrics: ApiMetrics;
   /** Stores accepted jobs (see JobInsertBatcher). */
   jobInserter: { insert(job: NewJob): Promise<JobInsertOutcome> };
   maxAttempts: number;
@@ -131,6 +133,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         );
       }
       if (outcome.kind === 'replayed') reply.header('idempotent-replayed', 'true');
+      else options.metrics.jobAccepted(body.events.length);
       return reply
         .code(202)
         .header('location', `/v1/ingestions/${outcome.jobId}`)
