@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/jobs.js';
 import { externalTool, installPrometheus } from '../support/externalTool.js';
@@ -156,6 +157,11 @@ describe('metrics endpoints of real processes', () => {
       }
     },
   );
+
+  it('quote the shipped alert rules in docs/operations.md as they are', () => {
+    const rules = readFileSync('deploy/prometheus/alerts.yml', 'utf8');
+    expect(readFileSync('docs/operations.md', 'utf8')).toContain(`\`\`\`yaml\n${rules}\`\`\``);
+  });
 
   it('serve nothing and record nothing with METRICS_ENABLED=false', async () => {
     const apiPort = await freePort();
