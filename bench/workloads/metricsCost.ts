@@ -76,21 +76,31 @@ async function ingestOnce(databaseUrl: string, client: pg.Client, metrics: boole
 }
 
 async function drainOnce(databaseUrl: string, client: pg.Client, metrics: boolean, jobs: number) {
+  return { metrics, ...(await drainProbe(databaseUrl, client, metrics ? 'on+scrape' : 'off', jobs)) };
+}
+
+/** One drain of `jobs` one-event jobs by one worker: metrics off, on but never scraped, or on and scraped every second. */
+export async function drainProbe(
+  databaseUrl: string,
+  client: pg.Client,
+  mode: 'off' | 'on' | 'on+scrape',
+  jobs: number,
+) {
   await resetTables(client);
   await insertOneEventJobs(client, jobs);
   const port = await freePort();
   const worker = await startWorker(databaseUrl, {
-    METRICS_ENABLED: String(metrics),
+    METRICS_ENABLED: String(mode !== 'off'),
     METRICS_PORT: String(port),
   });
   const started = performance.now();
   const cpuBefore = cpuSeconds(worker.pid);
-  const scraper = scrapeEverySecond(metrics ? `http://127.0.0.1:${port}/metrics` : undefined);
+  const scraper = scrapeEverySecond(mode === 'on+scrape' ? `http://127.0.0.1:${port}/metrics` : undefined);
   try {
     while ((await backlog(client)) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
     const seconds = (performance.now() - started) / 1000;
     const cpu = cpuSeconds(worker.pid) - cpuBefore;
-    return { metrics, perSec: jobs / seconds, cpuMsPerThousand: (cpu * 1e6) / jobs, scrapes: scraper.stop() };
+    return { perSec: jobs / seconds, cpuMsPerThousand: (cpu * 1e6) / jobs, scrapes: scraper.stop() };
   } finally {
     scraper.stop();
     await worker.stop();

@@ -278,8 +278,8 @@ export class Worker {
       this.metrics.jobsReclaimed(rescued.length - failed, failed);
       this.log.warn(
         {
-          pending: rescued.length - failed,
-          failed,
+          pending: rescued.filter((r) => r.status === 'Pending').length,
+          failed: rescued.filter((r) => r.status === 'Failed').length,
         },
         'took back jobs whose worker stopped renewing its lease',
       );

@@ -1,17 +1,20 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually } from '../support/jobs.js';
+import { jobsClaim } from '../../src/data/jobQueue.js';
+import { eventually, insertJob, jobRows } from '../support/jobs.js';
 import { externalTool, installPrometheus } from '../support/externalTool.js';
 import { freePort, startProcess, waitForOutput, type ServiceProcess } from '../support/processes.js';
 import { useTestDatabase } from '../support/testDatabase.js';
 
 const db = useTestDatabase();
+const pool = db.createPool(2);
 const started: ServiceProcess[] = [];
 const promtool = externalTool('promtool', installPrometheus);
 
 afterAll(async () => {
   await Promise.all(started.map((service) => service.stop('SIGKILL')));
+  await pool.end();
 });
 
 function start(entry: string, env: Record<string, string>): ServiceProcess {
@@ -185,5 +188,35 @@ describe('metrics endpoints of real processes', () => {
     const second = start('src/entry/worker.ts', { METRICS_PORT: String(port) });
     expect(await second.exited).toBe(1);
     expect(second.output()).toContain(`METRICS_PORT ${port} is already in use`);
+  });
+
+  it('count retries, failures and jobs taken back from a dead worker', async () => {
+    // Alone on the database: the workers started above would take these jobs.
+    await Promise.all(started.splice(0).map((service) => service.stop('SIGTERM')));
+    // A job claimed by a worker that then died, with a 1 s lease; then a job that fails every attempt.
+    const abandoned = await insertJob(pool);
+    expect((await jobsClaim(pool, 'worker-that-died', 1, 1))[0]?.id).toBe(abandoned);
+    const poison = await insertJob(pool, undefined, { tenantId: 'poison', maxAttempts: 3 });
+    const port = await freePort();
+    const faulty = start('test/support/faultyWorker.ts', {
+      METRICS_PORT: String(port),
+      BASE_BACKOFF_SECONDS: '0.05',
+      LEASE_SECONDS: '2',
+    });
+    await waitForOutput(faulty, /worker started/);
+    const settled = await eventually(async () => {
+      const rows = await jobRows(pool, [abandoned, poison]);
+      return rows.every((row) => row.status === 'Succeeded' || row.status === 'Failed');
+    });
+    expect(settled).toBe(true);
+    const text = await scrape(`http://127.0.0.1:${port}/metrics`);
+    expect(sample(text, 'ingest_jobs_reclaimed_total')).toBe(1);
+    expect(sample(text, 'ingest_jobs_completed_total{outcome="succeeded"}')).toBe(1);
+    expect(sample(text, 'ingest_jobs_completed_total{outcome="failed"}')).toBe(1);
+    // Two failed attempts of the poison job, and the abandoned attempt the sweep took back.
+    expect(sample(text, 'ingest_jobs_completed_total{outcome="retry"}')).toBe(3);
+    // First claims only: the abandoned job's second claim and the poison job's retries are not waits.
+    expect(sample(text, 'ingest_job_queue_wait_seconds_count')).toBe(1);
+    expect(sample(text, 'ingest_leases_lost_total')).toBe(0);
   });
 });
