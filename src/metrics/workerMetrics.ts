@@ -1,5 +1,6 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { processingBuckets, queueWaitBuckets } from './buckets.js';
+import { CountedHistogram } from './countedHistogram.js';
 
 /** What a worker records. Calls are per batch, not per job, where the data allows. */
 export interface WorkerMetrics {
@@ -26,18 +27,18 @@ export const noWorkerMetrics: WorkerMetrics = {
 
 /** The worker's metrics on `registry`. */
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
-  const queueWait = new Histogram({
-    name: 'ingest_job_queue_wait_seconds',
-    help: 'Time from a job being accepted to its first claim by a worker (database clock).',
-    buckets: queueWaitBuckets,
-    registers: [registry],
-  });
-  const processing = new Histogram({
-    name: 'ingest_job_processing_seconds',
-    help: "Time from a job's claim to its outcome being recorded; the jobs of one claimed batch share its time.",
-    buckets: processingBuckets,
-    registers: [registry],
-  });
+  const queueWait = new CountedHistogram(
+    'ingest_job_queue_wait_seconds',
+    'Time from a job being accepted to its first claim by a worker (database clock).',
+    queueWaitBuckets,
+    registry,
+  );
+  const processing = new CountedHistogram(
+    'ingest_job_processing_seconds',
+    "Time from a job's claim to its outcome being recorded; the jobs of one claimed batch share its time.",
+    processingBuckets,
+    registry,
+  );
   const completed = new Counter({
     name: 'ingest_jobs_completed_total',
     help: 'Attempts ended, by outcome: succeeded, failed (no attempts left: the job is Failed) or retry (Pending again after its backoff). Abandoned attempts taken back by the lease sweep count as failed or retry too.',
@@ -68,7 +69,7 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       for (const seconds of firstClaimWaits) queueWait.observe(seconds);
     },
     batchProcessed(jobs, seconds) {
-      for (let i = 0; i < jobs; i += 1) processing.observe(seconds);
+      processing.observe(seconds, jobs);
     },
     jobsCompleted(outcome, jobs) {
       if (jobs > 0) outcomes[outcome].inc(jobs);
