@@ -10,6 +10,7 @@ import { createPool } from '../src/data/pool.js';
 import { operatorRoutes } from '../src/entry/operatorRoutes.js';
 import { createLogger } from '../src/log/logger.js';
 import { openBenchDatabase } from './benchDatabase.js';
+import { noApiMetrics } from '../src/metrics/apiMetrics.js';
 
 const jobs = Number(process.argv.find((arg) => arg.startsWith('--jobs='))?.slice(7) ?? 1_000_000);
 // --keep leaves the filled database in place (its URL is printed); BENCH_DATABASE_URL=<that URL> with
@@ -34,6 +35,7 @@ try {
     maxAttempts: 5,
     logger: createLogger('silent', 'admin-bench'),
     isShuttingDown: () => false,
+    metrics: noApiMetrics,
     extraRoutes: (instance) => operatorRoutes(appConfig, pool).register(instance),
   });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,6 +1,6 @@
 // `npm run bench` (or `npm run bench -- --quick`): the four workloads of issue 5 against the compiled
 // build, each next to a baseline measured in the same run. Prints a table and writes the figures into
-// docs/performance.md. `--only=ingest,latency,drain,sustained` runs a subset (not written to the docs).
+// docs/performance.md. `--only=ingest,latency,drain,sustained,metrics` runs a subset (not written to the docs).
 import pg from 'pg';
 import { openBenchDatabase, resetTables } from './benchDatabase.js';
 import { copyIngest } from './baselines/copyIngest.js';
@@ -10,6 +10,7 @@ import { startApi } from './serviceProcesses.js';
 import { drainWorkload } from './workloads/drain.js';
 import { ingestWorkload } from './workloads/ingest.js';
 import { latencyWorkload } from './workloads/latency.js';
+import { metricsCostWorkload } from './workloads/metricsCost.js';
 import { sustainedWorkload } from './workloads/sustained.js';
 
 const quick = process.argv.includes('--quick');
@@ -27,6 +28,8 @@ const plan = quick
       repeats: 1,
       bareLimit1: false,
       sustainedSeconds: 20,
+      metricsPairs: 1,
+      metricsIngestSeconds: 5,
     }
   : {
       ingestSeconds: 15,
@@ -36,6 +39,8 @@ const plan = quick
       repeats: 3,
       bareLimit1: true,
       sustainedSeconds: 60,
+      metricsPairs: 3,
+      metricsIngestSeconds: 10,
     };
 
 const startedAt = Date.now();
@@ -83,6 +88,16 @@ try {
     figures.sustained = await sustainedWorkload(database.url, client, {
       seconds: plan.sustainedSeconds,
       workers: 1,
+    });
+  }
+  if (wants('metrics')) {
+    log(
+      `metrics: ingest and drain with METRICS_ENABLED=false and true (scraped every second), ${plan.metricsPairs} pairs`,
+    );
+    figures.metricsCost = await metricsCostWorkload(database.url, client, {
+      pairs: plan.metricsPairs,
+      ingestSeconds: plan.metricsIngestSeconds,
+      drainJobs: plan.drainJobs,
     });
   }
   const report = renderReport(figures);

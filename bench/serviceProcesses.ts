@@ -70,7 +70,8 @@ export async function startApi(databaseUrl: string, env: Record<string, string> 
 export function startWorker(databaseUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
   return startNode(
     'worker.js',
-    { DATABASE_URL: databaseUrl, RUN_MIGRATIONS_ON_STARTUP: 'false', ...env },
+    // A free metrics port each: several worker processes run side by side on this host.
+    { DATABASE_URL: databaseUrl, RUN_MIGRATIONS_ON_STARTUP: 'false', METRICS_PORT: '0', ...env },
     /"worker started"/,
   );
 }

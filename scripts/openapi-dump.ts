@@ -10,6 +10,8 @@ import { buildApp } from '../src/api/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { createPool } from '../src/data/pool.js';
 import { createLogger } from '../src/log/logger.js';
+import { noApiMetrics } from '../src/metrics/apiMetrics.js';
+import { operatorRoutes } from '../src/entry/operatorRoutes.js';
 
 const config = loadConfig({});
 // Port 1 on loopback: were anything to query, it would fail at once instead of reaching a real database.
@@ -34,6 +36,9 @@ const app = await buildApp({
   maxAttempts: config.worker.maxAttempts,
   logger: createLogger('silent', 'openapi-dump'),
   isShuttingDown: () => false,
+  metrics: noApiMetrics,
+  // The admin API is part of the document too.
+  extraRoutes: (instance) => operatorRoutes(config, pool).register(instance),
 });
 const response = await app.inject({ method: 'GET', url: '/openapi.json' });
 await app.close();

@@ -37,6 +37,18 @@ else
   echo "job $id Succeeded"
 fi
 
+# One registry for both parts: the API's GET /metrics reports the worker's completions too, and promtool
+# accepts it (when installed; .ci/run installs it).
+counted=
+for _ in $(seq 1 10); do
+  metrics=$(curl -fsS "http://127.0.0.1:$port/metrics")
+  if grep -q '^ingest_jobs_completed_total{outcome="succeeded"} [1-9]' <<<"$metrics"; then counted=1; break; fi
+  sleep 0.5
+done
+[ -n "$counted" ] || { echo "GET /metrics does not report the worker's completions:"; echo "$metrics"; exit 1; }
+if command -v promtool >/dev/null; then promtool check metrics <<<"$metrics"; fi
+echo "GET /metrics reports the API and the worker"
+
 kill -INT -- "-$pid"
 code=0
 wait "$pid" || code=$?

@@ -6,6 +6,8 @@ import { JobInsertBatcher } from '../data/jobInsertBatcher.js';
 import type { Pool } from '../data/pool.js';
 import { isRfc3339DateTime } from '../domain/timestamp.js';
 import type { Logger } from '../log/logger.js';
+import type { ApiMetrics } from '../metrics/apiMetrics.js';
+import type { Exposition } from '../metrics/metricsRegistry.js';
 import { correlationIdFor, correlationIdHeader } from './correlationId.js';
 import { createClientErrorHandler } from './clientErrorHandler.js';
 import { registerDocsPage } from './docsPage.js';
@@ -38,6 +40,10 @@ export interface AppDependencies {
    * its error handling and OpenAPI document without the API importing them.
    */
   extraRoutes?: (app: FastifyInstance) => Promise<void>;
+  /** Where requests, accepted jobs and rejections are recorded. */
+  metrics: ApiMetrics;
+  /** Serves GET /metrics when given (the process's whole registry, worker's too under `npm start`). */
+  metricsExposition?: () => Promise<Exposition>;
 }
 
 /**
@@ -108,7 +114,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     });
   });
   app.addHook('onResponse', async (request, reply) => {
-    if (request.routeOptions.url?.startsWith('/health/')) return;
+    // The route template, never the raw URL (whose job ids would make a label value per job).
+    const route = request.routeOptions.url ?? 'unmatched';
+    const statusCode = reply.statusCode;
+    deps.metrics.requestCompleted(request.method, route, statusCode, reply.elapsedTime / 1000);
+    if (statusCode >= 400 && route === '/v1/ingestions' && request.method === 'POST')
+      deps.metrics.requestRejected(statusCode);
+    if (route.startsWith('/health/') || route === '/metrics') return;
     request.log.info(
       {
         method: request.method,
@@ -136,6 +148,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   // The route schemas that validate requests also describe the API: GET /openapi.json.
   await registerOpenApi(app);
+  const exposition = deps.metricsExposition;
+  if (exposition) {
+    app.get('/metrics', { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
+      const { contentType, body } = await exposition();
+      return reply.type(contentType).send(body);
+    });
+  }
 
   await app.register(healthRoutes, {
     healthPool: deps.healthPool,
@@ -152,6 +171,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }
   await app.register(ingestionRoutes, {
     pool: deps.pool,
+    metrics: deps.metrics,
     jobInserter: new JobInsertBatcher(deps.pool, {
       maxConcurrentStatements: deps.http.insertConcurrency,
       // Bounds a statement's size and time; a bigger request still goes, alone.

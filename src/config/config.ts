@@ -46,6 +46,16 @@ export interface AdminConfig {
   readOnly: boolean;
 }
 
+/** Settings of the Prometheus metrics. */
+export interface MetricsConfig {
+  /** Whether metrics are recorded and served; off, every recording call is a no-op. */
+  enabled: boolean;
+  /** Where a worker process serves GET /metrics (the API serves it on its own port). */
+  port: number;
+  /** How long a process reuses its count of jobs by status before asking the database again. */
+  jobCountsCacheSeconds: number;
+}
+
 /** The whole configuration, parsed and validated once at start. */
 export interface Config {
   /** Undefined when no database is configured: `npm start` then runs an embedded PostgreSQL. */
@@ -62,6 +72,7 @@ export interface Config {
   http: HttpConfig;
   worker: WorkerConfig;
   admin: AdminConfig;
+  metrics: MetricsConfig;
   logLevel: LogLevel;
   /** JSON lines, readable lines, or readable only on a terminal. */
   logFormat: LogFormat;
@@ -142,6 +153,12 @@ export function loadConfig(env: Env): Config {
       shutdownGraceSeconds: read.positiveNumber('SHUTDOWN_GRACE_SECONDS', 20, 3600),
     },
     admin: readAdmin(read),
+    metrics: {
+      enabled: read.boolean('METRICS_ENABLED', true),
+      // 9464 is the port Prometheus' registry of exporter ports gives OpenTelemetry's Prometheus exporter.
+      port: read.integer('METRICS_PORT', 9464, 0, 65535),
+      jobCountsCacheSeconds: read.positiveNumber('METRICS_JOB_COUNTS_CACHE_SECONDS', 5, 3600),
+    },
     logLevel,
     logFormat,
     runMigrationsOnStartup: read.boolean('RUN_MIGRATIONS_ON_STARTUP', true),

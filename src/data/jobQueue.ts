@@ -17,6 +17,8 @@ export interface ClaimedJob {
   /** This attempt's number, from 1. */
   attempt: number;
   maxAttempts: number;
+  /** Seconds from the job's acceptance to this claim, on the database's clock. */
+  waitedSeconds: number;
 }
 
 /** A failed attempt to record. */
@@ -34,17 +36,22 @@ export async function jobsClaim(
   limit: number,
   leaseSeconds: number,
 ): Promise<ClaimedJob[]> {
-  const { rows } = await pool.query<{ id: string; tenant_id: string; attempt: number; max_attempts: number }>(
-    {
-      ...statements.jobsClaim,
-      values: [owner, limit, leaseSeconds],
-    },
-  );
+  const { rows } = await pool.query<{
+    id: string;
+    tenant_id: string;
+    attempt: number;
+    max_attempts: number;
+    waited_seconds: number;
+  }>({
+    ...statements.jobsClaim,
+    values: [owner, limit, leaseSeconds],
+  });
   return rows.map((row) => ({
     id: row.id,
     tenantId: row.tenant_id,
     attempt: row.attempt,
     maxAttempts: row.max_attempts,
+    waitedSeconds: row.waited_seconds,
   }));
 }
 

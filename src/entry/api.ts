@@ -1,5 +1,6 @@
 // `npm run api`: the HTTP API alone, against the configured database.
 import { createLogger } from '../log/logger.js';
+import { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import {
   exitOnStartupError,
   loadConfigOrExit,
@@ -17,7 +18,7 @@ const database = requireDatabase(config, 'npm run api');
 
 try {
   if (config.runMigrationsOnStartup) await runMigrations(database, logger, config.migrationDatabase);
-  const api = await startApi(config, database, logger);
+  const api = await startApi(config, database, logger, new MetricsRegistry(config.metrics.enabled));
   logger.info({ host: config.http.host, port: config.http.port }, 'API listening');
   onShutdownSignal(logger, 30_000, () => api.stop());
 } catch (error) {

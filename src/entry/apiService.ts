@@ -1,13 +1,20 @@
 import type { Config } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
 import { buildApp } from '../api/app.js';
+import { jobsCountByStatus } from '../data/jobCounts.js';
 import { createPool, type Pool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
+import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import { operatorRoutes } from './operatorRoutes.js';
 import { listenDatabaseFor, type Running } from './services.js';
 
-/** Starts the HTTP API and listens on the configured address. */
-export async function startApi(config: Config, database: DatabaseConfig, logger: Logger): Promise<Running> {
+/** Starts the HTTP API and listens on the configured address; it serves `metrics` at GET /metrics. */
+export async function startApi(
+  config: Config,
+  database: DatabaseConfig,
+  logger: Logger,
+  metrics: MetricsRegistry,
+): Promise<Running> {
   const onIdleError = (error: Error) => logger.warn({ err: error }, 'idle database connection failed');
   const pool: Pool = createPool(database, {
     max: config.http.poolSize,
@@ -30,6 +37,13 @@ export async function startApi(config: Config, database: DatabaseConfig, logger:
     queryTimeoutMillis: 800,
     onIdleError,
   });
+  metrics.watchPool('api', pool);
+  metrics.watchPool('api_health', healthPool);
+  metrics.watchJobCounts({
+    count: () => jobsCountByStatus(pool),
+    cacheSeconds: config.metrics.jobCountsCacheSeconds,
+    onError: (error) => logger.warn({ err: error }, 'could not count jobs for the metrics'),
+  });
   let shuttingDown = false;
   const operator = operatorRoutes(config, pool);
   const app = await buildApp({
@@ -41,6 +55,8 @@ export async function startApi(config: Config, database: DatabaseConfig, logger:
     isShuttingDown: () => shuttingDown,
     listenDatabase: listenDatabaseFor(config, database),
     extraRoutes: (instance) => operator.register(instance),
+    metrics: metrics.apiMetrics(),
+    ...(metrics.enabled ? { metricsExposition: () => metrics.exposition() } : {}),
   });
   logger.info(
     { adminAccess: operator.access.mode, readOnly: config.admin.readOnly },

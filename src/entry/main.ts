@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../embedded/embeddedPostgres.js';
 import { createLogger } from '../log/logger.js';
+import { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import { exitOnStartupError, loadConfigOrExit, onShutdownSignal, warnOnOldNode } from './runtime.js';
 import { startApi } from './apiService.js';
 import { runMigrations, type Running } from './services.js';
@@ -25,8 +26,10 @@ try {
     );
   }
   if (config.runMigrationsOnStartup) await runMigrations(database, logger, config.migrationDatabase);
-  started.push(await startApi(config, database, logger));
-  started.push(await startWorker(config, database, logger));
+  // One registry: GET /metrics on the API's port reports the worker too.
+  const metrics = new MetricsRegistry(config.metrics.enabled);
+  started.push(await startApi(config, database, logger, metrics));
+  started.push(await startWorker(config, database, logger, { metrics }));
   logger.info(
     `ingest service listening on http://${config.http.host}:${config.http.port} (try GET /health/ready)`,
   );

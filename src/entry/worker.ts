@@ -1,5 +1,7 @@
 // `npm run worker`: one worker process; start as many as the load needs, against one database.
 import { createLogger } from '../log/logger.js';
+import { MetricsRegistry } from '../metrics/metricsRegistry.js';
+import { startMetricsServer } from './metricsServer.js';
 import {
   exitOnStartupError,
   loadConfigOrExit,
@@ -19,8 +21,16 @@ try {
   // The worker migrates too (the advisory lock makes it safe), so it never polls a schema that the API
   // has not created yet when both start at the same moment.
   if (config.runMigrationsOnStartup) await runMigrations(database, logger, config.migrationDatabase);
-  const worker = await startWorker(config, database, logger);
-  onShutdownSignal(logger, (config.worker.shutdownGraceSeconds + 10) * 1000, () => worker.stop());
+  const metrics = new MetricsRegistry(config.metrics.enabled);
+  // Listening first: a port already taken stops the process before it claims anything.
+  const metricsServer = metrics.enabled
+    ? await startMetricsServer(metrics, config.http.host, config.metrics.port, logger)
+    : undefined;
+  const worker = await startWorker(config, database, logger, { metrics });
+  onShutdownSignal(logger, (config.worker.shutdownGraceSeconds + 10) * 1000, async () => {
+    await worker.stop();
+    await metricsServer?.stop();
+  });
 } catch (error) {
   exitOnStartupError(logger, error);
 }

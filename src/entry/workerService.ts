@@ -1,21 +1,36 @@
 import type { Config } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
+import { jobsCountByStatus } from '../data/jobCounts.js';
 import { createPool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
+import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import { Worker, type WorkerHooks } from '../worker/worker.js';
 import { listenDatabaseFor, type Running } from './services.js';
+
+/** What a worker may be started with besides its configuration. */
+export interface WorkerExtras {
+  hooks?: WorkerHooks;
+  /** The process's registry, which the worker records into. */
+  metrics?: MetricsRegistry;
+}
 
 /** Starts a worker with its own pool. */
 export async function startWorker(
   config: Config,
   database: DatabaseConfig,
   logger: Logger,
-  hooks?: WorkerHooks,
+  { hooks, metrics }: WorkerExtras = {},
 ): Promise<Running> {
   const pool = createPool(database, {
     max: config.worker.concurrency + 2,
     applicationName: 'ingest-worker',
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+  });
+  metrics?.watchPool('worker', pool);
+  metrics?.watchJobCounts({
+    count: () => jobsCountByStatus(pool),
+    cacheSeconds: config.metrics.jobCountsCacheSeconds,
+    onError: (error) => logger.warn({ err: error }, 'could not count jobs for the metrics'),
   });
   const listenDatabase = listenDatabaseFor(config, database);
   const worker = new Worker({
@@ -24,6 +39,7 @@ export async function startWorker(
     config: config.worker,
     logger,
     ...(hooks ? { hooks } : {}),
+    ...(metrics ? { metrics: metrics.workerMetrics() } : {}),
   });
   await worker.start();
   return {

@@ -15,6 +15,7 @@ import {
 import type { Pool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
 import { isDatabaseAway } from './databaseAway.js';
+import { noWorkerMetrics, type WorkerMetrics } from '../metrics/workerMetrics.js';
 import { jobFailureOf } from './jobFailure.js';
 import { LeaseSweep } from './leaseSweep.js';
 import { WakeSignal } from './wakeSignal.js';
@@ -40,6 +41,8 @@ export interface WorkerOptions {
   config: WorkerConfig;
   logger: Logger;
   hooks?: WorkerHooks;
+  /** Where outcomes are recorded; none by default. */
+  metrics?: WorkerMetrics;
 }
 
 /** How a stop went. */
@@ -69,6 +72,7 @@ export class Worker {
   private readonly claims = new Set<Promise<ClaimedJob[]>>();
   private readonly wakeSignal = new WakeSignal();
   private readonly log: Logger;
+  private readonly metrics: WorkerMetrics;
   private readonly notifications: JobNotifications | undefined;
   private loops: Array<Promise<void>> = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -87,6 +91,7 @@ export class Worker {
         'lease sweep waited on the database (a lock?); leases that ran out meanwhile get one more lease',
       ),
     );
+    this.metrics = options.metrics ?? noWorkerMetrics;
     this.notifications =
       options.database &&
       new JobNotifications(options.database, 'ingest-worker', {
@@ -187,8 +192,11 @@ export class Worker {
       }
       // Claimed after stop() began: not started, so stop() hands them back as they are.
       if (this.stopping) break;
+      this.metrics.jobsClaimed(jobs.filter((job) => job.attempt === 1).map((job) => job.waitedSeconds));
+      const claimedAt = performance.now();
       try {
         await this.processBatch(jobs);
+        this.metrics.batchProcessed(jobs.length, (performance.now() - claimedAt) / 1000);
       } catch (error) {
         // processBatch records failures itself; reaching here means the database was lost for longer than
         // a lease. The jobs stay Processing until their leases expire and the sweep takes them back.
@@ -227,6 +235,10 @@ export class Worker {
     if (ready.length > 0) failures.push(...(await this.complete(ready)));
     if (failures.length > 0) {
       const outcomes = await this.whileLeaseHeld(() => jobsFail(this.options.pool, this.id, failures));
+      const failed = outcomes.filter((outcome) => outcome.status === 'Failed').length;
+      this.metrics.jobsCompleted('failed', failed);
+      this.metrics.jobsCompleted('retry', outcomes.length - failed);
+      this.metrics.leasesLost(failures.length - outcomes.length);
       for (const outcome of outcomes) {
         const failure = failures.find((f) => f.id === outcome.id);
         this.log.warn(
@@ -248,6 +260,8 @@ export class Worker {
     const ids = jobs.map((job) => job.id);
     try {
       const done = await this.whileLeaseHeld(() => jobsSucceed(pool, this.id, ids));
+      this.metrics.jobsCompleted('succeeded', done.size);
+      this.metrics.leasesLost(ids.length - done.size);
       this.reportLostLeases(ids, done);
       return [];
     } catch (error) {
@@ -312,6 +326,8 @@ export class Worker {
     try {
       const rescued = await this.sweep.run();
       if (rescued.length === 0) return;
+      const failed = rescued.filter((r) => r.status === 'Failed').length;
+      this.metrics.jobsReclaimed(rescued.length - failed, failed);
       this.log.warn(
         {
           pending: rescued.filter((r) => r.status === 'Pending').length,

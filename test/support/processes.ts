@@ -20,7 +20,9 @@ export function startProcess(entry: string, env: Record<string, string>): Servic
   // A compiled entry (.js, as the fault suite builds them) starts without tsx, in a fraction of the time.
   const args = entry.endsWith('.js') ? [entry] : ['--import', 'tsx', entry];
   const child = spawn(process.execPath, args, {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    // METRICS_PORT=0: each worker process serves its metrics on a free port of its own, so several can
+    // run side by side; a test that scrapes one sets a port.
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

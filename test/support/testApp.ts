@@ -5,6 +5,7 @@ import type { PoolOptions } from '../../src/data/pool.js';
 import { operatorRoutes } from '../../src/entry/operatorRoutes.js';
 import { createLogger } from '../../src/log/logger.js';
 import { checkInjectedResponses } from './openapiConformance.js';
+import { MetricsRegistry } from '../../src/metrics/metricsRegistry.js';
 import type { TestDatabase } from './testDatabase.js';
 
 /**
@@ -20,6 +21,7 @@ export async function buildTestApp(
   const config = loadConfig(env);
   const pool = db.createPool(10, poolOptions);
   const healthPool = db.createPool(1);
+  const metrics = new MetricsRegistry(config.metrics.enabled);
   const app = await buildApp({
     pool,
     healthPool,
@@ -29,6 +31,8 @@ export async function buildTestApp(
     isShuttingDown,
     listenDatabase: db.listenConfig,
     extraRoutes: (app) => operatorRoutes(config, pool).register(app),
+    metrics: metrics.apiMetrics(),
+    metricsExposition: () => metrics.exposition(),
   });
   // As in the entry points, the pools outlive the app and are closed after it.
   app.addHook('onClose', async () => {

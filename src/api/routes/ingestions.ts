@@ -8,6 +8,7 @@ import { findPayloadProblem, unstorableTextProblem } from '../../domain/payloadC
 import { preferredWaitSeconds } from '../../domain/preferWait.js';
 import type { JobWaiters } from '../jobWaiters.js';
 import { storableTimestamp } from '../../domain/timestamp.js';
+import type { ApiMetrics } from '../../metrics/apiMetrics.js';
 import { addFieldError, ProblemError, type FieldErrors } from '../problem.js';
 import {
   IngestionAcceptedSchema,
@@ -32,6 +33,7 @@ import {
 /** What the ingestion routes need. */
 export interface IngestionRouteOptions {
   pool: Pool;
+  metrics: ApiMetrics;
   /** Stores accepted jobs (see JobInsertBatcher). */
   jobInserter: { insert(job: NewJob): Promise<JobInsertOutcome> };
   maxAttempts: number;
@@ -200,6 +202,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         );
       }
       if (outcome.kind === 'replayed') reply.header('idempotent-replayed', 'true');
+      else options.metrics.jobAccepted(body.events.length);
       return reply
         .code(202)
         .header('location', `/v1/ingestions/${outcome.jobId}`)

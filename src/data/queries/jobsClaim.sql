@@ -28,4 +28,6 @@ SET status = 'Processing',
     updated_at = now()
 FROM due, no_flush_wait
 WHERE job.id = due.id
-RETURNING job.id, job.tenant_id, job.attempt, job.max_attempts
+RETURNING job.id, job.tenant_id, job.attempt, job.max_attempts,
+  -- For the metric ingest_job_queue_wait_seconds, on the database's clock like created_at.
+  extract(epoch FROM now() - job.created_at)::float8 AS waited_seconds

@@ -1,0 +1,68 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { JobCounts } from '../data/jobCounts.js';
+
+/** Where the gauges get their counts, and how long one count is reused. */
+export interface JobCountSource {
+  count(): Promise<JobCounts>;
+  /** A count younger than this is served again instead of asking the database. */
+  cacheSeconds: number;
+  /** Told when a count fails; the gauges then keep their last values. */
+  onError(error: unknown): void;
+}
+
+/**
+ * `ingest_jobs{status}` and `ingest_oldest_pending_job_timestamp_seconds`, from one statement that each
+ * process runs at most once per `cacheSeconds`, however often and by however many scrapers it is read:
+ * scrapes that arrive while a count runs wait for that count instead of starting another.
+ */
+export function createJobCountMetrics(registry: Registry, source: JobCountSource): void {
+  let last: JobCounts | undefined;
+  let lastAt = -Infinity;
+  let running: Promise<JobCounts | undefined> | undefined;
+
+  const current = (): Promise<JobCounts | undefined> => {
+    if (performance.now() - lastAt < source.cacheSeconds * 1000) return Promise.resolve(last);
+    running ??= source
+      .count()
+      .then(
+        (counts) => {
+          last = counts;
+          lastAt = performance.now();
+          return counts;
+        },
+        (error: unknown) => {
+          source.onError(error);
+          // Not retried before the cache time either: a struggling database is not asked at every scrape.
+          lastAt = performance.now();
+          return last;
+        },
+      )
+      .finally(() => (running = undefined));
+    return running;
+  };
+
+  new Gauge({
+    name: 'ingest_jobs',
+    help: 'Jobs by status. Pending and Processing are exact; Succeeded and Failed are estimated from the table statistics (see docs/operations.md). Counted by the database at most once per METRICS_JOB_COUNTS_CACHE_SECONDS per process: every process reports the same queue, so aggregate with max, not sum.',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const counts = await current();
+      if (!counts) return;
+      this.labels('Pending').set(counts.pending);
+      this.labels('Processing').set(counts.processing);
+      this.labels('Succeeded').set(counts.succeeded);
+      this.labels('Failed').set(counts.failed);
+    },
+  });
+  new Gauge({
+    name: 'ingest_oldest_pending_job_timestamp_seconds',
+    help: 'When the oldest due Pending job became due (accepted, or its retry backoff ended), as a Unix time from the database clock; the time of the count when no job is waiting. Backlog age: time() - this.',
+    registers: [registry],
+    async collect() {
+      const counts = await current();
+      // NaN until a count succeeds: a 0 would read as a backlog 56 years old and page someone.
+      this.set(counts ? (counts.oldestDueAt ?? counts.countedAt) : NaN);
+    },
+  });
+}

@@ -1,0 +1,65 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createApiMetrics, noApiMetrics, type ApiMetrics } from './apiMetrics.js';
+import { createJobCountMetrics, type JobCountSource } from './jobCountMetrics.js';
+import { createPoolMetrics, type PoolCounts } from './poolMetrics.js';
+import { createWorkerMetrics, noWorkerMetrics, type WorkerMetrics } from './workerMetrics.js';
+
+/** A text exposition ready to send. */
+export interface Exposition {
+  contentType: string;
+  body: string;
+}
+
+/**
+ * The process's one registry. The API and the worker record into it (with `npm start` both do, into the
+ * same one); the entry points expose it. Disabled (METRICS_ENABLED=false), every recorder is a no-op and
+ * nothing is collected.
+ */
+export class MetricsRegistry {
+  private readonly registry = new Registry();
+  private api: ApiMetrics | undefined;
+  private worker: WorkerMetrics | undefined;
+  private addPool: ((name: string, pool: PoolCounts) => void) | undefined;
+  private jobCountsWatched = false;
+
+  constructor(readonly enabled: boolean) {
+    // CPU, memory, heap, event-loop lag, handles, GC: prom-client's standard process_ and nodejs_ metrics.
+    if (enabled) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges whose names end in _total, which the naming rules keep for counters (promtool check
+      // metrics refuses them); the same counts by type remain as nodejs_active_handles{type} and so on.
+      for (const name of ['handles', 'requests', 'resources'])
+        this.registry.removeSingleMetric(`nodejs_active_${name}_total`);
+    }
+  }
+
+  /** The API's recorders (made once, shared by every caller in the process). */
+  apiMetrics(): ApiMetrics {
+    if (!this.enabled) return noApiMetrics;
+    return (this.api ??= createApiMetrics(this.registry));
+  }
+
+  /** The worker's recorders (made once, shared by every caller in the process). */
+  workerMetrics(): WorkerMetrics {
+    if (!this.enabled) return noWorkerMetrics;
+    return (this.worker ??= createWorkerMetrics(this.registry));
+  }
+
+  /** Reports a database pool's connections under `name`. */
+  watchPool(name: string, pool: PoolCounts): void {
+    if (!this.enabled) return;
+    (this.addPool ??= createPoolMetrics(this.registry))(name, pool);
+  }
+
+  /** Reports the jobs by status; the first call wins, as one count serves the whole process. */
+  watchJobCounts(source: JobCountSource): void {
+    if (!this.enabled || this.jobCountsWatched) return;
+    this.jobCountsWatched = true;
+    createJobCountMetrics(this.registry, source);
+  }
+
+  /** Everything, in the Prometheus text format. */
+  async exposition(): Promise<Exposition> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
