@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminJobCancel } from '../../src/data/adminStore.js';
 import { jobsClaim, jobsFail, jobsSucceed } from '../../src/data/jobQueue.js';
 import type { Pool } from '../../src/data/pool.js';
 import { maxPreferWaitSeconds, preferredWaitSeconds } from '../../src/domain/preferWait.js';
@@ -104,6 +105,14 @@ describe('Prefer: wait', () => {
     await jobsFail(pool, 'test-worker', [{ id: jobId, error: 'second and last', backoffSeconds: 0 }]);
     const answer = await waiting;
     expect(answer.json()).toMatchObject({ status: 'Failed', error: 'second and last', attempt: 2 });
+  });
+
+  it('wakes a waiter when an operator cancels the job', async () => {
+    const jobId = await submit('wait-cancel');
+    const waiting = getStatus(jobId, 'wait=60');
+    await untilWaiting([jobId]);
+    expect(await adminJobCancel(pool, jobId)).toBe(true);
+    expect((await waiting).json()).toMatchObject({ status: 'Failed', error: 'cancelled by an operator' });
   });
 
   it('answers with the current state after N seconds when the job has not finished', async () => {
