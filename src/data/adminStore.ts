@@ -1,4 +1,5 @@
 import type { JobStatus } from '../domain/jobStatus.js';
+import { jobViewOf, type JobRow } from './ingestionStore.js';
 import type { Pool } from './pool.js';
 import { sqlStatement } from './sql.js';
 
@@ -96,37 +97,13 @@ function containsPattern(text: string | undefined): string | null {
   return text === undefined ? null : `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-interface JobRowDb {
-  id: string;
-  tenant_id: string;
-  status: JobStatus;
-  attempt: number;
-  max_attempts: number;
-  event_count: number;
-  error: string | null;
-  created_at: Date;
+interface JobRowDb extends JobRow {
   created_key: string;
-  updated_at: Date;
-  processed_at: Date | null;
-  available_at: Date;
   cancelled_at: Date | null;
 }
 
 function jobRowOf(row: Omit<JobRowDb, 'created_key'>) {
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    status: row.status,
-    attempt: row.attempt,
-    maxAttempts: row.max_attempts,
-    eventCount: row.event_count,
-    error: row.error,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    processedAt: row.processed_at,
-    availableAt: row.available_at,
-    cancelledAt: row.cancelled_at,
-  };
+  return { ...jobViewOf(row), cancelledAt: row.cancelled_at };
 }
 
 /** One page of jobs matching `filter`, newest first, after `after` (exclusive). */

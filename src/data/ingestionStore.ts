@@ -220,23 +220,23 @@ export interface JobView {
   availableAt: Date;
 }
 
-/** Reads one job, or undefined when there is none with that id. */
-export async function jobFind(pool: Pool, id: string): Promise<JobView | undefined> {
-  const { rows } = await pool.query<{
-    id: string;
-    tenant_id: string;
-    status: JobStatus;
-    attempt: number;
-    max_attempts: number;
-    event_count: number;
-    error: string | null;
-    created_at: Date;
-    updated_at: Date;
-    processed_at: Date | null;
-    available_at: Date;
-  }>({ ...statements.jobFind, values: [id] });
-  const row = rows[0];
-  if (!row) return undefined;
+/** A jobs-table row as the statements that read whole jobs return it. */
+export interface JobRow {
+  id: string;
+  tenant_id: string;
+  status: JobStatus;
+  attempt: number;
+  max_attempts: number;
+  event_count: number;
+  error: string | null;
+  created_at: Date;
+  updated_at: Date;
+  processed_at: Date | null;
+  available_at: Date;
+}
+
+/** A row of the jobs table as the service shows a job. */
+export function jobViewOf(row: JobRow): JobView {
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -250,6 +250,13 @@ export async function jobFind(pool: Pool, id: string): Promise<JobView | undefin
     processedAt: row.processed_at,
     availableAt: row.available_at,
   };
+}
+
+/** Reads one job, or undefined when there is none with that id. */
+export async function jobFind(pool: Pool, id: string): Promise<JobView | undefined> {
+  const { rows } = await pool.query<JobRow>({ ...statements.jobFind, values: [id] });
+  const row = rows[0];
+  return row && jobViewOf(row);
 }
 
 /** One line of a job's stored results. */
