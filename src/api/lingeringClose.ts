@@ -9,7 +9,7 @@ export interface LingerLimits {
 
 /**
  * Keeps reading (and discarding) the rest of a request body after the answer was sent before it had
- * arrived, then closes the connection: nginx's "lingering close". Fastify answers a body over its limit,
+ * arrived, as nginx's "lingering close" does, and then keeps the connection for the next request. Fastify answers a body over its limit,
  * or one it cannot parse, at once with `Connection: close`; closing while the client still uploads
  * resets the connection, and a client that writes before it reads (Node's fetch, many SDKs) then reports
  * a network error instead of the 413, and retries the same batch for ever instead of splitting it.
@@ -32,12 +32,9 @@ export function lingerIfBodyUnread(request: FastifyRequest, reply: FastifyReply,
     received += chunk.length;
     if (received > limits.maxBytes) socket.destroy();
   });
-  raw.once('end', () => {
-    clearTimeout(timer);
-    // The whole body is in: close once the answer has gone, as Connection: close would have.
-    if (reply.raw.writableFinished) socket.end();
-    else reply.raw.once('finish', () => socket.end());
-  });
+  // Once the whole body is in, the connection is clean again: it stays open for the client's next request,
+  // as the answer (without Connection: close) told the client it would.
+  raw.once('end', () => clearTimeout(timer));
   raw.once('close', () => clearTimeout(timer));
   raw.resume();
 }
