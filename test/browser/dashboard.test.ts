@@ -47,7 +47,7 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     const [port, readOnlyPort] = [await freePort(), await freePort()];
     // MAX_ATTEMPTS is stored on each job by the API that accepts it.
     const common = {
-      DATABASE_URL: db.url,
+      ...db.env,
       HOST: '127.0.0.1',
       RUN_MIGRATIONS_ON_STARTUP: 'false',
       MAX_ATTEMPTS: '2',

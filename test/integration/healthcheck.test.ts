@@ -24,7 +24,7 @@ describe('the image health check (src/entry/healthcheck.ts)', () => {
     const env = { ASPNETCORE_URLS: `http://+:${port}` };
     const api = startProcess('src/entry/api.ts', {
       ...env,
-      DATABASE_URL: db.url,
+      ...db.env,
       RUN_MIGRATIONS_ON_STARTUP: 'false',
     });
     started.push(api);
@@ -44,7 +44,7 @@ describe('the image health check (src/entry/healthcheck.ts)', () => {
     const api = startProcess('src/entry/api.ts', {
       ASPNETCORE_URLS: 'http://+:1',
       PORT: String(port),
-      DATABASE_URL: db.url,
+      ...db.env,
       RUN_MIGRATIONS_ON_STARTUP: 'false',
     });
     started.push(api);

@@ -76,7 +76,9 @@ async function withTimingOutBatcher(work: (batcher: JobInsertBatcher, pool: Pool
 }
 
 describe('an insert whose commit outlasts the client’s timeout', () => {
-  it('is cancelled on the server, and only then reported as not stored', async () => {
+  // Cancelling and watching the statement's server process: not possible behind a transaction pooler,
+  // where only jobs found count (the unknown-outcome tests below cover that).
+  it.skipIf(db.behindPooler)('is cancelled on the server, and only then reported as not stored', async () => {
     await withTimingOutBatcher(async (batcher, pool) => {
       const job = newJob('stall:cancellable');
       const outcome = await batcher.insert(job).then(
@@ -92,13 +94,18 @@ describe('an insert whose commit outlasts the client’s timeout', () => {
     });
   });
 
-  it('is reported as created when the commit goes through despite the cancel', async () => {
-    await withTimingOutBatcher(async (batcher, pool) => {
-      const job = newJob('stall:swallows-cancel');
-      await expect(batcher.insert(job)).resolves.toEqual({ kind: 'created', jobId: job.id });
-      expect(await stored(pool, job.id)).toBe(true);
-    });
-  });
+  // Cancelling and watching the statement's server process: not possible behind a transaction pooler,
+  // where only jobs found count (the unknown-outcome tests below cover that).
+  it.skipIf(db.behindPooler)(
+    'is reported as created when the commit goes through despite the cancel',
+    async () => {
+      await withTimingOutBatcher(async (batcher, pool) => {
+        const job = newJob('stall:swallows-cancel');
+        await expect(batcher.insert(job)).resolves.toEqual({ kind: 'created', jobId: job.id });
+        expect(await stored(pool, job.id)).toBe(true);
+      });
+    },
+  );
 
   it('is reported as of unknown outcome, with its job id, when it cannot be stopped in time', async () => {
     await withTimingOutBatcher(async (batcher, pool) => {
@@ -126,31 +133,39 @@ describe('an insert whose commit outlasts the client’s timeout', () => {
     });
   });
 
-  it('survives its connection being killed under the statement, and learns that nothing was stored', async () => {
-    const pool = db.createPool(2, { applicationName: 'killed-under-insert' });
-    const admin = db.createPool(1);
-    try {
-      const batcher = new JobInsertBatcher(pool, { maxConcurrentStatements: 1, maxEventsPerStatement: 5000 });
-      const job = newJob('stall:cancellable');
-      const outcome = batcher.insert(job).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      await sleep(500);
-      // As a failover or an administrator would: the backend ends, the connection with it.
-      const { rows } = await admin.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+  // Cancelling and watching the statement's server process: not possible behind a transaction pooler,
+  // where only jobs found count (the unknown-outcome tests below cover that).
+  it.skipIf(db.behindPooler)(
+    'survives its connection being killed under the statement, and learns that nothing was stored',
+    async () => {
+      const pool = db.createPool(2, { applicationName: 'killed-under-insert' });
+      const admin = db.createPool(1);
+      try {
+        const batcher = new JobInsertBatcher(pool, {
+          maxConcurrentStatements: 1,
+          maxEventsPerStatement: 5000,
+        });
+        const job = newJob('stall:cancellable');
+        const outcome = batcher.insert(job).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        await sleep(500);
+        // As a failover or an administrator would: the backend ends, the connection with it.
+        const { rows } = await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
          WHERE application_name = 'killed-under-insert' AND state = 'active'`,
-      );
-      expect(rows).toHaveLength(1);
-      // The connection's own 'error' event, unheard while it was checked out, used to end the process.
-      expect(await outcome).toMatchObject({ code: '57P01' });
-      expect(await stored(admin, job.id)).toBe(false);
-      await expect(batcher.insert(newJob('after'))).resolves.toMatchObject({ kind: 'created' });
-    } finally {
-      await Promise.all([pool.end(), admin.end()]);
-    }
-  });
+        );
+        expect(rows).toHaveLength(1);
+        // The connection's own 'error' event, unheard while it was checked out, used to end the process.
+        expect(await outcome).toMatchObject({ code: '57P01' });
+        expect(await stored(admin, job.id)).toBe(false);
+        await expect(batcher.insert(newJob('after'))).resolves.toMatchObject({ kind: 'created' });
+      } finally {
+        await Promise.all([pool.end(), admin.end()]);
+      }
+    },
+  );
 
   it('answers 503 saying the outcome is unknown, with the job id and how to retry safely', async () => {
     const app = await buildTestApp(db, {}, () => false, {

@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 function start(entry: string, env: Record<string, string>): ServiceProcess {
-  const service = startProcess(entry, { DATABASE_URL: db.url, HOST: '127.0.0.1', ...env });
+  const service = startProcess(entry, { ...db.env, HOST: '127.0.0.1', ...env });
   started.push(service);
   return service;
 }

@@ -97,7 +97,7 @@ describe.skipIf(prometheusTool.skip)('a real Prometheus scraping the service', (
     prometheus.stderr!.on('data', (chunk: Buffer) => (prometheusLog += chunk.toString()));
 
     const apiProcess = startProcess('src/entry/api.ts', {
-      DATABASE_URL: db.url,
+      ...db.env,
       HOST: '127.0.0.1',
       PORT: String(apiPort),
       METRICS_JOB_COUNTS_CACHE_SECONDS: '1',
@@ -117,7 +117,7 @@ describe.skipIf(prometheusTool.skip)('a real Prometheus scraping the service', (
 
     // A worker starts and jobs keep flowing while it drains them.
     const worker = startProcess('src/entry/worker.ts', {
-      DATABASE_URL: db.url,
+      ...db.env,
       HOST: '127.0.0.1',
       METRICS_PORT: String(workerPort),
       METRICS_JOB_COUNTS_CACHE_SECONDS: '1',

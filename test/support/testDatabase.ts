@@ -9,6 +9,12 @@ export interface TestDatabase {
   config: DatabaseConfig;
   /** A postgres:// URL for child processes. */
   url: string;
+  /**
+   * Whether the code under test reaches the database through a transaction-mode pooler (TEST_PGBOUNCER=1):
+   * then it has no per-connection settings (statement and lock timeouts are the role's) and does not know
+   * the server process behind a connection, and tests of those mechanisms do not apply.
+   */
+  behindPooler: boolean;
   /** A direct connection to the database, past any pooler: what LISTEN needs. */
   listenConfig: DatabaseConfig;
   /**
@@ -60,6 +66,7 @@ export function useTestDatabase(): TestDatabase {
   return {
     config,
     url,
+    behindPooler: Boolean(poolerPort),
     listenConfig: { ...admin, database: name },
     env: { DATABASE_URL: url, ...(poolerPort ? { DATABASE_POOL_MODE: 'transaction' } : {}) },
     createPool(max = 5, options = {}) {
