@@ -187,10 +187,10 @@ describe('worker processes', () => {
         const { rows } = await pool.query(
           `SELECT count(*)::int AS n FROM pg_stat_activity
            WHERE datname = current_database() AND application_name = 'ingest-worker'
-             AND wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE SKIP LOCKED%'`,
+             AND wait_event_type = 'Lock' AND query LIKE '%ingestion_jobs%'`,
         );
         return rows[0].n > 0;
-      }, 10_000);
+      }, 30_000);
       expect(claimWaiting).toBe(true);
       const exit = worker!.stop('SIGTERM');
       await new Promise((resolve) => setTimeout(resolve, 1500));
