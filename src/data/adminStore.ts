@@ -1,5 +1,5 @@
 import type { JobStatus } from '../domain/jobStatus.js';
-import { jobViewOf, type JobRow } from './ingestionStore.js';
+import { jobViewOf, type JobRow, type JobView } from './ingestionStore.js';
 import type { Pool } from './pool.js';
 import { sqlStatement } from './sql.js';
 
@@ -36,21 +36,10 @@ export interface JobKey {
   id: string;
 }
 
-/** A job as the admin list shows it. */
-export interface AdminJobRow {
-  id: string;
-  tenantId: string;
-  status: JobStatus;
-  attempt: number;
-  maxAttempts: number;
-  eventCount: number;
-  error: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  processedAt: Date | null;
-  availableAt: Date;
-  cancelledAt: Date | null;
+/** A job as the admin list shows it: the status route's view, and when an operator cancelled it. */
+export interface AdminJobRow extends JobView {
   key: JobKey;
+  cancelledAt: Date | null;
 }
 
 /** One finished attempt (or operator action) in a job's history. */
@@ -97,6 +86,19 @@ function containsPattern(text: string | undefined): string | null {
   return text === undefined ? null : `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** The parameters the list and the bulk retry share: tenant, time range, error, payload, keyset position. */
+function filterParameters(filter: Omit<AdminJobFilter, 'statuses'>, after: JobKey | undefined) {
+  return [
+    filter.tenantId ?? null,
+    filter.createdFrom ?? null,
+    filter.createdBefore ?? null,
+    containsPattern(filter.errorContains),
+    filter.payloadContains === undefined ? null : JSON.stringify(filter.payloadContains),
+    after?.createdKey ?? null,
+    after?.id ?? null,
+  ];
+}
+
 interface JobRowDb extends JobRow {
   created_key: string;
   cancelled_at: Date | null;
@@ -115,13 +117,7 @@ export async function adminJobsList(
 ): Promise<AdminJobRow[]> {
   const { rows } = await pool.query<JobRowDb>(statements.adminJobsList, [
     filter.statuses,
-    filter.tenantId ?? null,
-    filter.createdFrom ?? null,
-    filter.createdBefore ?? null,
-    containsPattern(filter.errorContains),
-    filter.payloadContains === undefined ? null : JSON.stringify(filter.payloadContains),
-    after?.createdKey ?? null,
-    after?.id ?? null,
+    ...filterParameters(filter, after),
     limit,
   ]);
   return rows.map((row) => ({ ...jobRowOf(row), key: { createdKey: row.created_key, id: row.id } }));
@@ -192,16 +188,7 @@ export async function adminJobsRetry(
       retried: number;
       last_created_key: string | null;
       last_id: string | null;
-    }>(statements.adminJobsRetry, [
-      filter.tenantId ?? null,
-      filter.createdFrom ?? null,
-      filter.createdBefore ?? null,
-      containsPattern(filter.errorContains),
-      filter.payloadContains === undefined ? null : JSON.stringify(filter.payloadContains),
-      after?.createdKey ?? null,
-      after?.id ?? null,
-      size,
-    ]);
+    }>(statements.adminJobsRetry, [...filterParameters(filter, after), size]);
     const row = rows[0]!;
     batches += 1;
     retried += row.retried;
