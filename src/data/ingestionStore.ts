@@ -3,6 +3,7 @@ import {
   InsertNotSentError,
   InsertOutcomeUnknownError,
   isOutcomeUncertain,
+  isRefusedByPooler,
   settleInsertOutcome,
 } from './insertOutcome.js';
 import { backendPidOf, type Pool, type PoolClient } from './pool.js';
@@ -144,6 +145,12 @@ export async function jobInsertMany(
     client.release();
     return new Set(rows.map((row) => row.id));
   } catch (error) {
+    if (isRefusedByPooler(error)) {
+      // Never sent to PostgreSQL (PgBouncer could not reach it): nothing stored, as with no connection at
+      // all. The pooler has closed this connection.
+      client.release(true);
+      throw new InsertNotSentError(error);
+    }
     if (!isOutcomeUncertain(error)) {
       client.removeListener('error', ignoreConnectionError);
       client.release();

@@ -37,13 +37,27 @@ export class InsertNotSentError extends Error {
 }
 
 /**
+ * PgBouncer's refusals of a query it never passed to PostgreSQL: no server connection could be had within
+ * query_wait_timeout, the server's logins are failing (the database is down), or the pooler is full. It
+ * sends them as FATAL with SQLSTATE 08P01 and closes the connection, so they would otherwise read as a
+ * lost connection whose statement may have run.
+ */
+const poolerRefusals =
+  /^(query_wait_timeout|server login has been failing|pgbouncer cannot connect to server|no more connections allowed|client_login_timeout)/;
+
+/** Whether a statement failed before it reached PostgreSQL: a connection pooler refused to pass it on. */
+export function isRefusedByPooler(error: unknown): boolean {
+  return error instanceof pg.DatabaseError && error.code === '08P01' && poolerRefusals.test(error.message);
+}
+
+/**
  * Whether a failed statement may nevertheless have committed. PostgreSQL answers ERROR only for a
  * statement it rolled back; anything else (the client's own query timeout, a connection closed or reset
  * under the statement, a FATAL such as an administrator's shutdown during the commit) leaves the
  * outcome open.
  */
 export function isOutcomeUncertain(error: unknown): boolean {
-  return !(error instanceof pg.DatabaseError && error.severity === 'ERROR');
+  return !(error instanceof pg.DatabaseError && error.severity === 'ERROR') && !isRefusedByPooler(error);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

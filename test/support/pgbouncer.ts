@@ -67,6 +67,10 @@ export async function startPgBouncer(server: DatabaseConfig): Promise<PgBouncer>
       // After a database outage, try again every second rather than every 15 s (the default), as
       // docs/pgbouncer.md recommends: clients get "cannot connect to server" at once meanwhile.
       'server_login_retry = 1',
+      // A query waits at most 3 s for a server connection, then fails with query_wait_timeout before it
+      // reaches PostgreSQL (the default is 120 s): the service's own budget for getting a connection, as
+      // docs/pgbouncer.md recommends. During an outage, clients then hear 503 within seconds.
+      'query_wait_timeout = 3',
       'server_reset_query =',
       `logfile = ${join(dir, 'pgbouncer.log')}`,
       '',
