@@ -29,8 +29,10 @@ export async function startApi(
     lockTimeoutMillis: 3000,
     onIdleError,
   });
+  // One connection: the readiness query is a trivial read that probes take turns on. Together with the
+  // LISTEN connection of `Prefer: wait` an API process holds API_POOL_SIZE + 2 (docs/operations.md).
   const healthPool = createPool(database, {
-    max: 2,
+    max: 1,
     applicationName: 'ingest-api-health',
     connectionTimeoutMillis: 800,
     statementTimeoutMillis: 800,

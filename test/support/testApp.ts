@@ -1,12 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import type { PoolOptions } from '../../src/data/pool.js';
+import type { Pool, PoolOptions } from '../../src/data/pool.js';
 import { operatorRoutes } from '../../src/entry/operatorRoutes.js';
 import { createLogger } from '../../src/log/logger.js';
 import { checkInjectedResponses } from './openapiConformance.js';
 import { MetricsRegistry } from '../../src/metrics/metricsRegistry.js';
 import type { TestDatabase } from './testDatabase.js';
+
+const appPools = new WeakMap<FastifyInstance, Pool>();
+
+/** The database pool a test app serves its routes from (for tests that hold its connections). */
+export function testAppPool(app: FastifyInstance): Pool {
+  const pool = appPools.get(app);
+  if (!pool) throw new Error('not an app from buildTestApp');
+  return pool;
+}
 
 /**
  * The API, built as the entry points build it, on the test file's database. Every `app.inject` answer is
@@ -39,6 +48,7 @@ export async function buildTestApp(
     await Promise.all([pool.end(), healthPool.end()]);
   });
   checkInjectedResponses(app);
+  appPools.set(app, pool);
   return app;
 }
 
