@@ -28,7 +28,8 @@ const plan = quick
       repeats: 1,
       bareLimit1: false,
       sustainedSeconds: 20,
-      metricsPairs: 1,
+      metricsRounds: 1,
+      metricsDrainJobs: 20_000,
       metricsIngestSeconds: 5,
     }
   : {
@@ -39,7 +40,9 @@ const plan = quick
       repeats: 3,
       bareLimit1: true,
       sustainedSeconds: 60,
-      metricsPairs: 3,
+      metricsRounds: 3,
+      // Long enough (about 10 s) that a few scrapes fall into every drain.
+      metricsDrainJobs: 100_000,
       metricsIngestSeconds: 10,
     };
 
@@ -92,12 +95,12 @@ try {
   }
   if (wants('metrics')) {
     log(
-      `metrics: ingest and drain with METRICS_ENABLED=false and true (scraped every second), ${plan.metricsPairs} pairs`,
+      `metrics: ingest and drain with METRICS_ENABLED=false and true (scraped every 15 s and every 1 s), ${plan.metricsRounds} rounds`,
     );
     figures.metricsCost = await metricsCostWorkload(database.url, client, {
-      pairs: plan.metricsPairs,
+      rounds: plan.metricsRounds,
       ingestSeconds: plan.metricsIngestSeconds,
-      drainJobs: plan.drainJobs,
+      drainJobs: plan.metricsDrainJobs,
     });
   }
   const report = renderReport(figures);

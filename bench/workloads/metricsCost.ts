@@ -11,8 +11,14 @@ import { batchBody } from '../batches.js';
 import { postLoad } from '../loadGenerator.js';
 import { startApi, startWorker } from '../serviceProcesses.js';
 
+/**
+ * Metrics off; on but never scraped (recording alone); on and scraped every 15 s (a common Prometheus
+ * interval) or every second (a harsh one).
+ */
+export type MetricsMode = 'off' | 'unscraped' | 'scrape15s' | 'scrape1s';
+
 export interface MetricsCostRun {
-  metrics: boolean;
+  mode: MetricsMode;
   /** Events/s (ingest) or jobs/s (drain). */
   perSec: number;
   /** CPU milliseconds of the service process per 1,000 events (ingest) or jobs (drain). */
@@ -23,6 +29,7 @@ export interface MetricsCostRun {
 export interface MetricsCostFigures {
   ingest: MetricsCostRun[];
   drain: MetricsCostRun[];
+  drainJobs: number;
 }
 
 const ticksPerSecond = 100; // getconf CLK_TCK on Linux
@@ -34,19 +41,27 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
-/** Scrapes `url` every second, as a Prometheus with a 1 s interval would, until stopped. */
-function scrapeEverySecond(url: string | undefined) {
+const scrapeIntervalMs: Record<MetricsMode, number | undefined> = {
+  off: undefined,
+  unscraped: undefined,
+  scrape15s: 15_000,
+  scrape1s: 1000,
+};
+
+/** Scrapes `url` every `intervalMs`, as a Prometheus with that interval would, until stopped. */
+function scrapeEvery(url: string | undefined, intervalMs: number | undefined) {
   let scrapes = 0;
-  const timer = url
-    ? setInterval(() => {
-        fetch(url)
-          .then((response) => response.text())
-          .then(
-            () => (scrapes += 1),
-            () => undefined,
-          );
-      }, 1000)
-    : undefined;
+  const timer =
+    url && intervalMs
+      ? setInterval(() => {
+          fetch(url)
+            .then((response) => response.text())
+            .then(
+              () => (scrapes += 1),
+              () => undefined,
+            );
+        }, intervalMs)
+      : undefined;
   return {
     stop() {
       clearInterval(timer);
@@ -55,71 +70,82 @@ function scrapeEverySecond(url: string | undefined) {
   };
 }
 
-async function ingestOnce(databaseUrl: string, client: pg.Client, metrics: boolean, seconds: number) {
+/** One scrape, before measuring: its first run compiles prom-client's exposition and reads /proc once. */
+async function warmUpScrape(url: string | undefined): Promise<void> {
+  if (url) await (await fetch(url)).text();
+}
+
+async function ingestOnce(databaseUrl: string, client: pg.Client, mode: MetricsMode, seconds: number) {
   await resetTables(client);
-  const api = await startApi(databaseUrl, { METRICS_ENABLED: String(metrics) });
+  const api = await startApi(databaseUrl, { METRICS_ENABLED: String(mode !== 'off') });
   try {
     const body = batchBody(100);
-    // Warm-up: JIT, pool, prepared statements.
+    const metricsUrl = scrapeIntervalMs[mode] ? `${api.url}/metrics` : undefined;
+    // Warm-up: JIT, pool, prepared statements, and the metrics' own first scrape.
     await postLoad({ url: `${api.url}/v1/ingestions`, body, connections: 32, seconds: 2 });
+    await warmUpScrape(metricsUrl);
     await resetTables(client);
-    const scraper = scrapeEverySecond(metrics ? `${api.url}/metrics` : undefined);
+    const scraper = scrapeEvery(metricsUrl, scrapeIntervalMs[mode]);
     const cpuBefore = cpuSeconds(api.pid);
     const result = await postLoad({ url: `${api.url}/v1/ingestions`, body, connections: 32, seconds });
     const cpu = cpuSeconds(api.pid) - cpuBefore;
     const scrapes = scraper.stop();
     const events = result.accepted * 100;
-    return { metrics, perSec: events / result.seconds, cpuMsPerThousand: (cpu * 1e6) / events, scrapes };
+    return { mode, perSec: events / result.seconds, cpuMsPerThousand: (cpu * 1e6) / events, scrapes };
   } finally {
     await api.stop();
   }
 }
 
-async function drainOnce(databaseUrl: string, client: pg.Client, metrics: boolean, jobs: number) {
-  return { metrics, ...(await drainProbe(databaseUrl, client, metrics ? 'on+scrape' : 'off', jobs)) };
-}
-
-/** One drain of `jobs` one-event jobs by one worker: metrics off, on but never scraped, or on and scraped every second. */
-export async function drainProbe(
-  databaseUrl: string,
-  client: pg.Client,
-  mode: 'off' | 'on' | 'on+scrape',
-  jobs: number,
-) {
+/**
+ * One drain of `jobs` one-event jobs by one worker process in `mode`. The worker first drains a small
+ * batch (JIT, pool, the first scrape), so what is measured is the steady state a long-running worker
+ * lives in; the main backlog is inserted in one statement while the worker waits for it.
+ */
+export async function drainProbe(databaseUrl: string, client: pg.Client, mode: MetricsMode, jobs: number) {
   await resetTables(client);
-  await insertOneEventJobs(client, jobs);
   const port = await freePort();
   const worker = await startWorker(databaseUrl, {
     METRICS_ENABLED: String(mode !== 'off'),
     METRICS_PORT: String(port),
   });
-  const started = performance.now();
-  const cpuBefore = cpuSeconds(worker.pid);
-  const scraper = scrapeEverySecond(mode === 'on+scrape' ? `http://127.0.0.1:${port}/metrics` : undefined);
+  const metricsUrl = scrapeIntervalMs[mode] ? `http://127.0.0.1:${port}/metrics` : undefined;
+  let scraper = scrapeEvery(undefined, undefined);
   try {
+    await insertOneEventJobs(client, 2000);
+    while ((await backlog(client)) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await warmUpScrape(metricsUrl);
+    const cpuBefore = cpuSeconds(worker.pid);
+    const started = performance.now();
+    scraper = scrapeEvery(metricsUrl, scrapeIntervalMs[mode]);
+    await insertOneEventJobs(client, jobs);
     while ((await backlog(client)) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
     const seconds = (performance.now() - started) / 1000;
     const cpu = cpuSeconds(worker.pid) - cpuBefore;
-    return { perSec: jobs / seconds, cpuMsPerThousand: (cpu * 1e6) / jobs, scrapes: scraper.stop() };
+    return { mode, perSec: jobs / seconds, cpuMsPerThousand: (cpu * 1e6) / jobs, scrapes: scraper.stop() };
   } finally {
     scraper.stop();
     await worker.stop();
   }
 }
 
+/**
+ * Ingest and drain in each mode, `rounds` times, the order of the modes rotating from round to round so
+ * drift on a shared machine hits every mode alike.
+ */
 export async function metricsCostWorkload(
   databaseUrl: string,
   client: pg.Client,
-  options: { pairs: number; ingestSeconds: number; drainJobs: number },
+  options: { rounds: number; ingestSeconds: number; drainJobs: number },
 ): Promise<MetricsCostFigures> {
-  const figures: MetricsCostFigures = { ingest: [], drain: [] };
-  for (let pair = 0; pair < options.pairs; pair += 1) {
-    // off, on, then on, off: neither side always runs first.
-    const order = pair % 2 === 0 ? [false, true] : [true, false];
-    for (const metrics of order)
-      figures.ingest.push(await ingestOnce(databaseUrl, client, metrics, options.ingestSeconds));
-    for (const metrics of order)
-      figures.drain.push(await drainOnce(databaseUrl, client, metrics, options.drainJobs));
+  const figures: MetricsCostFigures = { ingest: [], drain: [], drainJobs: options.drainJobs };
+  const modes: MetricsMode[] = ['off', 'scrape15s', 'scrape1s'];
+  for (let round = 0; round < options.rounds; round += 1) {
+    const order = [...modes.slice(round % 3), ...modes.slice(0, round % 3)];
+    for (const mode of order)
+      figures.ingest.push(await ingestOnce(databaseUrl, client, mode, options.ingestSeconds));
+    for (const mode of order)
+      figures.drain.push(await drainProbe(databaseUrl, client, mode, options.drainJobs));
   }
   return figures;
 }
@@ -130,16 +156,16 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** Medians of the runs with metrics off and on, and on/off ratios. */
-export function metricsCostSummary(runs: MetricsCostRun[]) {
-  const side = (metrics: boolean) => runs.filter((run) => run.metrics === metrics);
-  const off = {
-    perSec: median(side(false).map((r) => r.perSec)),
-    cpu: median(side(false).map((r) => r.cpuMsPerThousand)),
+/** Medians of the runs with metrics off and in `mode`, and mode/off ratios. */
+export function metricsCostSummary(runs: MetricsCostRun[], mode: Exclude<MetricsMode, 'off'>) {
+  const side = (wanted: MetricsMode) => {
+    const chosen = runs.filter((run) => run.mode === wanted);
+    return {
+      perSec: median(chosen.map((r) => r.perSec)),
+      cpu: median(chosen.map((r) => r.cpuMsPerThousand)),
+    };
   };
-  const on = {
-    perSec: median(side(true).map((r) => r.perSec)),
-    cpu: median(side(true).map((r) => r.cpuMsPerThousand)),
-  };
+  const off = side('off');
+  const on = side(mode);
   return { off, on, throughputRatio: on.perSec / off.perSec, cpuRatio: on.cpu / off.cpu };
 }
