@@ -8,6 +8,7 @@ import type { DrainRow } from './workloads/drain.js';
 import { workerSettings } from './workloads/drain.js';
 import type { IngestFigures } from './workloads/ingest.js';
 import type { LatencyFigures } from './workloads/latency.js';
+import { adminIndexCostSummary, type AdminIndexFigures } from './workloads/adminIndexCost.js';
 import { metricsCostSummary, type MetricsCostFigures } from './workloads/metricsCost.js';
 import type { SustainedFigures } from './workloads/sustained.js';
 
@@ -22,6 +23,7 @@ export interface Figures {
   drain?: { rows: DrainRow[]; graphilePerSec: number | string };
   sustained?: SustainedFigures;
   metricsCost?: MetricsCostFigures;
+  adminIndexCost?: AdminIndexFigures;
 }
 
 export async function machineFacts(
@@ -180,6 +182,19 @@ export function renderReport(f: Figures): string {
     const lowest = Math.min(...common);
     targets.push(
       `| metrics cost ≤ 3 % of ingest and drain throughput, scraped every 15 s (issue 11) | on/off ${n(lowest, 3)} at worst | ${mark(lowest >= 0.97)} |`,
+    );
+  }
+  if (f.adminIndexCost) {
+    const a = adminIndexCostSummary(f.adminIndexCost);
+    const rounds = f.adminIndexCost.runs.length / 2;
+    lines.push(
+      `### 6. Cost of the admin indexes (migration 003's three indexes in place vs dropped; median of ${rounds} alternating round${rounds === 1 ? '' : 's'})`,
+      '',
+      '| workload | without: per s | with: per s | with/without |',
+      '| --- | ---: | ---: | ---: |',
+      `| ingest, 100-event batches (events) | ${n(a.without.ingest)} | ${n(a.withIndexes.ingest)} | ${n(a.ingestRatio, 3)} |`,
+      `| drain, ${n(f.adminIndexCost.drainJobs)} jobs, 1 worker (jobs) | ${n(a.without.drain)} | ${n(a.withIndexes.drain)} | ${n(a.drainRatio, 3)} |`,
+      '',
     );
   }
   lines.push('### Targets of issue 5', '', '| target | this run | |', '| --- | --- | --- |', ...targets);

@@ -1,6 +1,6 @@
 // `npm run bench` (or `npm run bench -- --quick`): the four workloads of issue 5 against the compiled
 // build, each next to a baseline measured in the same run. Prints a table and writes the figures into
-// docs/performance.md. `--only=ingest,latency,drain,sustained,metrics` runs a subset (not written to the docs).
+// docs/performance.md. `--only=ingest,latency,drain,sustained,metrics,adminIndexes` runs a subset (not written to the docs).
 import pg from 'pg';
 import { openBenchDatabase, resetTables } from './benchDatabase.js';
 import { copyIngest } from './baselines/copyIngest.js';
@@ -10,6 +10,7 @@ import { startApi } from './serviceProcesses.js';
 import { drainWorkload } from './workloads/drain.js';
 import { ingestWorkload } from './workloads/ingest.js';
 import { latencyWorkload } from './workloads/latency.js';
+import { adminIndexCostWorkload } from './workloads/adminIndexCost.js';
 import { metricsCostWorkload } from './workloads/metricsCost.js';
 import { sustainedWorkload } from './workloads/sustained.js';
 
@@ -101,6 +102,16 @@ try {
       rounds: plan.metricsRounds,
       ingestSeconds: plan.metricsIngestSeconds,
       drainJobs: plan.metricsDrainJobs,
+    });
+  }
+  if (wants('adminIndexes')) {
+    log(
+      `admin indexes: ingest and drain with the three indexes of migration 003 and without, ${plan.metricsRounds} rounds`,
+    );
+    figures.adminIndexCost = await adminIndexCostWorkload(database.url, client, {
+      rounds: plan.metricsRounds,
+      ingestSeconds: plan.metricsIngestSeconds,
+      drainJobs: plan.drainJobs,
     });
   }
   const report = renderReport(figures);
