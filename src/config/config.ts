@@ -36,6 +36,16 @@ export interface WorkerConfig {
   pollIntervalMs: number;
   /** How long a stopping worker waits for running jobs before handing them back. */
   shutdownGraceSeconds: number;
+  /**
+   * How long a processor written in TypeScript may run on one job: then its signal aborts, the attempt
+   * fails with backoff and its slot is free. The template's aggregation in SQL is not affected.
+   */
+  jobTimeoutSeconds: number;
+  /**
+   * The module whose `processor` export processes jobs (a path, relative to the working directory);
+   * undefined: the template's aggregation, run in SQL inside the completion statement.
+   */
+  processorModule: string | undefined;
 }
 
 /** Settings of the admin API and the dashboard. */
@@ -151,6 +161,8 @@ export function loadConfig(env: Env): Config {
       leaseSeconds: read.positiveNumber('LEASE_SECONDS', 10, 3600),
       pollIntervalMs: read.integer('POLL_INTERVAL_MS', 1000, 10, 600_000),
       shutdownGraceSeconds: read.positiveNumber('SHUTDOWN_GRACE_SECONDS', 20, 3600),
+      jobTimeoutSeconds: read.positiveNumber('JOB_TIMEOUT_SECONDS', 300, 86_400),
+      processorModule: readProcessorModule(read),
     },
     admin: readAdmin(read),
     metrics: {
@@ -167,6 +179,19 @@ export function loadConfig(env: Env): Config {
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
+}
+
+function readProcessorModule(read: EnvReader): string | undefined {
+  const raw = read.string('PROCESSOR_MODULE');
+  if (raw === undefined) return undefined;
+  if (!/\.(js|mjs|ts|mts)$/.test(raw.trim())) {
+    read.problems.push(
+      `PROCESSOR_MODULE=${JSON.stringify(raw)}: expected the path of a .js or .ts file exporting \`processor\`` +
+        ' (for example src/processing/examples/distinctUsers.ts), or leave it unset for the default aggregation',
+    );
+    return undefined;
+  }
+  return raw.trim();
 }
 
 function readAdmin(read: EnvReader): AdminConfig {

@@ -275,13 +275,21 @@ export interface ResultView {
   lastMicros: bigint;
 }
 
+/** A job's status with what its processing produced. */
+export interface JobResultsView {
+  status: JobStatus;
+  /** The template's aggregation, stored by jobsSucceed; empty for a job a processor in TypeScript completed. */
+  results: ResultView[];
+  /** What a processor in TypeScript returned; absent when the job has none (not Succeeded, or aggregated in SQL). */
+  output?: unknown;
+}
+
 /** Reads a job's status and results (empty until it has Succeeded), or undefined for an unknown job. */
-export async function resultsFind(
-  pool: Pool,
-  jobId: string,
-): Promise<{ status: JobStatus; results: ResultView[] } | undefined> {
+export async function resultsFind(pool: Pool, jobId: string): Promise<JobResultsView | undefined> {
   const { rows } = await pool.query<{
     status: JobStatus;
+    output: unknown;
+    has_output: boolean;
     event_type: string | null;
     count: number | null;
     first_micros: string | null;
@@ -298,5 +306,8 @@ export async function resultsFind(
       lastMicros: BigInt(row.last_micros!),
     });
   }
-  return { status: rows[0]!.status, results };
+  const [first] = rows as [(typeof rows)[0]];
+  return first.has_output
+    ? { status: first.status, results, output: first.output }
+    : { status: first.status, results };
 }

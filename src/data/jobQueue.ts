@@ -5,6 +5,7 @@ const statements = {
   jobsClaim: sqlStatement('jobsClaim'),
   jobsHeartbeat: sqlStatement('jobsHeartbeat'),
   jobsSucceed: sqlStatement('jobsSucceed'),
+  jobsSucceedWithOutput: sqlStatement('jobsSucceedWithOutput'),
   jobsFail: sqlStatement('jobsFail'),
   jobsRelease: sqlStatement('jobsRelease'),
   jobsRescueExpired: sqlStatement('jobsRescueExpired'),
@@ -27,6 +28,8 @@ export interface JobFailure {
   error: string;
   /** Seconds until the next attempt, if the job has attempts left. */
   backoffSeconds: number;
+  /** No attempt can succeed: the job is Failed at once, whatever attempts it has left. */
+  permanent?: boolean;
 }
 
 /** Claims up to `limit` due jobs for `owner`, marking them Processing with a lease of `leaseSeconds`. */
@@ -78,6 +81,23 @@ export async function jobsSucceed(pool: Pool, owner: string, ids: readonly strin
   return new Set(rows.map((row) => row.id));
 }
 
+/**
+ * Completes one job with the output its processor returned, marking it Succeeded in the same statement.
+ * Returns whether it did: false when `owner` lost the lease, and then nothing is stored.
+ */
+export async function jobsSucceedWithOutput(
+  pool: Pool,
+  owner: string,
+  id: string,
+  outputJson: string,
+): Promise<boolean> {
+  const { rows } = await pool.query<{ id: string }>({
+    ...statements.jobsSucceedWithOutput,
+    values: [owner, id, outputJson],
+  });
+  return rows.length === 1;
+}
+
 /** Records failed attempts: back to Pending after the backoff, or Failed when attempts are spent. */
 export async function jobsFail(
   pool: Pool,
@@ -91,6 +111,7 @@ export async function jobsFail(
       failures.map((f) => f.id),
       failures.map((f) => f.error),
       failures.map((f) => f.backoffSeconds),
+      failures.map((f) => f.permanent === true),
     ],
   });
   return rows;

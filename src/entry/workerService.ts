@@ -5,6 +5,7 @@ import { createPool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import { Worker, type WorkerHooks } from '../worker/worker.js';
+import { loadProcessor } from './processorModule.js';
 import { listenDatabaseFor, type Running } from './services.js';
 
 /** What a worker may be started with besides its configuration. */
@@ -14,13 +15,15 @@ export interface WorkerExtras {
   metrics?: MetricsRegistry;
 }
 
-/** Starts a worker with its own pool. */
+/** Starts a worker with its own pool, running the processor PROCESSOR_MODULE names (if any). */
 export async function startWorker(
   config: Config,
   database: DatabaseConfig,
   logger: Logger,
   { hooks, metrics }: WorkerExtras = {},
 ): Promise<Running> {
+  // Loaded before anything opens: a wrong module stops the start with nothing to close.
+  const processor = await loadProcessor(config.worker.processorModule);
   const pool = createPool(database, {
     max: config.worker.concurrency + 2,
     applicationName: 'ingest-worker',
@@ -38,6 +41,7 @@ export async function startWorker(
     database: listenDatabase,
     config: config.worker,
     logger,
+    processor,
     ...(hooks ? { hooks } : {}),
     ...(metrics ? { metrics: metrics.workerMetrics() } : {}),
   });

@@ -16,3 +16,20 @@ export function isDatabaseAway(error: unknown): boolean {
   if (typeof code === 'string' && statementRefusals.has(code)) return false;
   return isDatabaseUnavailable(error);
 }
+
+/**
+ * Runs a fenced statement, retrying while the database is away and at most for `forMs` (one lease
+ * length): the worker's statements only act on jobs it still owns, so a retry after an unseen commit
+ * changes nothing.
+ */
+export async function retryWhileDatabaseAway<T>(statement: () => Promise<T>, forMs: number): Promise<T> {
+  const deadline = Date.now() + forMs;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await statement();
+    } catch (error) {
+      if (!isDatabaseAway(error) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2000)));
+    }
+  }
+}

@@ -1,16 +1,22 @@
 import { backoffSeconds } from '../domain/backoff.js';
 import type { ClaimedJob, JobFailure } from '../data/jobQueue.js';
+import { PermanentJobError } from '../processing/processor.js';
 
 /** Longest error text stored on a job; a huge message must not bloat every status read. */
 const maxErrorLength = 2000;
 
-/** The failure record of one attempt: its error text and, with the contract's backoff, when to retry. */
+/**
+ * The failure record of one attempt: its error text and, with the contract's backoff, when to retry; a
+ * PermanentJobError (thrown by a processor) fails the job at once.
+ */
 export function jobFailureOf(job: ClaimedJob, error: unknown, baseBackoffSeconds: number): JobFailure {
   const reason = error instanceof Error ? error.message : String(error);
-  const text = `attempt ${job.attempt} of ${job.maxAttempts} failed: ${reason}`;
+  const permanent = error instanceof PermanentJobError;
+  const text = `attempt ${job.attempt} of ${job.maxAttempts} failed${permanent ? ' permanently' : ''}: ${reason}`;
   return {
     id: job.id,
     error: text.length > maxErrorLength ? `${text.slice(0, maxErrorLength - 1)}…` : text,
     backoffSeconds: backoffSeconds(job.attempt, baseBackoffSeconds),
+    ...(permanent ? { permanent } : {}),
   };
 }

@@ -3,21 +3,26 @@ import { randomUUID } from 'node:crypto';
 import type { WorkerConfig } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
 import { JobNotifications } from '../data/jobNotifications.js';
+import { jobEventsRead } from '../data/jobEvents.js';
 import {
   jobsClaim,
   jobsFail,
   jobsHeartbeat,
   jobsRelease,
   jobsSucceed,
+  jobsSucceedWithOutput,
   type ClaimedJob,
   type JobFailure,
 } from '../data/jobQueue.js';
 import type { Pool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
-import { isDatabaseAway } from './databaseAway.js';
+import { isDatabaseAway, retryWhileDatabaseAway } from './databaseAway.js';
 import { noWorkerMetrics, type WorkerMetrics } from '../metrics/workerMetrics.js';
+import { JobAbortReason, type JobProcessor } from '../processing/processor.js';
 import { jobFailureOf } from './jobFailure.js';
 import { LeaseSweep } from './leaseSweep.js';
+import { runProcessor } from './processorRun.js';
+import { ProcessorSignals } from './processorSignals.js';
 import { WakeSignal } from './wakeSignal.js';
 
 /**
@@ -41,6 +46,11 @@ export interface WorkerOptions {
   config: WorkerConfig;
   logger: Logger;
   hooks?: WorkerHooks;
+  /**
+   * Processing written in TypeScript (src/processing/), run on one job at a time per loop. None: the
+   * template's aggregation, run in SQL inside the completion statement for whole batches.
+   */
+  processor?: JobProcessor | undefined;
   /** Where outcomes are recorded; none by default. */
   metrics?: WorkerMetrics;
 }
@@ -68,6 +78,8 @@ export class Worker {
   private readonly running = new Map<string, ClaimedJob>();
   /** Running jobs whose outcome statement is on its way: that statement, fenced, reports a lost lease. */
   private readonly finishing = new Set<string>();
+  /** Running processors' signals: aborted when the lease is lost or the grace period ends. */
+  private readonly signals = new ProcessorSignals();
   /** Claim statements on their way; a stopping worker waits for them, so nothing it claims is left behind. */
   private readonly claims = new Set<Promise<ClaimedJob[]>>();
   private readonly wakeSignal = new WakeSignal();
@@ -116,8 +128,9 @@ export class Worker {
     this.log.info(
       {
         concurrency: config.concurrency,
-        batchSize: config.batchSize,
+        batchSize: this.options.processor ? 1 : config.batchSize,
         leaseSeconds: config.leaseSeconds,
+        processor: this.options.processor?.name ?? 'type aggregation in SQL (the default)',
         wakeUp: this.notifications
           ? 'LISTEN/NOTIFY, polling as fallback'
           : `polling every ${config.pollIntervalMs} ms`,
@@ -142,6 +155,9 @@ export class Worker {
       new Promise<boolean>((resolve) => (graceTimer = setTimeout(() => resolve(false), graceMs))),
     ]);
     clearTimeout(graceTimer);
+    // Processors still running are told to stop; their jobs are handed back below with the rest.
+    const interrupted = this.signals.jobIds();
+    this.signals.abort(interrupted, new JobAbortReason('shutdown', 'the shutdown grace period ran out'));
     // A claim still on its way (waiting on a lock, say) commits whenever the database lets it; its jobs
     // would stay Processing with an attempt used once this process is gone. Wait for it: its jobs join
     // `running` as it resolves, and are handed back with the rest. The heartbeat runs until then.
@@ -149,9 +165,10 @@ export class Worker {
     clearInterval(this.heartbeatTimer);
     this.handedBack = true;
     let released = 0;
-    if (this.running.size > 0) {
+    const unfinished = new Set([...this.running.keys(), ...interrupted]);
+    if (unfinished.size > 0) {
       try {
-        released = (await jobsRelease(this.options.pool, this.id, [...this.running.keys()])).length;
+        released = (await jobsRelease(this.options.pool, this.id, [...unfinished])).length;
       } catch (error) {
         this.log.error({ err: error }, 'could not hand back running jobs; their leases will expire instead');
       }
@@ -168,7 +185,10 @@ export class Worker {
       let jobs: ClaimedJob[];
       // Claimed jobs are known as running the moment the claim resolves, before anything awaiting it
       // resumes: a stop() waiting on this claim then finds them.
-      const claim = jobsClaim(pool, this.id, config.batchSize, config.leaseSeconds).then((claimed) => {
+      // A processor works on one job at a time: a batch would hold jobs idle behind a slow one.
+      const limit = this.options.processor ? 1 : config.batchSize;
+      const claimedAt = performance.now();
+      const claim = jobsClaim(pool, this.id, limit, config.leaseSeconds).then((claimed) => {
         for (const job of claimed) this.running.set(job.id, job);
         return claimed;
       });
@@ -193,10 +213,12 @@ export class Worker {
       // Claimed after stop() began: not started, so stop() hands them back as they are.
       if (this.stopping) break;
       this.metrics.jobsClaimed(jobs.filter((job) => job.attempt === 1).map((job) => job.waitedSeconds));
-      const claimedAt = performance.now();
+      const processedAt = performance.now();
       try {
-        await this.processBatch(jobs);
-        this.metrics.batchProcessed(jobs.length, (performance.now() - claimedAt) / 1000);
+        const { processor } = this.options;
+        if (processor) await this.processOne(jobs[0]!, processor, claimedAt + config.leaseSeconds * 1000);
+        else await this.processBatch(jobs);
+        this.metrics.batchProcessed(jobs.length, (performance.now() - processedAt) / 1000);
       } catch (error) {
         // processBatch records failures itself; reaching here means the database was lost for longer than
         // a lease. The jobs stay Processing until their leases expire and the sweep takes them back.
@@ -233,6 +255,47 @@ export class Worker {
     if (this.handedBack) return;
     for (const job of jobs) this.finishing.add(job.id);
     if (ready.length > 0) failures.push(...(await this.complete(ready)));
+    await this.recordFailures(failures);
+    this.log.debug({ jobs: jobs.length, failed: failures.length }, 'batch done');
+  }
+
+  /**
+   * Runs the processor on one job and records its outcome: the output with Succeeded in one fenced
+   * statement, a failed attempt, or nothing when the lease was lost or the worker is handing the job back.
+   */
+  private async processOne(job: ClaimedJob, processor: JobProcessor, leaseUntil: number): Promise<void> {
+    const { pool, config } = this.options;
+    const controller = this.signals.start(job.id, leaseUntil);
+    let outcome;
+    try {
+      const events = jobEventsRead(pool, job.id, { signal: controller.signal });
+      outcome = await runProcessor(processor, job, events, controller, config.jobTimeoutSeconds);
+    } finally {
+      this.signals.finish(job.id);
+    }
+    // Handed back while the processor ran (the grace period ran out): the job is no longer ours.
+    if (this.handedBack) return;
+    this.finishing.add(job.id);
+    if (outcome.kind === 'output') {
+      const { outputJson } = outcome;
+      const done = await this.whileLeaseHeld(() => jobsSucceedWithOutput(pool, this.id, job.id, outputJson));
+      this.metrics.jobsCompleted('succeeded', done ? 1 : 0);
+      this.metrics.leasesLost(done ? 0 : 1);
+      this.reportLostLeases([job.id], new Set(done ? [job.id] : []));
+    } else if (outcome.kind === 'failed') {
+      await this.recordFailures([jobFailureOf(job, outcome.error, config.baseBackoffSeconds)]);
+    } else if (outcome.reason.kind === 'timeout') {
+      await this.recordFailures([jobFailureOf(job, outcome.reason, config.baseBackoffSeconds)]);
+    } else if (outcome.reason.kind === 'lease-lost') {
+      this.metrics.leasesLost(1);
+      this.log.warn({ jobId: job.id }, 'processor stopped: lease lost; another worker may own the job');
+    }
+    // A shutdown abort records nothing: stop() hands the job back without using up its attempt.
+    this.log.debug({ jobId: job.id, outcome: outcome.kind }, 'job done');
+  }
+
+  /** Records failed attempts, fenced; a lease lost meanwhile leaves that job to its new owner. */
+  private async recordFailures(failures: readonly JobFailure[]): Promise<void> {
     if (failures.length > 0) {
       const outcomes = await this.whileLeaseHeld(() => jobsFail(this.options.pool, this.id, failures));
       const failed = outcomes.filter((outcome) => outcome.status === 'Failed').length;
@@ -247,7 +310,6 @@ export class Worker {
         );
       }
     }
-    this.log.debug({ jobs: jobs.length, failed: failures.length }, 'batch done');
   }
 
   /**
@@ -278,21 +340,9 @@ export class Worker {
     return failures;
   }
 
-  /**
-   * Runs a fenced statement, retrying while the database is unavailable and at most for one lease
-   * length: the statements only act on jobs this worker still owns, so a retry after an unseen commit
-   * changes nothing.
-   */
-  private async whileLeaseHeld<T>(statement: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.options.config.leaseSeconds * 1000;
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await statement();
-      } catch (error) {
-        if (!isDatabaseAway(error) || Date.now() > deadline) throw error;
-        await sleep(Math.min(100 * 2 ** attempt, 2000));
-      }
-    }
+  /** Runs a fenced statement, retrying for at most one lease length while the database is away. */
+  private whileLeaseHeld<T>(statement: () => Promise<T>): Promise<T> {
+    return retryWhileDatabaseAway(statement, this.options.config.leaseSeconds * 1000);
   }
 
   private reportLostLeases(ids: readonly string[], kept: Set<string>): void {
@@ -305,16 +355,21 @@ export class Worker {
     // One renewal at a time: renewals held by a lock must not pile up and take every pool connection.
     // The one on its way renews, from the moment it runs, every job it names; jobs claimed meanwhile got
     // their lease from their claim.
+    this.signals.abortExpired(performance.now());
     if (this.running.size === 0 || this.renewing) return;
     this.renewing = true;
     const ids = [...this.running.keys()];
+    const renewedAt = performance.now();
     try {
       const kept = await jobsHeartbeat(this.options.pool, this.id, ids, this.options.config.leaseSeconds);
+      this.signals.renewed(kept, renewedAt, this.options.config.leaseSeconds * 1000);
       // A job that completed while the renewal was on its way is no longer running, and not lost.
       // So is one whose outcome is being recorded right now: the heartbeat may run just after it committed.
       const lost = ids.filter((id) => !kept.has(id) && this.running.has(id) && !this.finishing.has(id));
-      if (lost.length > 0)
+      if (lost.length > 0) {
         this.log.warn({ jobs: lost }, 'lease lost while running; another worker owns these jobs');
+        this.signals.abort(lost, new JobAbortReason('lease-lost', 'the lease was lost to another worker'));
+      }
     } catch (error) {
       this.log.warn({ err: error }, 'lease renewal failed');
     } finally {

@@ -25,6 +25,8 @@ const defaults: WorkerConfig = {
   leaseSeconds: 2,
   pollIntervalMs: 100,
   shutdownGraceSeconds: 5,
+  jobTimeoutSeconds: 300,
+  processorModule: undefined,
 };
 
 /** Starts a worker whose pool has the given server-side statement timeout. */

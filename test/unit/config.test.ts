@@ -126,6 +126,24 @@ describe('loadConfig', () => {
   it('accepts a fractional backoff base', () => {
     expect(loadConfig({ BASE_BACKOFF_SECONDS: '0.5' }).worker.baseBackoffSeconds).toBe(0.5);
   });
+
+  it('runs the aggregation in SQL with a 300 s processor timeout unless told otherwise', () => {
+    expect(loadConfig({}).worker).toMatchObject({ jobTimeoutSeconds: 300, processorModule: undefined });
+    expect(
+      loadConfig({
+        JOB_TIMEOUT_SECONDS: '0.5',
+        PROCESSOR_MODULE: ' src/processing/examples/distinctUsers.ts ',
+      }).worker,
+    ).toMatchObject({ jobTimeoutSeconds: 0.5, processorModule: 'src/processing/examples/distinctUsers.ts' });
+  });
+
+  it('names a bad processor timeout or module and what it expects', () => {
+    const problems = problemsOf({ JOB_TIMEOUT_SECONDS: '0', PROCESSOR_MODULE: 'distinctUsers' });
+    expect(problems).toEqual([
+      'JOB_TIMEOUT_SECONDS="0": expected a number greater than 0 and at most 86400',
+      expect.stringMatching(/^PROCESSOR_MODULE="distinctUsers": expected the path of a \.js or \.ts file/),
+    ]);
+  });
 });
 
 describe('parseConnectionString', () => {

@@ -19,7 +19,8 @@ export const resultRoutes: FastifyPluginAsyncTypebox<{ pool: Pool }> = async (ap
         description:
           'Counts per event type (grouped ignoring case, named with the casing of the first event of the ' +
           'type), with the earliest and latest timestamp, ordered by type ignoring case. The list is empty ' +
-          'until the job has Succeeded; status says where the job is.',
+          'until the job has Succeeded; status says where the job is. A job completed by a processor ' +
+          'written in TypeScript has its result in `output` instead, and an empty list.',
         params: JobIdParamsSchema,
         response: { 200: jsonResponse("The job's results.", JobResultsSchema), ...jobIdProblemResponses },
       },
@@ -38,6 +39,7 @@ export const resultRoutes: FastifyPluginAsyncTypebox<{ pool: Pool }> = async (ap
           firstTimestamp: instantText(result.firstMicros),
           lastTimestamp: instantText(result.lastMicros),
         })),
+        ...('output' in found ? { output: found.output } : {}),
       };
     },
   );

@@ -35,5 +35,18 @@ export const JobResultsSchema = Type.Object({
       firstTimestamp: dateTime,
       lastTimestamp: dateTime,
     }),
+    {
+      description:
+        "The template's aggregation by type. Empty when a processor written in TypeScript completed the " +
+        'job: its result is `output`.',
+    },
+  ),
+  output: Type.Optional(
+    Type.Unknown({
+      description:
+        'What the processor written in TypeScript (PROCESSOR_MODULE, see docs/customizing.md) returned for ' +
+        'this job: any JSON value, stored with Succeeded in one statement. Absent when the job has not ' +
+        "Succeeded or was completed by the template's aggregation (see `results`).",
+    }),
   ),
 });

@@ -1,12 +1,13 @@
--- Records failed attempts of worker $1: jobs $2 with errors $3 and backoff seconds $4. A job with
--- attempts left is Pending again once its backoff has passed; one without is Failed for good.
+-- Records failed attempts of worker $1: jobs $2 with errors $3, backoff seconds $4 and whether the
+-- failure is permanent $5. A job with attempts left is Pending again once its backoff has passed; one
+-- without, or whose processor said no attempt can succeed (PermanentJobError), is Failed for good.
 -- Fenced like completion: only the lease's owner can record a failure.
 WITH failed AS (
   UPDATE ingestion_jobs AS job
-  SET status = CASE WHEN job.attempt >= job.max_attempts THEN 'Failed' ELSE 'Pending' END,
-      available_at = CASE WHEN job.attempt >= job.max_attempts THEN job.available_at
+  SET status = CASE WHEN job.attempt >= job.max_attempts OR f.permanent THEN 'Failed' ELSE 'Pending' END,
+      available_at = CASE WHEN job.attempt >= job.max_attempts OR f.permanent THEN job.available_at
                           ELSE now() + make_interval(secs => f.backoff_seconds) END,
-      processed_at = CASE WHEN job.attempt >= job.max_attempts THEN now() END,
+      processed_at = CASE WHEN job.attempt >= job.max_attempts OR f.permanent THEN now() END,
       error = f.error,
       attempts = job.attempts || jsonb_build_object('attempt', job.attempt, 'startedAt', job.attempted_at,
                                                     'endedAt', now(), 'worker', job.locked_by,
@@ -14,7 +15,7 @@ WITH failed AS (
       locked_by = NULL,
       locked_until = NULL,
       updated_at = now()
-  FROM unnest($2::uuid[], $3::text[], $4::float8[]) AS f (id, error, backoff_seconds)
+  FROM unnest($2::uuid[], $3::text[], $4::float8[], $5::boolean[]) AS f (id, error, backoff_seconds, permanent)
   WHERE job.id = f.id AND job.locked_by = $1 AND job.status = 'Processing'
   RETURNING job.id, job.status
 )

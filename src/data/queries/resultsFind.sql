@@ -1,9 +1,11 @@
--- A job's status and its results; one row with null result columns when there are none yet.
+-- A job's status, its results and its output (written by a processor in TypeScript instead of results);
+-- one row with null result columns when there are no results. The output repeats on every row; a job has
+-- either results (the template's aggregation) or an output, so in practice it is read once.
 -- Results exist only for Succeeded jobs: they are written in the same statement that marks success.
 -- Timestamps come as microseconds since the epoch (text, exact): a JavaScript Date keeps milliseconds,
 -- and the service writes RFC 3339 itself for years PostgreSQL's text output would show as 10000 or BC.
 -- $1 job id
-SELECT job.status, r.event_type, r.count,
+SELECT job.status, job.output, job.output IS NOT NULL AS has_output, r.event_type, r.count,
   (extract(epoch FROM r.first_timestamp) * 1000000)::bigint::text AS first_micros,
   (extract(epoch FROM r.last_timestamp) * 1000000)::bigint::text AS last_micros
 FROM ingestion_jobs AS job

@@ -1,0 +1,19 @@
+-- Completes job $2 of worker $1 with the output $3 its processor returned (src/processing/): marks it
+-- Succeeded and stores the output in the same statement, so an output exists exactly when the job has
+-- Succeeded. Fenced like jobsSucceed.sql: a job whose lease this worker no longer holds is left alone and
+-- its output is dropped, so a processor that lost its lease can never overwrite the new holder's work.
+WITH done AS (
+  UPDATE ingestion_jobs
+  SET status = 'Succeeded', processed_at = now(), updated_at = now(),
+      locked_by = NULL, locked_until = NULL, error = NULL, output = $3::jsonb,
+      attempts = attempts || jsonb_build_object('attempt', attempt, 'startedAt', attempted_at, 'endedAt', now(),
+                                                'worker', locked_by, 'outcome', 'succeeded', 'error', NULL)
+  WHERE id = $2::uuid AND locked_by = $1 AND status = 'Processing'
+  RETURNING id
+)
+-- The same notification as jobsSucceed.sql, delivered at commit: `Prefer: wait` requests answer at once.
+SELECT done.id
+FROM done
+CROSS JOIN (
+  SELECT pg_notify('ingestion_jobs_finished', string_agg(id::text, ',')) FROM done HAVING count(*) > 0
+) AS finished
