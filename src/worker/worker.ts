@@ -9,6 +9,7 @@ import {
   jobsHeartbeat,
   jobsRelease,
   jobsSucceed,
+  newClaimCursor,
   type ClaimedJob,
   type JobFailure,
 } from '../data/jobQueue.js';
@@ -164,11 +165,13 @@ export class Worker {
   private async claimLoop(): Promise<void> {
     const { pool, config } = this.options;
     let failures = 0;
+    // Each loop goes round the tenants on its own; loops and processes need not agree on a position.
+    const cursor = newClaimCursor();
     while (!this.stopping) {
       let jobs: ClaimedJob[];
       // Claimed jobs are known as running the moment the claim resolves, before anything awaiting it
       // resumes: a stop() waiting on this claim then finds them.
-      const claim = jobsClaim(pool, this.id, config.batchSize, config.leaseSeconds).then((claimed) => {
+      const claim = jobsClaim(pool, this.id, config.batchSize, config.leaseSeconds, cursor).then((claimed) => {
         for (const job of claimed) this.running.set(job.id, job);
         return claimed;
       });
