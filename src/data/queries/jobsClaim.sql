@@ -1,23 +1,6 @@
 -- Claims up to $2 due jobs for worker $1 with a lease of $3 seconds, counting the attempt, taking
--- tenants in turn (fair queueing, issue 12): a tenant that submits one job while another has 20,000
--- waiting gets it claimed at the next claim, not after the 20,000.
---
--- How: walk the tenants that have Pending jobs, in tenant_id order starting after $4 (the tenant this
--- claim loop's previous claim ended with; '' at first) and wrapping around, up to $2 tenants. Each gets
--- an equal share of the batch ($2 / tenants, the remainder to the first ones), its oldest due jobs.
--- Whatever the shares leave (tenants with fewer due jobs than their share) is filled with the oldest
--- due jobs of anyone, as the claim did before. One tenant alone still gets the whole batch, oldest
--- first. RETURNING carries ring_end, the last tenant visited: the caller passes it as $4 next time, so
--- with more tenants than the batch holds, successive claims go round all of them.
---
--- Every read that picks jobs locks with SKIP LOCKED inside its own LIMIT, so concurrent claimers take
--- different jobs and never wait on each other, and no more rows are locked than can be claimed. The
--- UPDATE touches exactly the ids picked, so it cannot update more rows than $2.
---
--- The tenant walk and the per-tenant reads use ingestion_jobs_pending_tenant_idx (see migration 007
--- for why their status predicate is spelled NOT IN). The walk is a recursive "skip scan": one index
--- descent per tenant, whatever the number of jobs per tenant; it is read lazily, so it stops at $2
--- tenants. The fill uses ingestion_jobs_pending_idx, as the claim always did.
+-- tenants in turn from just after tenant $4 (fair queueing, issue 12). Kept short up here: the
+-- statement's first 1,024 bytes are what pg_stat_activity shows. How it works is said further down.
 WITH RECURSIVE
 after_cursor (tenant_id) AS (
   SELECT (SELECT j.tenant_id FROM ingestion_jobs AS j
@@ -44,6 +27,23 @@ up_to_cursor (tenant_id) AS (
   FROM up_to_cursor AS r
   WHERE r.tenant_id IS NOT NULL
 ),
+-- Fair queueing: a tenant that submits one job while another has 20,000 waiting gets it claimed at
+-- the next claim, not after the 20,000. Walk the tenants that have Pending jobs in tenant_id order,
+-- starting after $4 (the tenant the caller's previous claim ended with; '' at first) and wrapping
+-- around, up to $2 tenants. Each gets an equal share of the batch ($2 / tenants, the remainder to the
+-- first ones): its oldest due jobs. What the shares leave (tenants with fewer due jobs than their
+-- share) is filled with the oldest due jobs of anyone, as the claim did before; one tenant alone still
+-- gets the whole batch, oldest first. RETURNING carries ring_end, the last tenant visited, for the
+-- caller's next $4: with more tenants than a batch holds, successive claims go round all of them.
+--
+-- Every read that picks jobs locks with SKIP LOCKED inside its own LIMIT, so concurrent claimers take
+-- different jobs and never wait on each other, and no more rows are locked than can be claimed. The
+-- UPDATE touches exactly the ids picked, so it cannot update more rows than $2.
+--
+-- The tenant walk and the per-tenant reads use ingestion_jobs_pending_tenant_idx (migration 007 says
+-- why their status predicate is spelled NOT IN). The walk is a recursive "skip scan", one index descent
+-- per tenant however many jobs it has, read lazily: it stops at $2 tenants. The fill reads
+-- ingestion_jobs_pending_idx, as the claim always did.
 ring AS (
   SELECT tenant_id, row_number() OVER () AS position, count(*) OVER () AS tenants
   FROM (
