@@ -1,6 +1,7 @@
 // `npm run bench` (or `npm run bench -- --quick`): the four workloads of issue 5 against the compiled
 // build, each next to a baseline measured in the same run. Prints a table and writes the figures into
-// docs/performance.md. `--only=ingest,latency,drain,sustained,metrics` runs a subset (not written to the docs).
+// docs/performance.md. `--only=ingest,latency,drain,sustained,metrics,fairness` runs a subset (not written to
+// the docs).
 import pg from 'pg';
 import { openBenchDatabase, resetTables } from './benchDatabase.js';
 import { copyIngest } from './baselines/copyIngest.js';
@@ -8,6 +9,7 @@ import { buildService } from './buildService.js';
 import { machineFacts, renderReport, writeReport, type Figures } from './report.js';
 import { startApi } from './serviceProcesses.js';
 import { drainWorkload } from './workloads/drain.js';
+import { fairnessWorkload } from './workloads/fairness.js';
 import { ingestWorkload } from './workloads/ingest.js';
 import { latencyWorkload } from './workloads/latency.js';
 import { metricsCostWorkload } from './workloads/metricsCost.js';
@@ -30,6 +32,7 @@ const plan = quick
       sustainedSeconds: 20,
       metricsPairs: 1,
       metricsIngestSeconds: 5,
+      fairnessRuns: 1,
     }
   : {
       ingestSeconds: 15,
@@ -41,6 +44,7 @@ const plan = quick
       sustainedSeconds: 60,
       metricsPairs: 3,
       metricsIngestSeconds: 10,
+      fairnessRuns: 5,
     };
 
 const startedAt = Date.now();
@@ -98,6 +102,16 @@ try {
       pairs: plan.metricsPairs,
       ingestSeconds: plan.metricsIngestSeconds,
       drainJobs: plan.drainJobs,
+    });
+  }
+  if (wants('fairness')) {
+    log(
+      `fairness: ${plan.drainJobs} jobs of tenant A pending, 50 of tenant B submitted after, one worker; fair and FIFO claim alternating, ${plan.fairnessRuns} run(s) each`,
+    );
+    figures.fairness = await fairnessWorkload(database.url, client, {
+      backlog: plan.drainJobs,
+      bJobs: 50,
+      runs: plan.fairnessRuns,
     });
   }
   const report = renderReport(figures);
