@@ -171,10 +171,12 @@ export class Worker {
       let jobs: ClaimedJob[];
       // Claimed jobs are known as running the moment the claim resolves, before anything awaiting it
       // resumes: a stop() waiting on this claim then finds them.
-      const claim = jobsClaim(pool, this.id, config.batchSize, config.leaseSeconds, cursor).then((claimed) => {
-        for (const job of claimed) this.running.set(job.id, job);
-        return claimed;
-      });
+      const claim = jobsClaim(pool, this.id, config.batchSize, config.leaseSeconds, cursor).then(
+        (claimed) => {
+          for (const job of claimed) this.running.set(job.id, job);
+          return claimed;
+        },
+      );
       this.claims.add(claim);
       try {
         jobs = await claim;

@@ -126,7 +126,12 @@ describe('jobsClaim across tenants (fair queueing)', () => {
       const rounds = [];
       for (let i = 0; i < 3; i += 1) {
         const claimed = await jobsClaim(pool, 'w', 2, 30, cursor);
-        rounds.push(await tenantOf(pool, claimed.map((job) => job.id)));
+        rounds.push(
+          await tenantOf(
+            pool,
+            claimed.map((job) => job.id),
+          ),
+        );
       }
       expect(rounds).toEqual([
         ['t1', 't2'],
