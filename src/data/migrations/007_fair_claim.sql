@@ -12,5 +12,8 @@
 -- reads state this predicate, which implies this index's and not the other's, so only this index (or
 -- a scan of every row of the tenant) can serve them. The status CHECK of 001 makes the two predicates
 -- select the same rows; a new status must be added to this list.
+--
+-- Built in the migration's transaction, so not CONCURRENTLY: it reads the whole table once and holds
+-- off inserts meanwhile (0.3 s for 1,070,000 jobs, 50,000 of them Pending, on the development machine).
 CREATE INDEX ingestion_jobs_pending_tenant_idx ON ingestion_jobs (tenant_id, available_at)
   WHERE status NOT IN ('Processing', 'Succeeded', 'Failed');
