@@ -2,7 +2,7 @@
 // (not tsx) and a concurrent `npm run build` or test run cannot swap dist/ under a running benchmark.
 // It sits under node_modules/ so the build's imports resolve against the project's packages.
 import { execFileSync } from 'node:child_process';
-import { cpSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url).pathname;
 export const buildDir = `${root}node_modules/.cache/ingest-bench/dist`;
@@ -24,4 +24,17 @@ export function buildService(): void {
     { stdio: 'inherit' },
   );
   cpSync(`${root}src`, buildDir, { recursive: true, filter: (path) => !/\.ts$/.test(path) });
+}
+
+/**
+ * A copy of the build with one statement swapped for a baseline of the bench's own (a file under
+ * bench/baselines/), so a workload can run the real worker with, say, the claim before fair queueing.
+ * Returns the copy's directory, for startWorker.
+ */
+export function buildVariant(name: string, statement: string, baselineFile: string): string {
+  const dir = `${buildDir}-${name}`;
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(buildDir, dir, { recursive: true });
+  cpSync(`${root}bench/baselines/${baselineFile}`, `${dir}/data/queries/${statement}.sql`);
+  return dir;
 }

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type pg from 'pg';
 import type { DrainRow } from './workloads/drain.js';
+import type { FairnessFigures } from './workloads/fairness.js';
 import { workerSettings } from './workloads/drain.js';
 import type { IngestFigures } from './workloads/ingest.js';
 import type { LatencyFigures } from './workloads/latency.js';
@@ -24,6 +25,7 @@ export interface Figures {
   sustained?: SustainedFigures;
   metricsCost?: MetricsCostFigures;
   adminIndexCost?: AdminIndexFigures;
+  fairness?: FairnessFigures;
 }
 
 export async function machineFacts(
@@ -54,6 +56,7 @@ export async function machineFacts(
 const n = (value: number, digits = 0) =>
   value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ms = (value: number) => `${n(value, 1)} ms`;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const mark = (ok: boolean) => (ok ? 'met' : '**not met**');
 
 export function renderReport(f: Figures): string {
@@ -195,6 +198,41 @@ export function renderReport(f: Figures): string {
       `| ingest, 100-event batches (events) | ${n(a.without.ingest)} | ${n(a.withIndexes.ingest)} | ${n(a.ingestRatio, 3)} |`,
       `| drain, ${n(f.adminIndexCost.drainJobs)} jobs, 1 worker (jobs) | ${n(a.without.drain)} | ${n(a.withIndexes.drain)} | ${n(a.drainRatio, 3)} |`,
       '',
+    );
+  }
+  if (f.fairness) {
+    const { backlog, bJobs, runs, rows, pairs } = f.fairness;
+    const fifo = rows.find((r) => r.claim === 'fifo')!;
+    const fair = rows.find((r) => r.claim === 'fair')!;
+    lines.push(
+      `### 7. Fairness (tenant A: ${n(backlog)} pending one-event jobs; tenant B: ${bJobs} jobs posted 20 ms apart once the worker started; one worker process; median of ${runs} alternating run${runs === 1 ? '' : 's'})`,
+      '',
+    );
+    lines.push(
+      "| claim | A's drain, jobs/s | CPU ms per 1,000 jobs (worker + its backends) | B p50 | B p99 | B max | B jobs accepted before A's last finished |",
+    );
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const [label, r] of [
+      ['before issue 12: oldest first (baseline)', fifo],
+      ['fair: tenants in turn', fair],
+    ] as const) {
+      lines.push(
+        `| ${label} | ${n(r.drainPerSec)} | ${n(r.cpuMsPerThousand, 1)} | ${ms(r.bP50Ms)} | ${ms(r.bP99Ms)} | ${ms(r.bMaxMs)} | ${r.bDuringBacklog} of ${bJobs} |`,
+      );
+    }
+    const range = (values: number[]) => `${n(Math.min(...values), 2)}–${n(Math.max(...values), 2)}×`;
+    const drainRatio = median(pairs.map((p) => p.drain));
+    const cpuRatio = median(pairs.map((p) => p.cpu));
+    lines.push(
+      '',
+      `Fair / oldest first, per alternating pair: A's drain rate ${n(drainRatio, 2)}× (median; ${range(pairs.map((p) => p.drain))}), CPU per job ${n(cpuRatio, 2)}× (${range(pairs.map((p) => p.cpu))}).`,
+      '',
+    );
+    targets.push(
+      `| fairness: B's p99 ≤ 1 s behind A's backlog (issue 12) | ${ms(fair.bP99Ms)} (oldest first: ${ms(fifo.bP99Ms)}) | ${mark(fair.bP99Ms <= 1000 && fair.bDuringBacklog === bJobs)} |`,
+    );
+    targets.push(
+      `| fairness: A drains at ≥ 0.9× the oldest-first claim (issue 12) | ${n(drainRatio, 2)}× (median of pairs) | ${mark(drainRatio >= 0.9)} |`,
     );
   }
   lines.push('### Targets of issue 5', '', '| target | this run | |', '| --- | --- | --- |', ...targets);

@@ -1,6 +1,7 @@
 // `npm run bench` (or `npm run bench -- --quick`): the four workloads of issue 5 against the compiled
 // build, each next to a baseline measured in the same run. Prints a table and writes the figures into
-// docs/performance.md. `--only=ingest,latency,drain,sustained,metrics,adminIndexes` runs a subset (not written to the docs).
+// docs/performance.md. `--only=ingest,latency,drain,sustained,metrics,fairness,adminIndexes` runs a subset
+// (not written to the docs).
 import pg from 'pg';
 import { openBenchDatabase, resetTables } from './benchDatabase.js';
 import { copyIngest } from './baselines/copyIngest.js';
@@ -8,6 +9,7 @@ import { buildService } from './buildService.js';
 import { machineFacts, renderReport, writeReport, type Figures } from './report.js';
 import { startApi } from './serviceProcesses.js';
 import { drainWorkload } from './workloads/drain.js';
+import { fairnessWorkload } from './workloads/fairness.js';
 import { ingestWorkload } from './workloads/ingest.js';
 import { latencyWorkload } from './workloads/latency.js';
 import { adminIndexCostWorkload } from './workloads/adminIndexCost.js';
@@ -32,6 +34,7 @@ const plan = quick
       metricsRounds: 1,
       metricsDrainJobs: 20_000,
       metricsIngestSeconds: 5,
+      fairnessRuns: 1,
     }
   : {
       ingestSeconds: 15,
@@ -45,6 +48,7 @@ const plan = quick
       // Long enough (about 10 s) that a few scrapes fall into every drain.
       metricsDrainJobs: 100_000,
       metricsIngestSeconds: 10,
+      fairnessRuns: 5,
     };
 
 const startedAt = Date.now();
@@ -112,6 +116,16 @@ try {
       rounds: plan.metricsRounds,
       ingestSeconds: plan.metricsIngestSeconds,
       drainJobs: plan.drainJobs,
+    });
+  }
+  if (wants('fairness')) {
+    log(
+      `fairness: ${plan.drainJobs} jobs of tenant A pending, 50 of tenant B submitted after, one worker; fair and FIFO claim alternating, ${plan.fairnessRuns} run(s) each`,
+    );
+    figures.fairness = await fairnessWorkload(database.url, client, {
+      backlog: plan.drainJobs,
+      bJobs: 50,
+      runs: plan.fairnessRuns,
     });
   }
   const report = renderReport(figures);

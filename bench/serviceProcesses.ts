@@ -21,8 +21,13 @@ export function peakRssMb(pid: number): number {
   return kb / 1024;
 }
 
-function startNode(entry: string, env: Record<string, string>, readyLine: RegExp): Promise<ServiceProcess> {
-  const child: ChildProcess = spawn(process.execPath, [`${buildDir}/entry/${entry}`], {
+function startNode(
+  entry: string,
+  env: Record<string, string>,
+  readyLine: RegExp,
+  dist = buildDir,
+): Promise<ServiceProcess> {
+  const child: ChildProcess = spawn(process.execPath, [`${dist}/entry/${entry}`], {
     // The caller's environment passes through, so WORKER_BATCH_SIZE=… npm run bench compares settings.
     // LOG_LEVEL is pinned: readiness is read from the info lines, and a deployed service logs at info.
     // MALLOC_MMAP_THRESHOLD_ as the Dockerfiles set it, so the RSS figures are those of the images.
@@ -67,12 +72,18 @@ export async function startApi(databaseUrl: string, env: Record<string, string> 
   return { ...api, url: `http://127.0.0.1:${port}` };
 }
 
-export function startWorker(databaseUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+/** A worker process from the build, or from `dist`, a variant of it (buildVariant). */
+export function startWorker(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  dist?: string,
+): Promise<ServiceProcess> {
   return startNode(
     'worker.js',
     // A free metrics port each: several worker processes run side by side on this host.
     { DATABASE_URL: databaseUrl, RUN_MIGRATIONS_ON_STARTUP: 'false', METRICS_PORT: '0', ...env },
     /"worker started"/,
+    dist,
   );
 }
 

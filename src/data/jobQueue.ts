@@ -32,12 +32,32 @@ export interface JobFailure {
   permanent?: boolean;
 }
 
-/** Claims up to `limit` due jobs for `owner`, marking them Processing with a lease of `leaseSeconds`. */
+/**
+ * Where a claim loop is in its round of the tenants: the tenant its previous claim ended with. Claims
+ * take tenants in tenant_id order from just after it, so with more tenants than a batch holds,
+ * successive claims of one loop go round all of them. Start from `newClaimCursor()`.
+ */
+export interface ClaimCursor {
+  afterTenant: string;
+}
+
+/** A cursor at the start of the round of tenants. */
+export function newClaimCursor(): ClaimCursor {
+  return { afterTenant: '' };
+}
+
+/**
+ * Claims up to `limit` due jobs for `owner`, marking them Processing with a lease of `leaseSeconds`.
+ * Tenants with due jobs share the batch (fair queueing): each gets an equal part of it, its oldest
+ * jobs, and what they leave goes to the oldest due jobs of anyone. `cursor`, when given, says where the
+ * round of tenants starts and is moved to where this claim ended it.
+ */
 export async function jobsClaim(
   pool: Pool,
   owner: string,
   limit: number,
   leaseSeconds: number,
+  cursor: ClaimCursor = newClaimCursor(),
 ): Promise<ClaimedJob[]> {
   const { rows } = await pool.query<{
     id: string;
@@ -45,10 +65,13 @@ export async function jobsClaim(
     attempt: number;
     max_attempts: number;
     waited_seconds: number;
+    ring_end: string | null;
   }>({
     ...statements.jobsClaim,
-    values: [owner, limit, leaseSeconds],
+    values: [owner, limit, leaseSeconds, cursor.afterTenant],
   });
+  const ringEnd = rows[0]?.ring_end;
+  if (ringEnd !== undefined && ringEnd !== null) cursor.afterTenant = ringEnd;
   return rows.map((row) => ({
     id: row.id,
     tenantId: row.tenant_id,

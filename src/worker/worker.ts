@@ -11,6 +11,7 @@ import {
   jobsRelease,
   jobsSucceed,
   jobsSucceedWithOutput,
+  newClaimCursor,
   type ClaimedJob,
   type JobFailure,
 } from '../data/jobQueue.js';
@@ -181,6 +182,8 @@ export class Worker {
   private async claimLoop(): Promise<void> {
     const { pool, config } = this.options;
     let failures = 0;
+    // Each loop goes round the tenants on its own; loops and processes need not agree on a position.
+    const cursor = newClaimCursor();
     while (!this.stopping) {
       let jobs: ClaimedJob[];
       // Claimed jobs are known as running the moment the claim resolves, before anything awaiting it
@@ -188,7 +191,7 @@ export class Worker {
       // A processor works on one job at a time: a batch would hold jobs idle behind a slow one.
       const limit = this.options.processor ? 1 : config.batchSize;
       const claimedAt = performance.now();
-      const claim = jobsClaim(pool, this.id, limit, config.leaseSeconds).then((claimed) => {
+      const claim = jobsClaim(pool, this.id, limit, config.leaseSeconds, cursor).then((claimed) => {
         for (const job of claimed) this.running.set(job.id, job);
         return claimed;
       });

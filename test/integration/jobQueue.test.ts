@@ -7,6 +7,7 @@ import {
   jobsRelease,
   jobsRescueExpired,
   jobsSucceed,
+  newClaimCursor,
 } from '../../src/data/jobQueue.js';
 import { resultsFind } from '../../src/data/ingestionStore.js';
 import type { Pool } from '../../src/data/pool.js';
@@ -82,6 +83,84 @@ describe('jobsClaim', () => {
         id,
       ]);
       expect(await jobsClaim(pool, 'w', 10, 30)).toEqual([]);
+    });
+  });
+});
+
+describe('jobsClaim across tenants (fair queueing)', () => {
+  const tenantOf = async (pool: Pool, ids: readonly string[]) =>
+    (await jobRows(pool, ids)).map((row) => row.tenant_id).sort();
+
+  it("puts a tenant's job submitted after another tenant's backlog into the next claim", async () => {
+    await withPool(async (pool) => {
+      const backlog = [];
+      for (let i = 0; i < 30; i += 1) backlog.push(await insertJob(pool, undefined, { tenantId: 'a' }));
+      const late = await insertJob(pool, undefined, { tenantId: 'b' });
+      const claimed = (await jobsClaim(pool, 'w', 5, 30)).map((job) => job.id);
+      // Oldest first would be the backlog's first five.
+      expect(claimed).toContain(late);
+      expect(claimed.filter((id) => id !== late)).toEqual(backlog.slice(0, 4));
+    });
+  });
+
+  it('fills the batch from one tenant when it is the only one with due jobs, oldest first', async () => {
+    await withPool(async (pool) => {
+      const ids = [];
+      for (let i = 0; i < 6; i += 1) ids.push(await insertJob(pool, undefined, { tenantId: 'a' }));
+      const waiting = await insertJob(pool, undefined, { tenantId: 'b' });
+      await pool.query("UPDATE ingestion_jobs SET available_at = now() + interval '1 hour' WHERE id = $1", [
+        waiting,
+      ]);
+      // b has pending work but nothing due: its share goes to a, and its retry keeps waiting.
+      const claimed = await jobsClaim(pool, 'w', 4, 30);
+      expect(claimed.map((job) => job.id)).toEqual(ids.slice(0, 4));
+    });
+  });
+
+  it('goes round more tenants than one batch holds, claim after claim', async () => {
+    await withPool(async (pool) => {
+      // Tenant by tenant, so oldest first would serve t1 three times before anyone else.
+      for (const tenant of ['t1', 't2', 't3', 't4', 't5'])
+        for (let i = 0; i < 3; i += 1) await insertJob(pool, undefined, { tenantId: tenant });
+      const cursor = newClaimCursor();
+      const rounds = [];
+      for (let i = 0; i < 3; i += 1) {
+        const claimed = await jobsClaim(pool, 'w', 2, 30, cursor);
+        rounds.push(
+          await tenantOf(
+            pool,
+            claimed.map((job) => job.id),
+          ),
+        );
+      }
+      expect(rounds).toEqual([
+        ['t1', 't2'],
+        ['t3', 't4'],
+        ['t1', 't5'],
+      ]);
+    });
+  });
+
+  it('never hands one job to two concurrent claimers, with many tenants', async () => {
+    await withPool(async (pool) => {
+      await pool.query(
+        `INSERT INTO ingestion_jobs (id, tenant_id, max_attempts, event_count)
+         SELECT gen_random_uuid(), 'tenant-' || (i % 13), 5, 1 FROM generate_series(1, 600) AS i`,
+      );
+      const claims = await Promise.all(
+        Array.from({ length: 5 }, async (_, w) => {
+          const mine: string[] = [];
+          const cursor = newClaimCursor();
+          for (;;) {
+            const jobs = await jobsClaim(pool, `w${w}`, 7, 30, cursor);
+            if (jobs.length === 0) return mine;
+            mine.push(...jobs.map((job) => job.id));
+          }
+        }),
+      );
+      const all = claims.flat();
+      expect(all).toHaveLength(600);
+      expect(new Set(all).size).toBe(600);
     });
   });
 });

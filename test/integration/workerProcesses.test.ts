@@ -125,6 +125,46 @@ describe('worker processes', () => {
     expect(await worker!.stop()).toBe(0);
   });
 
+  it("process a tenant's jobs submitted behind another tenant's backlog before that backlog is done", async () => {
+    const run = randomUUID().slice(0, 8);
+    const [busy, quiet] = [`busy-${run}`, `quiet-${run}`];
+    // The backlog, stored in one statement as the API would store 3,000 one-event jobs.
+    await pool.query(
+      `WITH job AS (
+         INSERT INTO ingestion_jobs (id, tenant_id, max_attempts, event_count)
+         SELECT gen_random_uuid(), $1, 5, 1 FROM generate_series(1, 3000)
+         RETURNING id
+       )
+       INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload)
+       SELECT id, 1, 'clicked', 'CLICKED', now(), '{}' FROM job`,
+      [busy],
+    );
+    // Accepted after the whole backlog: oldest first would process them last.
+    for (let i = 0; i < 5; i += 1) await insertJob(pool, undefined, { tenantId: quiet });
+    const [worker] = await startWorkers(1);
+    const settled = await eventually(async () => {
+      const { rows } = await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ingestion_jobs WHERE tenant_id = ANY($1) AND status <> 'Succeeded'`,
+        [[busy, quiet]],
+      );
+      return rows[0]!.n === 0;
+    }, 60_000);
+    expect(settled, 'jobs did not settle in time').toBe(true);
+    const { rows } = await pool.query<{ quiet_done: number; busy_after: number; busy_total: number }>(
+      `SELECT count(*) FILTER (WHERE tenant_id = $2)::int AS quiet_done,
+              count(*) FILTER (WHERE tenant_id = $1)::int AS busy_total,
+              count(*) FILTER (WHERE tenant_id = $1 AND processed_at >
+                (SELECT max(processed_at) FROM ingestion_jobs WHERE tenant_id = $2))::int AS busy_after
+       FROM ingestion_jobs WHERE tenant_id IN ($1, $2)`,
+      [busy, quiet],
+    );
+    expect(rows[0]).toMatchObject({ quiet_done: 5, busy_total: 3000 });
+    // Every quiet job finished while most of the backlog was still waiting: it came with the first
+    // claims. Oldest first, none of the backlog would finish after them.
+    expect(rows[0]!.busy_after).toBeGreaterThan(2500);
+    expect(await worker!.stop()).toBe(0);
+  });
+
   it('reclaim a job whose worker died, counting the attempt', async () => {
     const id = await insertJob(pool);
     const [claimed] = await jobsClaim(pool, 'worker-that-died', 1, 1);
