@@ -13,6 +13,8 @@ import { createClientErrorHandler } from './clientErrorHandler.js';
 import { registerDocsPage } from './docsPage.js';
 import { createErrorHandler, frameworkErrorHandler } from './errorHandler.js';
 import { JobWaiters } from './jobWaiters.js';
+import { InflightBytes, registerAdmission } from './admission.js';
+import { rejectionReasonOf } from './rejectionMarks.js';
 import { lingerIfBodyUnread } from './lingeringClose.js';
 import { registerOpenApi } from './openapi.js';
 import { ProblemError } from './problem.js';
@@ -90,6 +92,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       detail: 'This instance is stopping; retry the request, another instance will take it.',
     });
   });
+  // After the shutdown check: a stopping instance refuses before it reserves anything.
+  registerAdmission(app, {
+    budget: new InflightBytes(deps.http.maxInflightBytes),
+    maxBodyBytes: deps.http.maxBodyBytes,
+  });
   // Bodies are read as UTF-8, what JSON is (RFC 8259): a body declared in another charset would be
   // stored with U+FFFD in place of every character it does not share with UTF-8.
   app.addHook('preParsing', async (request) => {
@@ -119,7 +126,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     const statusCode = reply.statusCode;
     deps.metrics.requestCompleted(request.method, route, statusCode, reply.elapsedTime / 1000);
     if (statusCode >= 400 && route === '/v1/ingestions' && request.method === 'POST')
-      deps.metrics.requestRejected(statusCode);
+      deps.metrics.requestRejected(statusCode, rejectionReasonOf(request));
     if (route.startsWith('/health/') || route === '/metrics') return;
     request.log.info(
       {

@@ -18,6 +18,11 @@ export interface HttpConfig extends ListenAddress {
   poolSize: number;
   /** Insert statements in flight at once; requests arriving meanwhile share the next statement. */
   insertConcurrency: number;
+  /**
+   * Request-body bytes the API holds at once; a body that does not fit is answered 503 with Retry-After
+   * before it is read (admission control, see src/api/admission.ts).
+   */
+  maxInflightBytes: number;
 }
 
 /** Settings of the worker. */
@@ -130,6 +135,14 @@ export function loadConfig(env: Env): Config {
         'each insert statement holds a pool connection, so set it at most to the pool size.',
     );
   }
+  const maxBodyBytes = read.integer('MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576);
+  const maxInflightBytes = read.integer('API_MAX_INFLIGHT_BYTES', 8 * 1_048_576, 1024, 16 * 1024 * 1_048_576);
+  if (maxInflightBytes < maxBodyBytes) {
+    read.problems.push(
+      `API_MAX_INFLIGHT_BYTES=${maxInflightBytes} is less than MAX_BODY_BYTES=${maxBodyBytes}: a body of the ` +
+        'largest allowed size would never be admitted, so set it at least to MAX_BODY_BYTES.',
+    );
+  }
   const config: Config = {
     database,
     databaseSource,
@@ -137,11 +150,12 @@ export function loadConfig(env: Env): Config {
     migrationDatabase,
     http: {
       ...listen,
-      maxBodyBytes: read.integer('MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+      maxBodyBytes,
       maxEventsPerRequest: read.integer('MAX_EVENTS_PER_REQUEST', 2_500, 1, 100_000),
       maxPayloadBytes: read.integer('MAX_PAYLOAD_BYTES', 32_768, 16, 100 * 1_048_576),
       poolSize,
       insertConcurrency,
+      maxInflightBytes,
     },
     worker: {
       concurrency: read.integer('WORKER_CONCURRENCY', 2, 1, 1000),

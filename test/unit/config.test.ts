@@ -78,6 +78,15 @@ describe('loadConfig', () => {
     expect(problems[0]).toContain('API_INSERT_CONCURRENCY=5 is more than API_POOL_SIZE=4');
   });
 
+  it('holds 8 MiB of request bodies at once by default, never less than one largest body', () => {
+    expect(loadConfig({}).http.maxInflightBytes).toBe(8 * 1_048_576);
+    expect(loadConfig({ API_MAX_INFLIGHT_BYTES: '2000000' }).http.maxInflightBytes).toBe(2_000_000);
+    const problems = problemsOf({ MAX_BODY_BYTES: '2000000', API_MAX_INFLIGHT_BYTES: '1000000' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('API_MAX_INFLIGHT_BYTES=1000000 is less than MAX_BODY_BYTES=2000000');
+    expect(problemsOf({ API_MAX_INFLIGHT_BYTES: 'lots' })[0]).toContain('API_MAX_INFLIGHT_BYTES="lots"');
+  });
+
   it('reads the admin token and read-only mode, refusing a short token', () => {
     expect(loadConfig({}).admin).toEqual({ token: undefined, readOnly: false });
     const token = 'a'.repeat(32);

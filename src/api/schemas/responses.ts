@@ -47,7 +47,8 @@ const retryAfterHeader = {
   'Retry-After': Type.Integer({
     minimum: 0,
     description:
-      'Seconds to wait before retrying: 1 while this instance stops, 5 while the database is unreachable.',
+      'Seconds to wait before retrying: 1 while this instance stops or holds as many request bodies as it ' +
+      'may (API_MAX_INFLIGHT_BYTES), 5 while the database is unreachable.',
   }),
 };
 
@@ -86,8 +87,9 @@ export const internalErrorResponse = problemResponse(
 
 /** The 503 any route that reaches the database can answer. */
 export const unavailableResponse = problemResponse(
-  'The database is unreachable (Retry-After: 5), or this instance is shutting down (Retry-After: 1). ' +
-    'Nothing was stored; retry.',
+  'The database is unreachable (Retry-After: 5), this instance is shutting down (Retry-After: 1), or it ' +
+    'already holds as many request bodies as it may, API_MAX_INFLIGHT_BYTES (title Overloaded, ' +
+    'Retry-After: 1). Nothing was stored; retry.',
   retryAfterHeader,
 );
 
