@@ -1,4 +1,9 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HttpConfig } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
@@ -15,6 +20,8 @@ import { createErrorHandler, frameworkErrorHandler } from './errorHandler.js';
 import { JobWaiters } from './jobWaiters.js';
 import { InflightBytes, registerAdmission } from './admission.js';
 import { rejectionReasonOf } from './rejectionMarks.js';
+import { TenantLimiter, type Caller } from './tenantLimits.js';
+import { TenantLimitSync } from './tenantLimitSync.js';
 import { lingerIfBodyUnread } from './lingeringClose.js';
 import { registerOpenApi } from './openapi.js';
 import { ProblemError } from './problem.js';
@@ -46,6 +53,11 @@ export interface AppDependencies {
   metrics: ApiMetrics;
   /** Serves GET /metrics when given (the process's whole registry, worker's too under `npm start`). */
   metricsExposition?: () => Promise<Exposition>;
+  /**
+   * Who a POST /v1/ingestions counts against for the per-tenant limits; by default the body's tenantId
+   * with the settings' limits (AUTH_MODE=none). API keys give the key's tenant and its own rps/eps here.
+   */
+  callerOf?: (request: FastifyRequest, bodyTenantId: string) => Caller;
 }
 
 /**
@@ -176,7 +188,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     app.addHook('preClose', async () => waiters.stop());
     jobWaiters = waiters;
   }
+  const tenantLimiter = new TenantLimiter(deps.http.rateLimits);
+  if (tenantLimiter.enabled) {
+    const sync = new TenantLimitSync(deps.pool, tenantLimiter, deps.logger, deps.listenDatabase);
+    await sync.start();
+    app.addHook('onClose', async () => sync.stop());
+  }
   await app.register(ingestionRoutes, {
+    tenantLimiter: tenantLimiter.enabled ? tenantLimiter : undefined,
+    callerOf: deps.callerOf ?? ((_request, tenantId) => ({ tenantId })),
     pool: deps.pool,
     metrics: deps.metrics,
     jobInserter: new JobInsertBatcher(deps.pool, {

@@ -23,6 +23,18 @@ export interface HttpConfig extends ListenAddress {
    * before it is read (admission control, see src/api/admission.ts).
    */
   maxInflightBytes: number;
+  /** Per-tenant limits of POST /v1/ingestions; 0 turns one off. */
+  rateLimits: RateLimitConfig;
+}
+
+/** Per-tenant limits, held across all API processes; a caller's own limits (an API key's) replace the first two. */
+export interface RateLimitConfig {
+  /** Requests a second per tenant; 0: no limit. */
+  requestsPerSecond: number;
+  /** Events a second per tenant; 0: no limit. */
+  eventsPerSecond: number;
+  /** Events a tenant may have waiting to be processed (Pending or Processing); 0: no cap. */
+  maxPendingEvents: number;
 }
 
 /** Settings of the worker. */
@@ -156,6 +168,11 @@ export function loadConfig(env: Env): Config {
       poolSize,
       insertConcurrency,
       maxInflightBytes,
+      rateLimits: {
+        requestsPerSecond: read.integer('RATE_LIMIT_REQUESTS_PER_SECOND', 0, 0, 1_000_000),
+        eventsPerSecond: read.integer('RATE_LIMIT_EVENTS_PER_SECOND', 0, 0, 100_000_000),
+        maxPendingEvents: read.integer('TENANT_MAX_PENDING_EVENTS', 0, 0, 1_000_000_000),
+      },
     },
     worker: {
       concurrency: read.integer('WORKER_CONCURRENCY', 2, 1, 1000),

@@ -93,6 +93,27 @@ export const unavailableResponse = problemResponse(
   retryAfterHeader,
 );
 
+/** The 429 of POST /v1/ingestions: a tenant over one of its limits. */
+export const tooManyRequestsResponse = problemResponse(
+  "The tenant is over a limit: RATE_LIMIT_REQUESTS_PER_SECOND, RATE_LIMIT_EVENTS_PER_SECOND (or its key's " +
+    'own), held across all API processes, or TENANT_MAX_PENDING_EVENTS events waiting to be processed. ' +
+    'Nothing was stored; retry after Retry-After seconds.',
+  {
+    'Retry-After': Type.Integer({ minimum: 1, description: 'Seconds to wait before retrying.' }),
+    'RateLimit-Policy': Type.String({
+      description:
+        'The limits that apply to the tenant (draft-ietf-httpapi-ratelimit-headers): q is the quota, ' +
+        'w the window in seconds.',
+      examples: ['"requests";q=100;w=1, "events";q=10000;w=1, "pending-events";q=1000000'],
+    }),
+    RateLimit: Type.String({
+      description:
+        'The limit that was passed: r what remains of it, t the seconds until it allows the request.',
+      examples: ['"requests";r=0;t=1'],
+    }),
+  },
+);
+
 /** The problems of the routes that look a job up by the `jobId` in their path. */
 export const jobIdProblemResponses = {
   400: problemResponse('The jobId is not a UUID (or the URL holds a malformed percent-escape).'),
