@@ -81,6 +81,7 @@ describe('loadConfig', () => {
   it('holds 8 MiB of request bodies at once by default, never less than one largest body', () => {
     expect(loadConfig({}).http.maxInflightBytes).toBe(8 * 1_048_576);
     expect(loadConfig({ API_MAX_INFLIGHT_BYTES: '2000000' }).http.maxInflightBytes).toBe(2_000_000);
+    expect(loadConfig({ MAX_BODY_BYTES: '20000000' }).http.maxInflightBytes).toBe(20_000_000);
     const problems = problemsOf({ MAX_BODY_BYTES: '2000000', API_MAX_INFLIGHT_BYTES: '1000000' });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain('API_MAX_INFLIGHT_BYTES=1000000 is less than MAX_BODY_BYTES=2000000');
