@@ -1,4 +1,9 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HttpConfig } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
@@ -13,6 +18,10 @@ import { createClientErrorHandler } from './clientErrorHandler.js';
 import { registerDocsPage } from './docsPage.js';
 import { createErrorHandler, frameworkErrorHandler } from './errorHandler.js';
 import { JobWaiters } from './jobWaiters.js';
+import { InflightBytes, registerAdmission } from './admission.js';
+import { rejectionReasonOf } from './rejectionMarks.js';
+import { TenantLimiter, type Caller } from './tenantLimits.js';
+import { TenantLimitSync } from './tenantLimitSync.js';
 import { lingerIfBodyUnread } from './lingeringClose.js';
 import { registerOpenApi } from './openapi.js';
 import { ProblemError } from './problem.js';
@@ -44,6 +53,11 @@ export interface AppDependencies {
   metrics: ApiMetrics;
   /** Serves GET /metrics when given (the process's whole registry, worker's too under `npm start`). */
   metricsExposition?: () => Promise<Exposition>;
+  /**
+   * Who a POST /v1/ingestions counts against for the per-tenant limits; by default the body's tenantId
+   * with the settings' limits (AUTH_MODE=none). API keys give the key's tenant and its own rps/eps here.
+   */
+  callerOf?: (request: FastifyRequest, bodyTenantId: string) => Caller;
 }
 
 /**
@@ -90,6 +104,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       detail: 'This instance is stopping; retry the request, another instance will take it.',
     });
   });
+  // After the shutdown check: a stopping instance refuses before it reserves anything.
+  registerAdmission(app, {
+    budget: new InflightBytes(deps.http.maxInflightBytes),
+    maxBodyBytes: deps.http.maxBodyBytes,
+  });
   // Bodies are read as UTF-8, what JSON is (RFC 8259): a body declared in another charset would be
   // stored with U+FFFD in place of every character it does not share with UTF-8.
   app.addHook('preParsing', async (request) => {
@@ -119,7 +138,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     const statusCode = reply.statusCode;
     deps.metrics.requestCompleted(request.method, route, statusCode, reply.elapsedTime / 1000);
     if (statusCode >= 400 && route === '/v1/ingestions' && request.method === 'POST')
-      deps.metrics.requestRejected(statusCode);
+      deps.metrics.requestRejected(statusCode, rejectionReasonOf(request));
     if (route.startsWith('/health/') || route === '/metrics') return;
     request.log.info(
       {
@@ -169,7 +188,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     app.addHook('preClose', async () => waiters.stop());
     jobWaiters = waiters;
   }
+  const tenantLimiter = new TenantLimiter(deps.http.rateLimits);
+  if (tenantLimiter.enabled) {
+    const sync = new TenantLimitSync(deps.pool, tenantLimiter, deps.logger, deps.listenDatabase);
+    await sync.start();
+    app.addHook('onClose', async () => sync.stop());
+  }
   await app.register(ingestionRoutes, {
+    tenantLimiter: tenantLimiter.enabled ? tenantLimiter : undefined,
+    callerOf: deps.callerOf ?? ((_request, tenantId) => ({ tenantId })),
     pool: deps.pool,
     metrics: deps.metrics,
     jobInserter: new JobInsertBatcher(deps.pool, {

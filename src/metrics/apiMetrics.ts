@@ -7,6 +7,9 @@ export const rejectionReasons = [
   'too_large',
   'unsupported_media_type',
   'idempotency_conflict',
+  'rate_limited',
+  'pending_quota',
+  'overloaded',
   'unavailable',
   'internal_error',
   'other',
@@ -19,8 +22,11 @@ export type RejectionReason = (typeof rejectionReasons)[number];
 export interface ApiMetrics {
   /** A new job was stored (a replayed Idempotency-Key stores nothing and is not counted). */
   jobAccepted(events: number): void;
-  /** An ingestion request was answered with a 4xx or 5xx. */
-  requestRejected(statusCode: number): void;
+  /**
+   * An ingestion request was answered with a 4xx or 5xx; `reason` when the answer's status alone does not
+   * say it (a 503 for lack of room rather than an unreachable database, a 429 for the pending-events cap).
+   */
+  requestRejected(statusCode: number, reason?: RejectionReason): void;
   /** Any request was answered; `route` is the route template, never the raw URL. */
   requestCompleted(method: string, route: string, statusCode: number, seconds: number): void;
 }
@@ -37,6 +43,8 @@ export function rejectionReason(statusCode: number): RejectionReason {
       return 'unsupported_media_type';
     case 422:
       return 'idempotency_conflict';
+    case 429:
+      return 'rate_limited';
     case 503:
       return 'unavailable';
     case 500:
@@ -70,7 +78,7 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
   });
   const rejected = new Counter({
     name: 'ingest_requests_rejected_total',
-    help: 'POST /v1/ingestions requests answered with an error, by reason (invalid, too_large, unsupported_media_type, idempotency_conflict, unavailable, internal_error, other).',
+    help: 'POST /v1/ingestions requests answered with an error, by reason (invalid, too_large, unsupported_media_type, idempotency_conflict, rate_limited, pending_quota, overloaded, unavailable, internal_error, other).',
     labelNames: ['reason'],
     registers: [registry],
   });
@@ -93,7 +101,11 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
       jobsAccepted.inc();
       eventsAccepted.inc(events);
     },
-    requestRejected(statusCode) {
+    requestRejected(statusCode, reason) {
+      if (reason !== undefined) {
+        rejected.labels(reason).inc();
+        return;
+      }
       let child = rejectedByStatus.get(statusCode);
       if (!child) {
         child = rejected.labels(rejectionReason(statusCode));

@@ -118,7 +118,7 @@ describe('the OpenAPI document', () => {
       operations().map(({ operation }) => [operation.operationId, Object.keys(operation.responses)]),
     );
     expect(statuses).toEqual({
-      submitIngestion: ['202', '400', '413', '415', '422', '500', '503'],
+      submitIngestion: ['202', '400', '413', '415', '422', '429', '500', '503'],
       getIngestion: ['200', '400', '404', '414', '500', '503'],
       getResults: ['200', '400', '404', '414', '500', '503'],
       getLiveness: ['200'],

@@ -78,6 +78,35 @@ describe('loadConfig', () => {
     expect(problems[0]).toContain('API_INSERT_CONCURRENCY=5 is more than API_POOL_SIZE=4');
   });
 
+  it('holds 8 MiB of request bodies at once by default, never less than one largest body', () => {
+    expect(loadConfig({}).http.maxInflightBytes).toBe(8 * 1_048_576);
+    expect(loadConfig({ API_MAX_INFLIGHT_BYTES: '2000000' }).http.maxInflightBytes).toBe(2_000_000);
+    expect(loadConfig({ MAX_BODY_BYTES: '20000000' }).http.maxInflightBytes).toBe(20_000_000);
+    const problems = problemsOf({ MAX_BODY_BYTES: '2000000', API_MAX_INFLIGHT_BYTES: '1000000' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('API_MAX_INFLIGHT_BYTES=1000000 is less than MAX_BODY_BYTES=2000000');
+    expect(problemsOf({ API_MAX_INFLIGHT_BYTES: 'lots' })[0]).toContain('API_MAX_INFLIGHT_BYTES="lots"');
+  });
+
+  it('turns the per-tenant limits off by default and reads each, refusing what is not a whole number', () => {
+    expect(loadConfig({}).http.rateLimits).toEqual({
+      requestsPerSecond: 0,
+      eventsPerSecond: 0,
+      maxPendingEvents: 0,
+    });
+    expect(
+      loadConfig({
+        RATE_LIMIT_REQUESTS_PER_SECOND: '100',
+        RATE_LIMIT_EVENTS_PER_SECOND: '50000',
+        TENANT_MAX_PENDING_EVENTS: '1000000',
+      }).http.rateLimits,
+    ).toEqual({ requestsPerSecond: 100, eventsPerSecond: 50_000, maxPendingEvents: 1_000_000 });
+    const problems = problemsOf({ RATE_LIMIT_REQUESTS_PER_SECOND: '-1', TENANT_MAX_PENDING_EVENTS: '1.5' });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toContain('RATE_LIMIT_REQUESTS_PER_SECOND="-1": expected a whole number');
+    expect(problems[1]).toContain('TENANT_MAX_PENDING_EVENTS="1.5"');
+  });
+
   it('reads the admin token and read-only mode, refusing a short token', () => {
     expect(loadConfig({}).admin).toEqual({ token: undefined, readOnly: false });
     const token = 'a'.repeat(32);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { jobFind, type JobInsertOutcome, type JobView, type NewJob } from '../../data/ingestionStore.js';
 import type { Pool } from '../../data/pool.js';
 import { eventTypeKey } from '../../domain/eventTypeKey.js';
@@ -10,6 +11,8 @@ import type { JobWaiters } from '../jobWaiters.js';
 import { storableTimestamp } from '../../domain/timestamp.js';
 import type { ApiMetrics } from '../../metrics/apiMetrics.js';
 import { addFieldError, ProblemError, type FieldErrors } from '../problem.js';
+import { markRejection } from '../rejectionMarks.js';
+import type { Caller, TenantLimiter } from '../tenantLimits.js';
 import {
   IngestionAcceptedSchema,
   IngestionHeadersSchema,
@@ -27,6 +30,7 @@ import {
   locationHeader,
   preferenceAppliedHeader,
   problemResponse,
+  tooManyRequestsResponse,
   unavailableResponse,
 } from '../schemas/responses.js';
 
@@ -41,6 +45,10 @@ export interface IngestionRouteOptions {
   maxPayloadBytes: number;
   /** Answers `Prefer: wait` requests when notifications can be had; without it the preference is ignored. */
   jobWaiters: JobWaiters | undefined;
+  /** Per-tenant rate limits and pending-events cap; undefined when none is on. */
+  tenantLimiter: TenantLimiter | undefined;
+  /** Who the request counts against (see AppDependencies.callerOf). */
+  callerOf: (request: FastifyRequest, bodyTenantId: string) => Caller;
 }
 
 const isFinished = (job: JobView) => job.status === 'Succeeded' || job.status === 'Failed';
@@ -162,6 +170,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
             'The Idempotency-Key was already used by this tenant with a different body; `jobId` names the ' +
               'job stored for it.',
           ),
+          429: tooManyRequestsResponse,
           500: internalErrorResponse,
           503: unavailableResponse,
         },
@@ -169,6 +178,23 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
     },
     async (request, reply) => {
       const body = request.body;
+      // In memory, before anything is checked further or stored: a tenant over a limit costs little.
+      if (options.tenantLimiter) {
+        const decision = options.tenantLimiter.check(
+          options.callerOf(request, body.tenantId),
+          body.events.length,
+        );
+        if (!decision.allowed) {
+          reply.headers(decision.headers);
+          markRejection(request, decision.reason);
+          throw new ProblemError(
+            429,
+            decision.reason === 'pending_quota' ? 'Too many pending events' : 'Too many requests',
+            decision.detail,
+            { retryAfterSeconds: decision.retryAfterSeconds },
+          );
+        }
+      }
       const idempotencyKey = request.headers['idempotency-key'];
       // Node joins repeated headers with ", ": two keys would silently become one key "a, b".
       if (idempotencyKey?.includes(',') && headerCount(request.raw.rawHeaders, 'idempotency-key') > 1) {

@@ -47,7 +47,8 @@ const retryAfterHeader = {
   'Retry-After': Type.Integer({
     minimum: 0,
     description:
-      'Seconds to wait before retrying: 1 while this instance stops, 5 while the database is unreachable.',
+      'Seconds to wait before retrying: 1 while this instance stops or holds as many request bodies as it ' +
+      'may (API_MAX_INFLIGHT_BYTES), 5 while the database is unreachable.',
   }),
 };
 
@@ -86,9 +87,31 @@ export const internalErrorResponse = problemResponse(
 
 /** The 503 any route that reaches the database can answer. */
 export const unavailableResponse = problemResponse(
-  'The database is unreachable (Retry-After: 5), or this instance is shutting down (Retry-After: 1). ' +
-    'Nothing was stored; retry.',
+  'The database is unreachable (Retry-After: 5), this instance is shutting down (Retry-After: 1), or it ' +
+    'already holds as many request bodies as it may, API_MAX_INFLIGHT_BYTES (title Overloaded, ' +
+    'Retry-After: 1). Nothing was stored; retry.',
   retryAfterHeader,
+);
+
+/** The 429 of POST /v1/ingestions: a tenant over one of its limits. */
+export const tooManyRequestsResponse = problemResponse(
+  "The tenant is over a limit: RATE_LIMIT_REQUESTS_PER_SECOND, RATE_LIMIT_EVENTS_PER_SECOND (or its key's " +
+    'own), held across all API processes, or TENANT_MAX_PENDING_EVENTS events waiting to be processed. ' +
+    'Nothing was stored; retry after Retry-After seconds.',
+  {
+    'Retry-After': Type.Integer({ minimum: 1, description: 'Seconds to wait before retrying.' }),
+    'RateLimit-Policy': Type.String({
+      description:
+        'The limits that apply to the tenant (draft-ietf-httpapi-ratelimit-headers): q is the quota, ' +
+        'w the window in seconds.',
+      examples: ['"requests";q=100;w=1, "events";q=10000;w=1, "pending-events";q=1000000'],
+    }),
+    RateLimit: Type.String({
+      description:
+        'The limit that was passed: r what remains of it, t the seconds until it allows the request.',
+      examples: ['"requests";r=0;t=1'],
+    }),
+  },
 );
 
 /** The problems of the routes that look a job up by the `jobId` in their path. */
