@@ -268,18 +268,19 @@ export interface ResultView {
   lastMicros: bigint;
 }
 
-/** Reads a job's status and results (empty until it has Succeeded), or undefined for an unknown job. */
-export async function resultsFind(
-  pool: Pool,
-  jobId: string,
-): Promise<{ status: JobStatus; results: ResultView[] } | undefined> {
-  const { rows } = await pool.query<{
-    status: JobStatus;
-    event_type: string | null;
-    count: number | null;
-    first_micros: string | null;
-    last_micros: string | null;
-  }>({ ...statements.resultsFind, values: [jobId] });
+/** A row of the statements that read a job's status with its results (resultsFind and its tenant form). */
+export interface ResultRow {
+  status: JobStatus;
+  event_type: string | null;
+  count: number | null;
+  first_micros: string | null;
+  last_micros: string | null;
+}
+
+/** The status and results those rows hold, or undefined when there are none (no such job). */
+export function resultsOf(
+  rows: readonly ResultRow[],
+): { status: JobStatus; results: ResultView[] } | undefined {
   if (rows.length === 0) return undefined;
   const results: ResultView[] = [];
   for (const row of rows) {
@@ -292,4 +293,13 @@ export async function resultsFind(
     });
   }
   return { status: rows[0]!.status, results };
+}
+
+/** Reads a job's status and results (empty until it has Succeeded), or undefined for an unknown job. */
+export async function resultsFind(
+  pool: Pool,
+  jobId: string,
+): Promise<{ status: JobStatus; results: ResultView[] } | undefined> {
+  const { rows } = await pool.query<ResultRow>({ ...statements.resultsFind, values: [jobId] });
+  return resultsOf(rows);
 }
