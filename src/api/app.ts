@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ApiKeyAuthenticator } from '../auth/keyAuthenticator.js';
 import type { HttpConfig } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
 import { JobInsertBatcher } from '../data/jobInsertBatcher.js';
@@ -42,6 +43,11 @@ export interface AppDependencies {
   extraRoutes?: (app: FastifyInstance) => Promise<void>;
   /** Where requests, accepted jobs and rejections are recorded. */
   metrics: ApiMetrics;
+  /**
+   * With AUTH_MODE=keys: identifies each request's API key, and the /v1 routes require one. Undefined
+   * (AUTH_MODE=none): they are open to whoever reaches the service.
+   */
+  authenticator?: ApiKeyAuthenticator | undefined;
   /** Serves GET /metrics when given (the process's whole registry, worker's too under `npm start`). */
   metricsExposition?: () => Promise<Exposition>;
 }
@@ -181,8 +187,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     maxEventsPerRequest: deps.http.maxEventsPerRequest,
     maxPayloadBytes: deps.http.maxPayloadBytes,
     jobWaiters,
+    authenticator: deps.authenticator,
   });
-  await app.register(resultRoutes, { pool: deps.pool });
+  await app.register(resultRoutes, { pool: deps.pool, authenticator: deps.authenticator });
   // The interactive docs: routes of their own, none of their hooks run on the API's routes.
   await registerDocsPage(app);
   if (deps.extraRoutes) await deps.extraRoutes(app);

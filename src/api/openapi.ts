@@ -87,7 +87,8 @@ const swaggerOptions: FastifyDynamicSwaggerOptions = {
     },
     // Relative: the document describes the instance that serves it, wherever that is deployed.
     servers: [{ url: '/', description: 'The instance serving this document' }],
-    // Said explicitly: the public API takes no credentials (yet); operations that do will name theirs.
+    // Said explicitly: with AUTH_MODE=none the public API takes no credentials; with keys, each operation
+    // names its own.
     security: [],
     tags: [
       { name: 'Ingestion', description: 'Submit batches of events and follow their jobs to the results.' },
@@ -99,7 +100,23 @@ const swaggerOptions: FastifyDynamicSwaggerOptions = {
         adminToken: {
           type: 'http',
           scheme: 'bearer',
-          description: 'ADMIN_TOKEN; without one the admin API is open on loopback only.',
+          description:
+            'An admin API key (ik_admin_…) with AUTH_MODE=keys, or ADMIN_TOKEN; with neither, the admin API ' +
+            'is open on loopback only.',
+        },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'AUTH_MODE=keys: an API key (`npm run keys -- create`). ik_write_… submits for its tenant, ' +
+            "ik_read_… reads its tenant's jobs and results, ik_admin_… reads any job and uses the admin API.",
+        },
+        apiKeyBasic: {
+          type: 'http',
+          scheme: 'basic',
+          description:
+            'POST /v1/ingestions only: a write key as the user name and an empty password (the convention ' +
+            "of Segment's SDKs).",
         },
       },
     },
