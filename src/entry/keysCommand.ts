@@ -38,7 +38,9 @@ function rateOf(text: string | undefined): number | null | undefined {
 const iso = (date: Date | null) => (date === null ? '-' : date.toISOString());
 
 function listingLine(key: ApiKeyListing): string {
-  const state = key.revokedAt ? `revoked ${iso(key.revokedAt)}` : `expires ${iso(key.expiresAt)}`;
+  const state = key.revokedAt
+    ? `revoked ${iso(key.revokedAt)}`
+    : `expires ${key.expiresAt ? iso(key.expiresAt) : 'never'}`;
   const limits =
     key.requestsPerSecond === null && key.eventsPerSecond === null
       ? ''
@@ -108,7 +110,7 @@ export async function runKeysCommand(pool: Pool, argv: readonly string[]): Promi
       return {
         exitCode: 0,
         stdout: [
-          `created ${kind} key ${id}${kind === 'admin' ? '' : ` for tenant ${tenant}`}, expires ${iso(stored.expiresAt)}`,
+          `created ${kind} key ${id}${kind === 'admin' ? '' : ` for tenant ${tenant}`}, expires ${stored.expiresAt ? iso(stored.expiresAt) : 'never'}`,
           'It is shown this once and stored only as a digest: keep it now. The key:',
           key.text,
         ],

@@ -121,8 +121,8 @@ describe('POST /v1/ingestions with AUTH_MODE=keys', () => {
       ),
     );
     const shapes = answers.map((response) => {
-      const { correlationId: _, ...rest } = expectUnauthorized(response);
-      return { rest, challenge: response.headers['www-authenticate'] };
+      const problem = expectUnauthorized(response);
+      return { ...problem, correlationId: 'c', challenge: response.headers['www-authenticate'] };
     });
     expect(shapes[1]).toEqual(shapes[0]);
     expect(shapes[2]).toEqual(shapes[0]);
