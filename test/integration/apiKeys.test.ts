@@ -215,6 +215,26 @@ describe('the admin API with AUTH_MODE=keys', () => {
   });
 });
 
+describe('the OpenAPI document with AUTH_MODE=keys', () => {
+  it('declares the key schemes, which operation takes which, and their 401 and 403', async () => {
+    const document = (await get('/openapi.json')).json();
+    expect(Object.keys(document.components.securitySchemes)).toEqual(
+      expect.arrayContaining(['apiKey', 'apiKeyBasic', 'adminToken']),
+    );
+    const submitOperation = document.paths['/v1/ingestions'].post;
+    expect(submitOperation.security).toEqual([{ apiKey: [] }, { apiKeyBasic: [] }]);
+    expect(Object.keys(submitOperation.responses)).toEqual(expect.arrayContaining(['401', '403']));
+    expect(submitOperation.responses['401'].headers['WWW-Authenticate']).toBeDefined();
+    for (const path of ['/v1/ingestions/{jobId}', '/v1/results/{jobId}']) {
+      expect(document.paths[path].get.security).toEqual([{ apiKey: [] }]);
+      expect(Object.keys(document.paths[path].get.responses)).toEqual(
+        expect.arrayContaining(['401', '403', '404']),
+      );
+    }
+    expect(document.paths['/health/live'].get.security).toBeUndefined();
+  });
+});
+
 describe('what stays open', () => {
   it('serves the health endpoints without a key', async () => {
     expect((await get('/health/live')).statusCode).toBe(200);
