@@ -23,6 +23,8 @@ function authorizationHeaders(request: FastifyRequest): string[] {
   return values;
 }
 
+// What each kind of key may not do, and what to use instead: a write key may ship inside clients, so it
+// reads nothing; read and admin keys submit nothing.
 const refusedKind: Record<Permission, Record<Caller['kind'], string | undefined>> = {
   submit: {
     write: undefined,

@@ -35,6 +35,9 @@ aggregates them by type in the background; the status and results of each job ca
   the request carries it too.
 - Every error is \`application/problem+json\` (RFC 9457) with \`type\`, \`title\`, \`status\` and a
   \`detail\` saying what to fix; invalid fields are listed in \`errors\`, from field path to messages.
+- With \`AUTH_MODE=keys\`, every \`/v1\` request carries an API key (\`Authorization: Bearer <key>\`; see each
+  operation's security): no usable key is a \`401\` with \`WWW-Authenticate\`, a key of the wrong kind or
+  tenant a \`403\`, and another tenant's job a \`404\`, as an unknown one.
 - A \`503\` always comes with \`Retry-After\`; nothing was stored, and the request can be sent again
   (with the same \`Idempotency-Key\` to be safe).
 
