@@ -1,6 +1,6 @@
 // `npm run keys -- create|list|revoke`: manages API keys (AUTH_MODE=keys) in the configured database, or,
 // with none configured, in the embedded PostgreSQL that `npm start` uses (taken over while it runs).
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseConfig } from '../config/connectionString.js';
 import { createPool } from '../data/pool.js';
@@ -16,7 +16,7 @@ let database: DatabaseConfig | undefined = config.database;
 if (!database) {
   const dataDir = join(config.dataDir, 'postgres');
   // A server `npm start` is running is used and left running; one started here is stopped again.
-  const running = existsSync(join(dataDir, 'postmaster.pid'));
+  const running = serverRunning(join(dataDir, 'postmaster.pid'));
   const server = await startEmbeddedPostgres(dataDir);
   if (!running) embedded = server;
   database = server.database;
@@ -41,3 +41,15 @@ try {
   await embedded?.stop();
 }
 process.exit(exitCode);
+
+/** Whether the PostgreSQL process named by a postmaster.pid file is alive (a stale file is not). */
+function serverRunning(pidFile: string): boolean {
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    if (!(pid > 0)) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
