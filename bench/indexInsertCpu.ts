@@ -1,4 +1,4 @@
-// What the fair claim's index (migration 007) costs each stored job, in PostgreSQL CPU: steadier on a
+// What the fair claim's index (migration 006) costs each stored job, in PostgreSQL CPU: steadier on a
 // shared machine than requests/s (bench/ingestIndexCost.ts). Inserts jobs with their events in one
 // statement (INSERT … RETURNING feeding INSERT … SELECT, as insertOneEventJobs does; not the API's own
 // statement), 40 statements per run, 1-event jobs (1,000 a statement) and 100-event jobs (100 a
@@ -14,7 +14,7 @@ import { startApi } from './serviceProcesses.js';
 
 const runs = Number(process.argv[2] ?? 5);
 const createIndex = readFileSync(
-  new URL('../src/data/migrations/007_fair_claim.sql', import.meta.url),
+  new URL('../src/data/migrations/006_fair_claim.sql', import.meta.url),
   'utf8',
 );
 const insert = (jobs: number, events: number) =>

@@ -1,4 +1,4 @@
-// What the fair claim's index (migration 007, ingestion_jobs_pending_tenant_idx) costs ingest: the
+// What the fair claim's index (migration 006, ingestion_jobs_pending_tenant_idx) costs ingest: the
 // bench's ingest load (32 connections; 100-event and 1-event requests) against one API process, with
 // and without that index, alternating in the same database, so both meet the same load on a shared
 // machine. Reports requests/s and the CPU of the API's PostgreSQL backends per 1,000 jobs, where an

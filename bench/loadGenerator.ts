@@ -34,9 +34,14 @@ export function postLoad(options: {
   seconds: number;
   /** Requests per second over all connections; unlimited when absent. */
   rate?: number;
+  /** More request headers (an Authorization header, for AUTH_MODE=keys). */
+  headers?: Record<string, string>;
+  /** GET instead of POST: `body` is then not sent. */
+  method?: 'GET' | 'POST';
 }): Promise<LoadResult> {
   const file = join(mkdtempSync(join(tmpdir(), 'ingest-bench-')), 'body.json');
   writeFileSync(file, options.body);
+  const method = options.method ?? 'POST';
   const args = [
     cli,
     '-j',
@@ -45,11 +50,9 @@ export function postLoad(options: {
     '-d',
     String(options.seconds),
     '-m',
-    'POST',
-    '-H',
-    'content-type=application/json',
-    '-i',
-    file,
+    method,
+    ...Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}=${value}`]),
+    ...(method === 'POST' ? ['-H', 'content-type=application/json', '-i', file] : []),
     ...(options.rate ? ['-R', String(options.rate)] : []),
     options.url,
   ];

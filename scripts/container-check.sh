@@ -432,6 +432,13 @@ running_workers="$(podman ps -q --filter "label=io.podman.compose.project=$PROJE
 [ "$running_workers" -eq "$WORKERS" ] || die "$running_workers worker containers running, expected $WORKERS"
 podman ps --filter "label=io.podman.compose.project=$PROJECT" --format '{{.Names}}  {{.Status}}  {{.Ports}}'
 
+# The compose file runs the API with AUTH_MODE=keys: keys made with the image's own CLI.
+new_key() { podman exec "${PROJECT}_api_1" node dist/entry/keys.js create "$@" | tail -n 1; }
+SMOKE_TENANT="smoke-$(date +%s)"
+SMOKE_WRITE_KEY="$(new_key --tenant "$SMOKE_TENANT" --kind write)" || die "keys create failed"
+SMOKE_READ_KEY="$(new_key --tenant "$SMOKE_TENANT" --kind read)" || die "keys create failed"
+export SMOKE_TENANT SMOKE_WRITE_KEY SMOKE_READ_KEY
+
 log "smoke test against $API_URL"
 SMOKE_READY_WAIT_SECONDS=30 "$ROOT/scripts/smoke.sh" "$API_URL" || die "smoke test failed"
 
@@ -440,9 +447,10 @@ BURST_JOBS="${CHECK_BURST_JOBS:-30}"
 log "burst: $BURST_JOBS jobs across $WORKERS workers"
 psql_db() { podman exec "${PROJECT}_db_1" psql -U postgres -d ingestion -tAc "$1"; }
 tenant="burst-$(date +%s)"
+burst_key="$(new_key --tenant "$tenant" --kind write)" || die "keys create failed"
 for i in $(seq 1 "$BURST_JOBS"); do
   code="$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 -X POST -H 'Content-Type: application/json' \
-    --data-binary '{"tenantId":"'"$tenant"'","events":[{"type":"a","timestamp":"2024-05-01T10:00:00Z","payload":'"$i"'},{"type":"A","timestamp":"2024-05-01T10:00:01Z"},{"type":"b","timestamp":"2024-05-01T10:00:02Z","payload":null}]}' \
+    -H "Authorization: Bearer $burst_key" --data-binary '{"tenantId":"'"$tenant"'","events":[{"type":"a","timestamp":"2024-05-01T10:00:00Z","payload":'"$i"'},{"type":"A","timestamp":"2024-05-01T10:00:01Z"},{"type":"b","timestamp":"2024-05-01T10:00:02Z","payload":null}]}' \
     "$API_URL/v1/ingestions")"
   [ "$code" = 202 ] || die "burst: POST $i answered $code"
 done

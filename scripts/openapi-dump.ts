@@ -1,19 +1,22 @@
 // Writes the OpenAPI document the API serves at /openapi.json to a file (or stdout), for the linter in CI
 // and for anyone who wants it without running the service. The app is built exactly as the entry points
-// build it, with the default configuration (the limits in the document are those defaults); no database
-// is needed, because the pool connects only on the first query and nothing here queries.
+// build it, with the default configuration (the limits in the document are those defaults) but
+// AUTH_MODE=keys, whose document is the whole one (security schemes, 401 and 403 answers) and the one
+// deployments serve; no database is needed, because the pool connects only on the first query and
+// nothing here queries.
 //
 //   npx tsx scripts/openapi-dump.ts [OUTPUT_FILE]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { buildApp } from '../src/api/app.js';
+import { ApiKeyAuthenticator } from '../src/auth/keyAuthenticator.js';
 import { loadConfig } from '../src/config/config.js';
 import { createPool } from '../src/data/pool.js';
 import { createLogger } from '../src/log/logger.js';
 import { noApiMetrics } from '../src/metrics/apiMetrics.js';
 import { operatorRoutes } from '../src/entry/operatorRoutes.js';
 
-const config = loadConfig({});
+const config = loadConfig({ AUTH_MODE: 'keys' });
 // Port 1 on loopback: were anything to query, it would fail at once instead of reaching a real database.
 const pool = createPool(
   {
@@ -29,6 +32,7 @@ const pool = createPool(
   },
   { max: 1, applicationName: 'openapi-dump', onIdleError: () => undefined },
 );
+const authenticator = new ApiKeyAuthenticator(pool);
 const app = await buildApp({
   pool,
   healthPool: pool,
@@ -38,7 +42,8 @@ const app = await buildApp({
   isShuttingDown: () => false,
   metrics: noApiMetrics,
   // The admin API is part of the document too.
-  extraRoutes: (instance) => operatorRoutes(config, pool).register(instance),
+  extraRoutes: (instance) => operatorRoutes(config, pool, authenticator).register(instance),
+  authenticator,
 });
 const response = await app.inject({ method: 'GET', url: '/openapi.json' });
 await app.close();

@@ -14,7 +14,8 @@
 # Needs bash and curl. JSON is read with node when it is installed (any machine that runs the service has
 # it); without node a sed fallback reads the few flat fields the checks need and the timestamp check is
 # skipped. Environment: SMOKE_TIMEOUT_SECONDS (30), SMOKE_READY_WAIT_SECONDS (10: how long /health/ready
-# may stay 503 right after a start), SMOKE_CURL_TIMEOUT (10, per request).
+# may stay 503 right after a start), SMOKE_CURL_TIMEOUT (10, per request). Against AUTH_MODE=keys, set
+# SMOKE_TENANT and that tenant's SMOKE_WRITE_KEY and SMOKE_READ_KEY (npm run keys -- create ...).
 set -euo pipefail
 
 BASE_URL="${1:-${BASE_URL:-http://localhost:8080}}"
@@ -51,6 +52,10 @@ request() {
   if [ -n "$body" ]; then
     args+=(-H 'Content-Type: application/json' --data-binary "$body")
   fi
+  case "$method $path" in
+    "POST /v1/"*) [ -z "${SMOKE_WRITE_KEY:-}" ] || args+=(-H "Authorization: Bearer $SMOKE_WRITE_KEY") ;;
+    "GET /v1/"*) [ -z "${SMOKE_READ_KEY:-}" ] || args+=(-H "Authorization: Bearer $SMOKE_READ_KEY") ;;
+  esac
   : >"$WORK/body"
   if ! STATUS="$(curl "${args[@]}" "$@" "$BASE_URL$path" 2>"$WORK/curl-error")"; then
     STATUS=000
@@ -118,7 +123,8 @@ ok "200"
 # A key of our own per run, so reruns against the same database never collide with older jobs.
 RUN_ID="$(date +%s)-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 IDEMPOTENCY_KEY="smoke-$RUN_ID"
-TENANT="smoke-tenant-$RUN_ID"
+# With keys, the tenant is the keys' own; the fresh Idempotency-Key still keeps reruns apart.
+TENANT="${SMOKE_TENANT:-smoke-tenant-$RUN_ID}"
 # Two events whose types differ only in case: they must be one group that keeps the first event's casing.
 # The second event is earlier in absolute time (08:00:05Z) though submitted later, so firstTimestamp has
 # to come from comparing instants, not from submission order.

@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ApiKeyAuthenticator } from '../auth/keyAuthenticator.js';
 import type { AdminConfig } from '../config/config.js';
 
 /** How the admin API and the dashboard are protected in this process. */
-export type AdminAccessMode = 'token' | 'loopback' | 'refused';
+export type AdminAccessMode = 'keys' | 'token' | 'loopback' | 'refused';
 
 /** Why a request may not use the admin API: a problem to answer with. */
 export interface AccessRefusal {
@@ -22,10 +23,12 @@ export function isLoopbackHost(host: string): boolean {
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
- * Decides who may use the admin API and the dashboard. With ADMIN_TOKEN set, a request must carry
- * `Authorization: Bearer <token>`, compared in constant time (both sides hashed first, so neither
- * the length nor a common prefix shows in the timing). Without a token they are open only when the
- * service listens on loopback, where only this host can reach them; otherwise they are refused.
+ * Decides who may use the admin API and the dashboard. With AUTH_MODE=keys (an `authenticator` given),
+ * a request must carry `Authorization: Bearer <admin key>`, or the ADMIN_TOKEN when one is set. Otherwise,
+ * with ADMIN_TOKEN set, a request must carry `Authorization: Bearer <token>`, compared in constant time
+ * (both sides hashed first, so neither the length nor a common prefix shows in the timing). Without
+ * either they are open only when the service listens on loopback, where only this host can reach them;
+ * otherwise they are refused.
  */
 export class AdminAccess {
   readonly mode: AdminAccessMode;
@@ -34,14 +37,26 @@ export class AdminAccess {
   constructor(
     config: AdminConfig,
     private readonly listenHost: string,
+    private readonly authenticator?: ApiKeyAuthenticator,
   ) {
     this.tokenDigest = config.token === undefined ? undefined : digest(config.token);
-    this.mode = config.token !== undefined ? 'token' : isLoopbackHost(listenHost) ? 'loopback' : 'refused';
+    this.mode = authenticator
+      ? 'keys'
+      : config.token !== undefined
+        ? 'token'
+        : isLoopbackHost(listenHost)
+          ? 'loopback'
+          : 'refused';
   }
 
   /** One sentence for the start-up log. */
   describe(): string {
     switch (this.mode) {
+      case 'keys':
+        return (
+          'admin API and dashboard (/admin, /ui) require Authorization: Bearer <admin key>' +
+          (this.tokenDigest ? ' or <ADMIN_TOKEN>' : '')
+        );
       case 'token':
         return 'admin API and dashboard (/admin, /ui) require Authorization: Bearer <ADMIN_TOKEN>';
       case 'loopback':
@@ -57,11 +72,14 @@ export class AdminAccess {
   }
 
   /** Undefined when the request may use the admin API, else the problem to answer with. */
-  check(authorization: string | undefined): AccessRefusal | undefined {
+  async check(authorization: string | undefined): Promise<AccessRefusal | undefined> {
     if (this.mode === 'loopback') return undefined;
     if (this.mode === 'refused') return this.disabled();
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (match && timingSafeEqual(digest(match[1]!), this.tokenDigest!)) return undefined;
+    // Longer than any key or token: not compared, not looked up.
+    const match =
+      (authorization?.length ?? 0) <= 1024 ? /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '') : null;
+    if (match && this.tokenDigest && timingSafeEqual(digest(match[1]!), this.tokenDigest)) return undefined;
+    if (this.mode === 'keys') return this.checkKey(match?.[1]);
     return {
       status: 401,
       title: 'Unauthorized',
@@ -69,6 +87,28 @@ export class AdminAccess {
         ? 'The bearer token is not the ADMIN_TOKEN this service was started with.'
         : 'Send the admin token as the header Authorization: Bearer <ADMIN_TOKEN>.',
       challenge: `Bearer realm="ingest-admin"${match ? ', error="invalid_token"' : ''}`,
+    };
+  }
+
+  /** With AUTH_MODE=keys: an admin key may; another kind is refused, an unusable key is unknown. */
+  private async checkKey(keyText: string | undefined): Promise<AccessRefusal | undefined> {
+    const caller = keyText === undefined ? undefined : await this.authenticator!.authenticate(keyText);
+    if (caller?.kind === 'admin') return undefined;
+    if (caller) {
+      return {
+        status: 403,
+        title: 'Forbidden',
+        detail: `This is a ${caller.kind} key of a tenant; the admin API and dashboard need an admin key (ik_admin_…).`,
+      };
+    }
+    return {
+      status: 401,
+      title: 'Unauthorized',
+      detail:
+        keyText === undefined
+          ? 'Send an admin key as the header Authorization: Bearer <key> (npm run keys -- create --kind admin).'
+          : 'The key is not valid: it is unknown, revoked or expired, and it is not the ADMIN_TOKEN.',
+      challenge: `Bearer realm="ingest-admin"${keyText === undefined ? '' : ', error="invalid_token"'}`,
     };
   }
 

@@ -79,10 +79,12 @@ const tags = ['admin'];
 const security = [{ adminToken: [] }];
 const refusals = {
   401: problemResponse(
-    'ADMIN_TOKEN is set and the request carries no valid `Authorization: Bearer <token>` (WWW-Authenticate says so).',
+    'An admin key (AUTH_MODE=keys) or ADMIN_TOKEN is required and the request carries no valid ' +
+      '`Authorization: Bearer <key or token>` (WWW-Authenticate says so).',
   ),
   403: problemResponse(
-    'No ADMIN_TOKEN is set and the service listens beyond loopback, or (for actions) DASHBOARD_READ_ONLY=true.',
+    "The key is a tenant's, not an admin key; or no ADMIN_TOKEN is set and the service listens beyond " +
+      'loopback without AUTH_MODE=keys; or (for actions) DASHBOARD_READ_ONLY=true.',
   ),
   500: internalErrorResponse,
   503: unavailableResponse,
@@ -98,7 +100,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
   const { pool, access, readOnly } = options;
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const refusal = access.check(request.headers.authorization);
+    const refusal = await access.check(request.headers.authorization);
     if (!refusal) return;
     if (refusal.challenge) reply.header('www-authenticate', refusal.challenge);
     return sendProblem(request, reply, refusal);

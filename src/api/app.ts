@@ -1,10 +1,6 @@
-import Fastify, {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ApiKeyAuthenticator } from '../auth/keyAuthenticator.js';
 import type { HttpConfig } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
 import { JobInsertBatcher } from '../data/jobInsertBatcher.js';
@@ -20,7 +16,7 @@ import { createErrorHandler, frameworkErrorHandler } from './errorHandler.js';
 import { JobWaiters } from './jobWaiters.js';
 import { InflightBytes, registerAdmission } from './admission.js';
 import { rejectionReasonOf } from './rejectionMarks.js';
-import { TenantLimiter, type Caller } from './tenantLimits.js';
+import { TenantLimiter } from './tenantLimits.js';
 import { TenantLimitSync } from './tenantLimitSync.js';
 import { lingerIfBodyUnread } from './lingeringClose.js';
 import { registerOpenApi } from './openapi.js';
@@ -51,13 +47,13 @@ export interface AppDependencies {
   extraRoutes?: (app: FastifyInstance) => Promise<void>;
   /** Where requests, accepted jobs and rejections are recorded. */
   metrics: ApiMetrics;
+  /**
+   * With AUTH_MODE=keys: identifies each request's API key, and the /v1 routes require one. Undefined
+   * (AUTH_MODE=none): they are open to whoever reaches the service.
+   */
+  authenticator?: ApiKeyAuthenticator | undefined;
   /** Serves GET /metrics when given (the process's whole registry, worker's too under `npm start`). */
   metricsExposition?: () => Promise<Exposition>;
-  /**
-   * Who a POST /v1/ingestions counts against for the per-tenant limits; by default the body's tenantId
-   * with the settings' limits (AUTH_MODE=none). API keys give the key's tenant and its own rps/eps here.
-   */
-  callerOf?: (request: FastifyRequest, bodyTenantId: string) => Caller;
 }
 
 /**
@@ -196,7 +192,6 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }
   await app.register(ingestionRoutes, {
     tenantLimiter: tenantLimiter.enabled ? tenantLimiter : undefined,
-    callerOf: deps.callerOf ?? ((_request, tenantId) => ({ tenantId })),
     pool: deps.pool,
     metrics: deps.metrics,
     jobInserter: new JobInsertBatcher(deps.pool, {
@@ -208,8 +203,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     maxEventsPerRequest: deps.http.maxEventsPerRequest,
     maxPayloadBytes: deps.http.maxPayloadBytes,
     jobWaiters,
+    authenticator: deps.authenticator,
   });
-  await app.register(resultRoutes, { pool: deps.pool });
+  await app.register(resultRoutes, { pool: deps.pool, authenticator: deps.authenticator });
   // The interactive docs: routes of their own, none of their hooks run on the API's routes.
   await registerDocsPage(app);
   if (deps.extraRoutes) await deps.extraRoutes(app);

@@ -35,6 +35,9 @@ aggregates them by type in the background; the status and results of each job ca
   the request carries it too.
 - Every error is \`application/problem+json\` (RFC 9457) with \`type\`, \`title\`, \`status\` and a
   \`detail\` saying what to fix; invalid fields are listed in \`errors\`, from field path to messages.
+- With \`AUTH_MODE=keys\`, every \`/v1\` request carries an API key (\`Authorization: Bearer <key>\`; see each
+  operation's security): no usable key is a \`401\` with \`WWW-Authenticate\`, a key of the wrong kind or
+  tenant a \`403\`, and another tenant's job a \`404\`, as an unknown one.
 - A \`503\` always comes with \`Retry-After\`; nothing was stored, and the request can be sent again
   (with the same \`Idempotency-Key\` to be safe).
 
@@ -87,7 +90,8 @@ const swaggerOptions: FastifyDynamicSwaggerOptions = {
     },
     // Relative: the document describes the instance that serves it, wherever that is deployed.
     servers: [{ url: '/', description: 'The instance serving this document' }],
-    // Said explicitly: the public API takes no credentials (yet); operations that do will name theirs.
+    // Said explicitly: with AUTH_MODE=none the public API takes no credentials; with keys, each operation
+    // names its own.
     security: [],
     tags: [
       { name: 'Ingestion', description: 'Submit batches of events and follow their jobs to the results.' },
@@ -99,7 +103,23 @@ const swaggerOptions: FastifyDynamicSwaggerOptions = {
         adminToken: {
           type: 'http',
           scheme: 'bearer',
-          description: 'ADMIN_TOKEN; without one the admin API is open on loopback only.',
+          description:
+            'An admin API key (ik_admin_…) with AUTH_MODE=keys, or ADMIN_TOKEN; with neither, the admin API ' +
+            'is open on loopback only.',
+        },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'AUTH_MODE=keys: an API key (`npm run keys -- create`). ik_write_… submits for its tenant, ' +
+            "ik_read_… reads its tenant's jobs and results, ik_admin_… reads any job and uses the admin API.",
+        },
+        apiKeyBasic: {
+          type: 'http',
+          scheme: 'basic',
+          description:
+            'POST /v1/ingestions only: a write key as the user name and an empty password (the convention ' +
+            "of Segment's SDKs).",
         },
       },
     },

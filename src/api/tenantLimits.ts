@@ -1,12 +1,12 @@
 import type { RateLimitConfig } from '../config/config.js';
 import { TokenBucket } from '../domain/tokenBucket.js';
 
-/** Limits of one caller that replace the settings' defaults (an API key's own, once keys exist). */
+/** Limits of one caller that replace the settings' defaults: an API key's own (`keys create --rps/--eps`). */
 export interface CallerLimits {
   /** Requests per second over all API processes. */
-  rps?: number;
+  rps?: number | undefined;
   /** Events per second over all API processes. */
-  eps?: number;
+  eps?: number | undefined;
 }
 
 /** Who a request counts against: its tenant, and that caller's own limits if it has any. */

@@ -73,6 +73,15 @@ export interface AdminConfig {
   readOnly: boolean;
 }
 
+/** How callers of the public API prove who they are. */
+export interface AuthConfig {
+  /**
+   * `none`: anyone who reaches the API may submit for any tenant and read any job (the default, for
+   * `npm start` on a laptop). `keys`: every request to /v1 carries an API key (issue 12, docs/security.md).
+   */
+  mode: 'none' | 'keys';
+}
+
 /** Settings of the Prometheus metrics. */
 export interface MetricsConfig {
   /** Whether metrics are recorded and served; off, every recording call is a no-op. */
@@ -99,6 +108,7 @@ export interface Config {
   http: HttpConfig;
   worker: WorkerConfig;
   admin: AdminConfig;
+  auth: AuthConfig;
   metrics: MetricsConfig;
   logLevel: LogLevel;
   /** JSON lines, readable lines, or readable only on a terminal. */
@@ -203,6 +213,7 @@ export function loadConfig(env: Env): Config {
       processorModule: readProcessorModule(read),
     },
     admin: readAdmin(read),
+    auth: { mode: read.choice('AUTH_MODE', ['none', 'keys'] as const, 'none') },
     metrics: {
       enabled: read.boolean('METRICS_ENABLED', true),
       // 9464 is the port Prometheus' registry of exporter ports gives OpenTelemetry's Prometheus exporter.

@@ -284,17 +284,19 @@ export interface JobResultsView {
   output?: unknown;
 }
 
-/** Reads a job's status and results (empty until it has Succeeded), or undefined for an unknown job. */
-export async function resultsFind(pool: Pool, jobId: string): Promise<JobResultsView | undefined> {
-  const { rows } = await pool.query<{
-    status: JobStatus;
-    output: unknown;
-    has_output: boolean;
-    event_type: string | null;
-    count: number | null;
-    first_micros: string | null;
-    last_micros: string | null;
-  }>({ ...statements.resultsFind, values: [jobId] });
+/** A row of the statements that read a job's status with its results (resultsFind and its tenant form). */
+export interface ResultRow {
+  status: JobStatus;
+  output: unknown;
+  has_output: boolean;
+  event_type: string | null;
+  count: number | null;
+  first_micros: string | null;
+  last_micros: string | null;
+}
+
+/** The status, results and output those rows hold, or undefined when there are none (no such job). */
+export function resultsOf(rows: readonly ResultRow[]): JobResultsView | undefined {
   if (rows.length === 0) return undefined;
   const results: ResultView[] = [];
   for (const row of rows) {
@@ -310,4 +312,10 @@ export async function resultsFind(pool: Pool, jobId: string): Promise<JobResults
   return first.has_output
     ? { status: first.status, results, output: first.output }
     : { status: first.status, results };
+}
+
+/** Reads a job's status and results (empty until it has Succeeded), or undefined for an unknown job. */
+export async function resultsFind(pool: Pool, jobId: string): Promise<JobResultsView | undefined> {
+  const { rows } = await pool.query<ResultRow>({ ...statements.resultsFind, values: [jobId] });
+  return resultsOf(rows);
 }

@@ -1,8 +1,11 @@
 import type { Config } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
+import { isLoopbackHost } from '../admin/adminAccess.js';
 import { buildApp } from '../api/app.js';
+import { ApiKeyAuthenticator } from '../auth/keyAuthenticator.js';
 import { jobsCountByStatus } from '../data/jobCounts.js';
 import { createPool, type Pool } from '../data/pool.js';
+import { tenantReaderRoleAvailable } from '../data/tenantReads.js';
 import type { Logger } from '../log/logger.js';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import { operatorRoutes } from './operatorRoutes.js';
@@ -47,7 +50,14 @@ export async function startApi(
     onError: (error) => logger.warn({ err: error }, 'could not count jobs for the metrics'),
   });
   let shuttingDown = false;
-  const operator = operatorRoutes(config, pool);
+  const authenticator =
+    config.auth.mode === 'keys'
+      ? new ApiKeyAuthenticator(pool, {
+          onTouchError: (error) => logger.warn({ err: error }, "could not record an API key's last use"),
+        })
+      : undefined;
+  await logAuthMode(config, pool, logger);
+  const operator = operatorRoutes(config, pool, authenticator);
   const app = await buildApp({
     pool,
     healthPool,
@@ -57,6 +67,7 @@ export async function startApi(
     isShuttingDown: () => shuttingDown,
     listenDatabase: listenDatabaseFor(config, database),
     extraRoutes: (instance) => operator.register(instance),
+    authenticator,
     metrics: metrics.apiMetrics(),
     ...(metrics.enabled ? { metricsExposition: () => metrics.exposition() } : {}),
   });
@@ -81,4 +92,34 @@ export async function startApi(
       await Promise.all([pool.end(), healthPool.end()]);
     },
   };
+}
+
+/**
+ * Says how the public API is protected: a warning when anyone who can reach it may submit and read
+ * (AUTH_MODE=none beyond loopback), and whether a tenant's reads are confined by row-level security.
+ */
+async function logAuthMode(config: Config, pool: Pool, logger: Logger): Promise<void> {
+  if (config.auth.mode === 'none') {
+    if (!isLoopbackHost(config.http.host)) {
+      logger.warn(
+        { authMode: 'none', host: config.http.host },
+        `AUTH_MODE=none and the API listens on ${config.http.host}: anyone who can reach it may submit ` +
+          'events for any tenant and read any job. Set AUTH_MODE=keys (docs/security.md), or listen on 127.0.0.1.',
+      );
+    }
+    return;
+  }
+  let confined: boolean | undefined;
+  try {
+    confined = await tenantReaderRoleAvailable(pool);
+  } catch (error) {
+    logger.warn({ err: error }, 'could not check the role ingest_tenant_reader; will check on first read');
+  }
+  if (confined === false) {
+    logger.warn(
+      { authMode: 'keys' },
+      'AUTH_MODE=keys, but this database role cannot become ingest_tenant_reader (the migration could not ' +
+        "create or grant it): a tenant's reads are confined by the application's WHERE only (docs/security.md).",
+    );
+  } else logger.info({ authMode: 'keys' }, 'AUTH_MODE=keys: /v1 routes require an API key');
 }

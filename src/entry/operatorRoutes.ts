@@ -1,16 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { AdminAccess } from '../admin/adminAccess.js';
 import { adminRoutes } from '../admin/adminRoutes.js';
+import type { ApiKeyAuthenticator } from '../auth/keyAuthenticator.js';
 import type { Config } from '../config/config.js';
 import type { Pool } from '../data/pool.js';
 import { uiRoutes } from '../ui/uiRoutes.js';
 
 /**
  * The admin API and the dashboard, for buildApp's extraRoutes. Returns how they are protected, for the
- * start-up log.
+ * start-up log. With AUTH_MODE=keys (an `authenticator`), admin keys open them.
  */
-export function operatorRoutes(config: Config, pool: Pool) {
-  const access = new AdminAccess(config.admin, config.http.host);
+export function operatorRoutes(config: Config, pool: Pool, authenticator?: ApiKeyAuthenticator) {
+  const access = new AdminAccess(config.admin, config.http.host, authenticator);
   return {
     access,
     async register(app: FastifyInstance) {

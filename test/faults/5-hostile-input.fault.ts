@@ -1,10 +1,13 @@
 // Scenario 5 of issue 4: property-based and mutation fuzzing of POST /v1/ingestions and the GET routes
 // with fast-check, over real HTTP against a real API process. At least 10,000 requests: no answer ≥ 500,
-// every 4xx a problem document, and the service still ready at the end.
+// every 4xx a problem document, and the service still ready at the end. Run twice: with AUTH_MODE=none,
+// and with AUTH_MODE=keys (issue 12), where every request also carries a credential, mostly a valid
+// write or read key and otherwise every way of getting one wrong, each held to the status it must get.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../support/testDatabase.js';
 import { recordFigures } from './support/figures.js';
+import { keyCredentials, noCredentials, type Credential } from './support/keyCredentials.js';
 import { closeRawAgent, rawRequest, type RawAnswer } from './support/rawHttp.js';
 import { batchFor, Services } from './support/services.js';
 
@@ -296,16 +299,21 @@ const getRequest = fc.tuple(
 
 // ---- the invariant, checked on every answer ----
 
-const tally = {
+const newTally = () => ({
   requests: 0,
   byStatus: {} as Record<string, number>,
   refusedByClient: 0,
   resetAfterOversize: 0,
   violations: [] as string[],
-};
+});
+let tally = newTally();
 
-/** Records the answer and any broken invariant; always true, so one run reports every violation. */
-function check(what: string, answer: RawAnswer, oversize = false): boolean {
+/**
+ * Records the answer and any broken invariant; always true, so one run reports every violation.
+ * `allowed`: the only statuses the request's credential permits (a refused key must be 401, whatever
+ * the body).
+ */
+function check(what: string, answer: RawAnswer, oversize = false, allowed?: readonly number[]): boolean {
   tally.requests += 1;
   tally.byStatus[answer.status] = (tally.byStatus[answer.status] ?? 0) + 1;
   if (answer.status === -1) {
@@ -322,6 +330,10 @@ function check(what: string, answer: RawAnswer, oversize = false): boolean {
   }
   if (answer.status === 0) problems.push(`no HTTP answer (${answer.error})`);
   if (answer.status >= 500) problems.push(`status ${answer.status}`);
+  if (allowed && answer.status > 0 && !allowed.includes(answer.status))
+    problems.push(`status ${answer.status}, expected ${allowed.join(' or ')}`);
+  if (answer.status === 401 && !String(answer.headers['www-authenticate'] ?? '').startsWith('Bearer '))
+    problems.push('401 without WWW-Authenticate: Bearer');
   if (!answer.headers['x-correlation-id']) problems.push('no X-Correlation-Id');
   if (answer.status >= 400 && answer.status < 500 && !what.startsWith('HEAD ')) {
     const type = String(answer.headers['content-type'] ?? '');
@@ -340,20 +352,49 @@ function check(what: string, answer: RawAnswer, oversize = false): boolean {
   return true;
 }
 
-describe('hostile input', () => {
+const uuidSegment = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const describeCredential = (credential: Credential) =>
+  credential.name === 'none' ? '' : ` [${credential.name}]`;
+
+describe.each(['none', 'keys'] as const)('hostile input, AUTH_MODE=%s', (mode) => {
   it('answers at least 10,000 hostile requests without a 5xx, each 4xx a problem document', async () => {
-    const { service, base } = await services.api();
+    tally = newTally();
+    let auth = noCredentials;
+    if (mode === 'keys') {
+      const pool = db.createPool(1);
+      try {
+        auth = await keyCredentials(pool);
+      } finally {
+        await pool.end();
+      }
+    }
+    // Jobs the runs below stored (for tenant acme, in keys mode): the GET run reads them with every key.
+    const storedJobs: string[] = [];
+    const remember = (answer: RawAnswer) => {
+      if (answer.status === 202 && storedJobs.length < 1000)
+        storedJobs.push((JSON.parse(answer.text) as { jobId: string }).jobId);
+      return answer;
+    };
+    const { service, base } = await services.api(mode === 'keys' ? { AUTH_MODE: 'keys' } : {});
     const ready = async () => (await rawRequest(base, { method: 'GET', path: '/health/ready' })).status;
     const started = Date.now();
     const runs = (n: number) => ({ numRuns: Math.round(n * scale), seed, endOnFailure: true });
 
     // 1. Structured bodies: wrong types, missing fields, nasty strings and numbers, deep nesting.
     await fc.assert(
-      fc.asyncProperty(bodyText, postHeaders, async (body, headers) =>
+      fc.asyncProperty(bodyText, postHeaders, auth.submit, async (body, headers, credential) =>
         check(
-          `POST ${body.slice(0, 200)} ${JSON.stringify(headers)}`,
-          await rawRequest(base, { method: 'POST', path: '/v1/ingestions', headers, body }),
+          `POST ${body.slice(0, 200)} ${JSON.stringify(headers)}${describeCredential(credential)}`,
+          remember(
+            await rawRequest(base, {
+              method: 'POST',
+              path: '/v1/ingestions',
+              headers: { ...headers, ...credential.headers },
+              body,
+            }),
+          ),
           Buffer.byteLength(body) > maxBodyBytes,
+          credential.expect?.submit,
         ),
       ),
       runs(4000),
@@ -365,16 +406,21 @@ describe('hostile input', () => {
       fc.asyncProperty(
         fc.nat(10_000),
         fc.array(mutation, { minLength: 1, maxLength: 5 }),
-        async (n, mutations) => {
-          const body = mutate(JSON.stringify(batchFor(n)), mutations);
+        auth.submit,
+        async (n, mutations, credential) => {
+          const body = mutate(JSON.stringify(batchFor(n, mode === 'keys' ? 'acme' : undefined)), mutations);
           return check(
-            `POST mutated ${JSON.stringify(body.toString().slice(0, 200))}`,
-            await rawRequest(base, {
-              method: 'POST',
-              path: '/v1/ingestions',
-              headers: { 'content-type': 'application/json' },
-              body,
-            }),
+            `POST mutated ${JSON.stringify(body.toString().slice(0, 200))}${describeCredential(credential)}`,
+            remember(
+              await rawRequest(base, {
+                method: 'POST',
+                path: '/v1/ingestions',
+                headers: { 'content-type': 'application/json', ...credential.headers },
+                body,
+              }),
+            ),
+            false,
+            credential.expect?.submit,
           );
         },
       ),
@@ -384,11 +430,35 @@ describe('hostile input', () => {
 
     // 3. The GET routes with hostile ids, paths and methods.
     await fc.assert(
-      fc.asyncProperty(getRequest, async ([route, segment, suffix, method]) =>
-        check(
-          `${method} ${route}${segment}${suffix}`.slice(0, 300),
-          await rawRequest(base, { method, path: `${route}${segment}${suffix}` }),
-        ),
+      fc.asyncProperty(
+        getRequest,
+        fc.option(fc.nat(), { freq: 2 }),
+        auth.read,
+        async ([route, generated, suffix, method], jobIndex, credential) => {
+          const own = jobIndex !== null && storedJobs.length > 0;
+          const segment = own ? storedJobs[jobIndex % storedJobs.length]! : generated;
+          // Held to the credential's status only where the route is surely matched and the id valid.
+          const exact =
+            method === 'GET' &&
+            suffix === '' &&
+            (route === '/v1/ingestions/' || route === '/v1/results/') &&
+            uuidSegment.test(segment);
+          const allowed = exact
+            ? own
+              ? credential.expect?.ownJob
+              : credential.expect?.unknownJob
+            : undefined;
+          return check(
+            `${method} ${route}${segment}${suffix}${describeCredential(credential)}`.slice(0, 300),
+            await rawRequest(base, {
+              method,
+              path: `${route}${segment}${suffix}`,
+              headers: credential.headers,
+            }),
+            false,
+            allowed,
+          );
+        },
       ),
       runs(2500),
     );
@@ -491,12 +561,21 @@ describe('hostile input', () => {
       ],
       ['constructor.prototype', { body: '{"tenantId":"a","events":[],"constructor":{"prototype":{"x":1}}}' }],
     ];
+    // In keys mode the extremes go with acme's write key, so they reach the body checks.
+    const extremeCredential = fc
+      .sample(auth.submit, { numRuns: 200, seed })
+      .find((c) => c.name === 'write' || c.name === 'none')!;
     const extremeAnswers: Record<string, number> = {};
-    for (const [name, { headers, body }] of extremes) {
+    for (const [name, { headers, body: sent }] of extremes) {
+      // With keys, tenant "a" is acme, the write key's tenant: the extremes still reach the body checks.
+      const body =
+        mode === 'keys' && typeof sent === 'string'
+          ? sent.replace('"tenantId":"a"', '"tenantId":"acme"')
+          : sent;
       const answer = await rawRequest(base, {
         method: 'POST',
         path: '/v1/ingestions',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: { 'content-type': 'application/json', ...extremeCredential.headers, ...headers },
         body,
       });
       check(`extreme: ${name}`, answer, Buffer.byteLength(body) > maxBodyBytes);
@@ -506,7 +585,7 @@ describe('hostile input', () => {
     const readyAtEnd = await ready();
     const seconds = Math.round((Date.now() - started) / 1000);
     const errorsLogged = (service.output().match(/"msg":"unhandled error"/g) ?? []).length;
-    recordFigures('5. hostile input', {
+    recordFigures(mode === 'none' ? '5. hostile input' : '5. hostile input, AUTH_MODE=keys', {
       seed,
       requests: tally.requests,
       seconds,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
+import { ApiKeyAuthenticator } from '../../src/auth/keyAuthenticator.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { Pool, PoolOptions } from '../../src/data/pool.js';
 import { operatorRoutes } from '../../src/entry/operatorRoutes.js';
@@ -31,6 +32,7 @@ export async function buildTestApp(
   const pool = db.createPool(10, poolOptions);
   const healthPool = db.createPool(1);
   const metrics = new MetricsRegistry(config.metrics.enabled);
+  const authenticator = config.auth.mode === 'keys' ? new ApiKeyAuthenticator(pool) : undefined;
   const app = await buildApp({
     pool,
     healthPool,
@@ -39,7 +41,8 @@ export async function buildTestApp(
     logger: createLogger('silent', 'test-api'),
     isShuttingDown,
     listenDatabase: db.listenConfig,
-    extraRoutes: (app) => operatorRoutes(config, pool).register(app),
+    extraRoutes: (app) => operatorRoutes(config, pool, authenticator).register(app),
+    authenticator,
     metrics: metrics.apiMetrics(),
     metricsExposition: () => metrics.exposition(),
   });

@@ -36,6 +36,7 @@ const allowed: Record<string, string[]> = {
     'ui',
     'worker',
     'processing',
+    'auth',
     'metrics',
     'data',
     'domain',
@@ -45,8 +46,11 @@ const allowed: Record<string, string[]> = {
   ],
   // The dashboard serves pages that call the admin API; both answer errors with the API's problem documents.
   ui: ['ui', 'admin', 'api', 'config', 'log'],
-  admin: ['admin', 'api', 'data', 'domain', 'config', 'log'],
-  api: ['api', 'metrics', 'data', 'domain', 'config', 'log'],
+  admin: ['admin', 'api', 'auth', 'data', 'domain', 'config', 'log'],
+  api: ['api', 'auth', 'metrics', 'data', 'domain', 'config', 'log'],
+  // Who is calling: key text, digests, the cached look-up. No HTTP framework below this line (checked
+  // below); it reads keys through data/ and is used by api/ and admin/ (and the keys CLI in entry/).
+  auth: ['auth', 'data', 'domain', 'config'],
   // The worker runs a processor it is handed (entry/ chooses it) and knows its interface and errors.
   worker: ['worker', 'processing', 'metrics', 'data', 'domain', 'config', 'log'],
   // Processing written by a team: it reads events and may use the domain's rules and the data layer.
@@ -99,6 +103,13 @@ describe('architecture', () => {
         /from '(node:(fs|net|http|child_process)|pg|fastify|pino)'/.test(readFileSync(file, 'utf8')),
       );
     expect(domainIo).toEqual([]);
+  });
+
+  it('keeps HTTP framework types out of auth/', () => {
+    const framework = files
+      .filter((file) => layerOf(file) === 'auth')
+      .filter((file) => /from '(fastify|@fastify\/[^']*)'/.test(readFileSync(file, 'utf8')));
+    expect(framework).toEqual([]);
   });
 
   it('keeps files small', () => {

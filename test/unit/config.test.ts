@@ -118,6 +118,12 @@ describe('loadConfig', () => {
     expect(problemsOf({ DASHBOARD_READ_ONLY: 'maybe' })[0]).toMatch(/^DASHBOARD_READ_ONLY=/);
   });
 
+  it('reads AUTH_MODE: none by default, keys when asked, anything else refused', () => {
+    expect(loadConfig({}).auth).toEqual({ mode: 'none' });
+    expect(loadConfig({ AUTH_MODE: 'KEYS' }).auth).toEqual({ mode: 'keys' });
+    expect(problemsOf({ AUTH_MODE: 'token' })[0]).toBe('AUTH_MODE="token": expected none or keys');
+  });
+
   it('reports every bad variable at once', () => {
     expect(problemsOf({ WORKER_CONCURRENCY: 'x', MAX_ATTEMPTS: '0', LOG_LEVEL: 'loud' })).toHaveLength(3);
   });

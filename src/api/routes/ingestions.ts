@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { ApiKeyAuthenticator } from '../../auth/keyAuthenticator.js';
 import { jobFind, type JobInsertOutcome, type JobView, type NewJob } from '../../data/ingestionStore.js';
+import { jobFindForTenant } from '../../data/tenantReads.js';
 import type { Pool } from '../../data/pool.js';
 import { eventTypeKey } from '../../domain/eventTypeKey.js';
 import { requestFingerprint } from '../../domain/fingerprint.js';
 import { findPayloadProblem, unstorableTextProblem } from '../../domain/payloadCheck.js';
 import { preferredWaitSeconds } from '../../domain/preferWait.js';
+import { callerOf, requireKey } from '../callerAccess.js';
 import type { JobWaiters } from '../jobWaiters.js';
 import { storableTimestamp } from '../../domain/timestamp.js';
 import type { ApiMetrics } from '../../metrics/apiMetrics.js';
 import { addFieldError, ProblemError, type FieldErrors } from '../problem.js';
 import { markRejection } from '../rejectionMarks.js';
-import type { Caller, TenantLimiter } from '../tenantLimits.js';
+import type { TenantLimiter } from '../tenantLimits.js';
 import {
   IngestionAcceptedSchema,
   IngestionHeadersSchema,
@@ -27,6 +29,7 @@ import {
   internalErrorResponse,
   jobIdProblemResponses,
   jsonResponse,
+  keyRequirement,
   locationHeader,
   preferenceAppliedHeader,
   problemResponse,
@@ -47,8 +50,8 @@ export interface IngestionRouteOptions {
   jobWaiters: JobWaiters | undefined;
   /** Per-tenant rate limits and pending-events cap; undefined when none is on. */
   tenantLimiter: TenantLimiter | undefined;
-  /** Who the request counts against (see AppDependencies.callerOf). */
-  callerOf: (request: FastifyRequest, bodyTenantId: string) => Caller;
+  /** With AUTH_MODE=keys: who each request's key belongs to. Undefined: the routes are open. */
+  authenticator: ApiKeyAuthenticator | undefined;
 }
 
 const isFinished = (job: JobView) => job.status === 'Succeeded' || job.status === 'Failed';
@@ -137,10 +140,15 @@ function storedContent(body: IngestionRequest): unknown {
 
 /** POST /v1/ingestions and GET /v1/ingestions/{jobId}. */
 export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> = async (app, options) => {
+  const { authenticator } = options;
+  const submitKey = keyRequirement(authenticator !== undefined, 'submit');
+  const readKey = keyRequirement(authenticator !== undefined, 'read');
   app.post(
     '/v1/ingestions',
     {
+      ...(authenticator ? { onRequest: requireKey(authenticator, 'submit') } : {}),
       schema: {
+        ...(submitKey.security ? { security: submitKey.security } : {}),
         operationId: 'submitIngestion',
         tags: ['Ingestion'],
         summary: 'Submit a batch of events',
@@ -165,6 +173,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
               `(${options.maxEventsPerRequest}) events, or one payload is over MAX_PAYLOAD_BYTES ` +
               `(${options.maxPayloadBytes}) of JSON. Split the batch.`,
           ),
+          ...submitKey.responses,
           415: problemResponse('The body is not sent as JSON: use Content-Type: application/json.'),
           422: problemResponse(
             'The Idempotency-Key was already used by this tenant with a different body; `jobId` names the ' +
@@ -178,10 +187,26 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
     },
     async (request, reply) => {
       const body = request.body;
-      // In memory, before anything is checked further or stored: a tenant over a limit costs little.
+      const caller = callerOf(request);
+      if (caller && caller.tenantId !== body.tenantId) {
+        throw new ProblemError(
+          403,
+          'Forbidden',
+          `This key submits for tenant ${JSON.stringify(caller.tenantId)} only, not for tenantId ` +
+            `${JSON.stringify(body.tenantId)}: send the tenant's own write key, or its tenantId.`,
+        );
+      }
+      // In memory, before anything is checked further or stored: a tenant over a limit costs little. The
+      // tenant is the body's, which a key has just been checked against; a key may carry its own limits.
       if (options.tenantLimiter) {
         const decision = options.tenantLimiter.check(
-          options.callerOf(request, body.tenantId),
+          {
+            tenantId: body.tenantId,
+            limits: {
+              rps: caller?.rateLimits.requestsPerSecond ?? undefined,
+              eps: caller?.rateLimits.eventsPerSecond ?? undefined,
+            },
+          },
           body.events.length,
         );
         if (!decision.allowed) {
@@ -239,7 +264,9 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
   app.get(
     '/v1/ingestions/:jobId',
     {
+      ...(authenticator ? { onRequest: requireKey(authenticator, 'read') } : {}),
       schema: {
+        ...(readKey.security ? { security: readKey.security } : {}),
         operationId: 'getIngestion',
         tags: ['Ingestion'],
         summary: "A job's status",
@@ -253,13 +280,19 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         response: {
           200: jsonResponse('The job.', JobStatusSchema, preferenceAppliedHeader),
           ...jobIdProblemResponses,
+          ...readKey.responses,
         },
       },
     },
     async (request, reply) => {
       // The canonical, lowercase form, as every answer shows it.
       const jobId = request.params.jobId.toLowerCase();
-      let job = await jobFind(options.pool, jobId);
+      // A tenant's read key reads through row-level security, and another tenant's job is not found,
+      // by the same statement as an unknown id (an admin key reads any job).
+      const tenantId = callerOf(request)?.tenantId;
+      const find = (id: string) =>
+        tenantId === undefined ? jobFind(options.pool, id) : jobFindForTenant(options.pool, id, tenantId);
+      let job = await find(jobId);
       if (!job) throw new ProblemError(404, 'Job not found', `No job has the id ${jobId}.`);
       // Prefer: wait=N (RFC 7240): hold the answer until the job has finished, at most N seconds.
       const waitSeconds = preferredWaitSeconds(request.headers.prefer);
@@ -270,10 +303,10 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
           try {
             // Read again once registered: the job may have finished between the first read and now,
             // and its notification would then have gone by unheard.
-            job = (await jobFind(options.pool, job.id)) ?? job;
+            job = (await find(job.id)) ?? job;
             if (!isFinished(job)) {
               await wait.done;
-              job = (await jobFind(options.pool, job.id)) ?? job;
+              job = (await find(job.id)) ?? job;
             }
           } finally {
             wait.cancel();

@@ -122,3 +122,42 @@ export const jobIdProblemResponses = {
   500: internalErrorResponse,
   503: unavailableResponse,
 };
+
+/** Sent with every 401: how to authenticate (RFC 9110, RFC 6750). */
+const wwwAuthenticateHeader = {
+  'WWW-Authenticate': Type.String({
+    description:
+      'Bearer realm="ingest" (with error="invalid_request" or "invalid_token" when a credential was sent), ' +
+      'and Basic realm="ingest" on POST /v1/ingestions.',
+    examples: ['Bearer realm="ingest", error="invalid_token"'],
+  }),
+};
+
+/**
+ * The security requirement and the 401/403 answers of a route that needs an API key (AUTH_MODE=keys);
+ * nothing with AUTH_MODE=none, where the route takes no credentials.
+ */
+export function keyRequirement(
+  keysRequired: boolean,
+  permission: 'submit' | 'read',
+): {
+  security: Record<string, string[]>[] | undefined;
+  responses: { 401?: ReturnType<typeof problemResponse>; 403?: ReturnType<typeof problemResponse> };
+} {
+  if (!keysRequired) return { security: undefined, responses: {} };
+  return {
+    security: permission === 'submit' ? [{ apiKey: [] }, { apiKeyBasic: [] }] : [{ apiKey: [] }],
+    responses: {
+      401: problemResponse(
+        'No usable API key: none sent, more than one Authorization header, a malformed one, or a key that ' +
+          'is unknown, revoked or expired (these three answer alike).',
+        wwwAuthenticateHeader,
+      ),
+      403: problemResponse(
+        permission === 'submit'
+          ? "The key may not submit for this tenantId: it is not a write key, or it is another tenant's."
+          : 'The key may not read: a write key only submits.',
+      ),
+    },
+  };
+}

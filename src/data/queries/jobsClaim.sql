@@ -40,7 +40,7 @@ up_to_cursor (tenant_id) AS (
 -- different jobs and never wait on each other, and no more rows are locked than can be claimed. The
 -- UPDATE touches exactly the ids picked, so it cannot update more rows than $2.
 --
--- The tenant walk and the per-tenant reads use ingestion_jobs_pending_tenant_idx (migration 007 says
+-- The tenant walk and the per-tenant reads use ingestion_jobs_pending_tenant_idx (migration 006 says
 -- why their status predicate is spelled NOT IN). The walk is a recursive "skip scan", one index descent
 -- per tenant however many jobs it has, read lazily: it stops at $2 tenants. The fill reads
 -- ingestion_jobs_pending_idx, as the claim always did.

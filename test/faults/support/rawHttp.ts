@@ -17,7 +17,13 @@ const agent = new Agent({ keepAlive: true, maxSockets: 8 });
  */
 export function rawRequest(
   base: string,
-  options: { method: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
+  options: {
+    method: string;
+    path: string;
+    /** An array sends the header once per value. */
+    headers?: Record<string, string | string[]>;
+    body?: string | Buffer;
+  },
 ): Promise<RawAnswer> {
   const url = new URL(base);
   return new Promise((resolve) => {
