@@ -1,7 +1,5 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { WorkerConfig } from '../config/config.js';
-import type { DatabaseConfig } from '../config/connectionString.js';
 import { JobNotifications } from '../data/jobNotifications.js';
 import { jobEventsRead } from '../data/jobEvents.js';
 import {
@@ -15,7 +13,6 @@ import {
   type ClaimedJob,
   type JobFailure,
 } from '../data/jobQueue.js';
-import type { Pool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
 import { isDatabaseAway, retryWhileDatabaseAway } from './databaseAway.js';
 import { noWorkerMetrics, type WorkerMetrics } from '../metrics/workerMetrics.js';
@@ -25,44 +22,9 @@ import { LeaseSweep } from './leaseSweep.js';
 import { runProcessor } from './processorRun.js';
 import { ProcessorSignals } from './processorSignals.js';
 import { WakeSignal } from './wakeSignal.js';
+import type { WorkerOptions, WorkerStopReport } from './workerOptions.js';
 
-/**
- * Points where code can step into processing. The shipped entry points install none; tests use them to
- * make chosen jobs fail, which no request or setting can do.
- */
-export interface WorkerHooks {
-  /** Runs for each claimed job before it is completed; throwing fails that job's attempt only. */
-  beforeComplete?: (job: ClaimedJob) => Promise<void> | void;
-}
-
-/** What a worker needs. */
-export interface WorkerOptions {
-  /** A pool with at least `concurrency + 2` connections: one per loop, plus heartbeat and sweep. */
-  pool: Pool;
-  /**
-   * For the LISTEN connection, which lives outside the pool; undefined when there is none to be had
-   * (behind a transaction-mode pooler): the worker then finds new jobs by polling alone.
-   */
-  database: DatabaseConfig | undefined;
-  config: WorkerConfig;
-  logger: Logger;
-  hooks?: WorkerHooks;
-  /**
-   * Processing written in TypeScript (src/processing/), run on one job at a time per loop. None: the
-   * template's aggregation, run in SQL inside the completion statement for whole batches.
-   */
-  processor?: JobProcessor | undefined;
-  /** Where outcomes are recorded; none by default. */
-  metrics?: WorkerMetrics;
-}
-
-/** How a stop went. */
-export interface WorkerStopReport {
-  /** Whether every running job finished within the grace period. */
-  drained: boolean;
-  /** Jobs handed back as Pending because the grace period ran out. */
-  released: number;
-}
+export type { WorkerHooks, WorkerOptions, WorkerStopReport } from './workerOptions.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
