@@ -168,23 +168,36 @@ export function renderReport(f: Figures): string {
       '| workload | scrape | off: per s | on: per s | throughput on/off | off: CPU ms per 1,000 | on: CPU ms per 1,000 | CPU on/off |',
     );
     lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-    const common: number[] = [];
+    const common: Array<{ ratio: number; noise: number }> = [];
     for (const [label, runs] of [
       ['ingest, 100-event batches (events; API process CPU)', f.metricsCost.ingest],
       [`drain, ${n(f.metricsCost.drainJobs)} jobs, 1 worker (jobs; worker process CPU)`, f.metricsCost.drain],
     ] as const) {
       for (const mode of ['scrape15s', 'scrape1s'] as const) {
         const s = metricsCostSummary(runs, mode);
-        if (mode === 'scrape15s') common.push(s.throughputRatio);
+        if (mode === 'scrape15s') common.push({ ratio: s.throughputRatio, noise: offSpread(runs) });
         lines.push(
           `| ${label} | every ${mode === 'scrape15s' ? '15 s' : '1 s'} | ${n(s.off.perSec)} | ${n(s.on.perSec)} | ${n(s.throughputRatio, 3)} | ${n(s.off.cpu, 1)} | ${n(s.on.cpu, 1)} | ${n(s.cpuRatio, 3)} |`,
         );
       }
     }
     lines.push('');
-    const lowest = Math.min(...common);
+    // The verdict weighs the difference against the run-to-run spread of the metrics-off runs
+    // themselves: on a shared machine identical runs differ by more than 3 %, and a difference smaller
+    // than that spread is not a measured cost (nor a measured absence of one).
+    const worst = common.reduce((a, b) => (b.ratio < a.ratio ? b : a));
+    const verdict =
+      worst.ratio >= 0.97
+        ? mark(true)
+        : 1 - worst.ratio < worst.noise
+          ? `within noise: metrics-off runs alone spread ${n(worst.noise * 100, 0)} %`
+          : mark(false);
+    lines.push(
+      `Spread of the metrics-off runs ((max − min) / median): ingest ${n(offSpread(f.metricsCost.ingest) * 100, 0)} %, drain ${n(offSpread(f.metricsCost.drain) * 100, 0)} %.`,
+      '',
+    );
     targets.push(
-      `| metrics cost ≤ 3 % of ingest and drain throughput, scraped every 15 s (issue 11) | on/off ${n(lowest, 3)} at worst | ${mark(lowest >= 0.97)} |`,
+      `| metrics cost ≤ 3 % of ingest and drain throughput, scraped every 15 s (issue 11) | on/off ${n(worst.ratio, 3)} at worst | ${verdict} |`,
     );
   }
   if (f.adminIndexCost) {
@@ -237,6 +250,17 @@ export function renderReport(f: Figures): string {
   }
   lines.push('### Targets of issue 5', '', '| target | this run | |', '| --- | --- | --- |', ...targets);
   return lines.join('\n');
+}
+
+/** (max − min) / median of the throughput of the runs with metrics off: how far identical runs differ. */
+function offSpread(runs: readonly { mode: string; perSec: number }[]): number {
+  const off = runs
+    .filter((run) => run.mode === 'off')
+    .map((run) => run.perSec)
+    .sort((a, b) => a - b);
+  if (off.length < 2) return 0;
+  const middle = off[Math.floor(off.length / 2)]!;
+  return (off.at(-1)! - off[0]!) / middle;
 }
 
 const file = new URL('../docs/performance.md', import.meta.url);
