@@ -12,11 +12,21 @@ const apis: ServiceProcess[] = [];
 const bases: string[] = [];
 let admin: pg.Client;
 
+// Processes learn of each other through LISTEN: behind a transaction pooler (TEST_PGBOUNCER=1) they need
+// the direct connection a deployment gives them there (docs/pgbouncer.md).
+const listen = db.listenConfig;
+const listenEnv: Record<string, string> = db.behindPooler
+  ? {
+      LISTEN_DATABASE_URL: `postgres://${encodeURIComponent(listen.user)}${listen.password ? `:${encodeURIComponent(listen.password)}` : ''}@${listen.host}:${listen.port}/${listen.database}`,
+    }
+  : {};
+
 beforeAll(async () => {
   for (let i = 0; i < 2; i += 1) {
     const port = await freePort();
     const api = startProcess('src/entry/api.ts', {
       ...db.env,
+      ...listenEnv,
       ...limits,
       PORT: String(port),
       HOST: '127.0.0.1',
