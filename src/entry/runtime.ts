@@ -28,17 +28,25 @@ export function requireDatabase(config: Config, command: string): DatabaseConfig
 }
 
 /**
- * Runs `shutdown` once on SIGTERM or SIGINT and exits 0 when it finishes; a second signal, or a
- * shutdown that overruns `deadlineMs`, exits 1 at once.
+ * One Ctrl-C can arrive more than once: the terminal signals the whole process group, and the launchers
+ * in it (npm, tsx) relay the signal to their child as well. Signals within this window of the first are
+ * taken as that same one.
+ */
+const repeatedSignalWindowMs = 1000;
+
+/**
+ * Runs `shutdown` once on SIGTERM or SIGINT and exits 0 when it finishes; a second signal (a second or
+ * more after the first), or a shutdown that overruns `deadlineMs`, exits 1 at once.
  */
 export function onShutdownSignal(logger: Logger, deadlineMs: number, shutdown: () => Promise<void>): void {
-  let started = false;
+  let startedAt: number | undefined;
   const handle = (signal: NodeJS.Signals) => {
-    if (started) {
+    if (startedAt !== undefined) {
+      if (performance.now() - startedAt < repeatedSignalWindowMs) return;
       logger.warn({ signal }, 'second signal: exiting without finishing the shutdown');
       process.exit(1);
     }
-    started = true;
+    startedAt = performance.now();
     logger.info({ signal }, 'shutting down');
     setTimeout(() => {
       logger.error({ deadlineMs }, 'shutdown did not finish in time; exiting');
