@@ -7,6 +7,7 @@ import { backlog, insertOneEventJobs, resetTables } from '../benchDatabase.js';
 import { batchBody } from '../batches.js';
 import { postLoad } from '../loadGenerator.js';
 import { startApi, startWorker } from '../serviceProcesses.js';
+import { median } from './metricsCost.js';
 
 const adminIndexes = [
   'ingestion_jobs_status_created_idx',
@@ -88,12 +89,6 @@ export async function adminIndexCostWorkload(
     await setIndexes(true);
   }
   return { runs, drainJobs: options.drainJobs };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** Medians with and without the indexes, and with/without ratios (below 1: the indexes cost that much). */
