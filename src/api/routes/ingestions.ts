@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiKeyAuthenticator } from '../../auth/keyAuthenticator.js';
 import { jobFind, type JobInsertOutcome, type JobView, type NewJob } from '../../data/ingestionStore.js';
 import { jobFindForTenant } from '../../data/tenantReads.js';
 import type { Pool } from '../../data/pool.js';
 import { eventTypeKey } from '../../domain/eventTypeKey.js';
+import { jobIdCreate } from '../../domain/jobId.js';
 import { requestFingerprint } from '../../domain/fingerprint.js';
 import { findPayloadProblem, unstorableTextProblem } from '../../domain/payloadCheck.js';
 import { preferredWaitSeconds } from '../../domain/preferWait.js';
@@ -233,7 +233,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
       // Checked first: it bounds the payloads' nesting before the fingerprint walks the body recursively.
       const eventsJson = eventsJsonFor(body, options.maxPayloadBytes);
       const outcome = await options.jobInserter.insert({
-        id: randomUUID(),
+        id: jobIdCreate(),
         tenantId: body.tenantId,
         maxAttempts: options.maxAttempts,
         eventCount: body.events.length,
