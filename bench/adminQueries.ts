@@ -136,9 +136,10 @@ async function fillJobs(): Promise<void> {
             LATERAL (SELECT now() - interval '30 days' * (1 - i::float8 / $1) AS t) AS at
        RETURNING id, created_at
      )
-     INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload)
+     INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload, accepted_at)
      SELECT id, 1, 'clicked', 'clicked', created_at,
-            jsonb_build_object('customer', jsonb_build_object('id', (random() * 100000)::integer), 'page', '/home')
+            jsonb_build_object('customer', jsonb_build_object('id', (random() * 100000)::integer), 'page', '/home'),
+            created_at
      FROM filled`,
     [jobs],
   );

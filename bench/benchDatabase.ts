@@ -99,10 +99,11 @@ export async function insertOneEventJobs(client: pg.Client, count: number): Prom
     `WITH job AS (
        INSERT INTO ingestion_jobs (id, tenant_id, max_attempts, event_count)
        SELECT gen_random_uuid(), 'bench', 5, 1 FROM generate_series(1, $1)
-       RETURNING id
+       RETURNING id, created_at
      )
-     INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload)
-     SELECT id, 1, 'Page_Viewed', 'page_viewed', now(), '{"page":"/products/12345","n":1}' FROM job`,
+     INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload, accepted_at)
+     SELECT id, 1, 'Page_Viewed', 'page_viewed', now(), '{"page":"/products/12345","n":1}', created_at
+     FROM job`,
     [count],
   );
   await client.query('VACUUM ANALYZE ingestion_jobs, raw_events');

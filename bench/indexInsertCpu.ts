@@ -21,10 +21,10 @@ const insert = (jobs: number, events: number) =>
   `WITH job AS (
      INSERT INTO ingestion_jobs (id, tenant_id, max_attempts, event_count)
      SELECT gen_random_uuid(), 'tenant-' || (i % 100), 5, ${events} FROM generate_series(1, ${jobs}) AS i
-     RETURNING id
+     RETURNING id, created_at
    )
-   INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload)
-   SELECT id, s, 'Page_Viewed', 'PAGE_VIEWED', now(), '{"page":"/products/12345","n":1}'
+   INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload, accepted_at)
+   SELECT id, s, 'Page_Viewed', 'PAGE_VIEWED', now(), '{"page":"/products/12345","n":1}', created_at
    FROM job, generate_series(1, ${events}) AS s`;
 const shapes = [
   { label: '1-event jobs', sql: insert(1000, 1), jobs: 1000 },

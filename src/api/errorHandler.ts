@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isDatabaseUnavailable, isUnstorableText } from '../data/databaseErrors.js';
+import { isDatabaseUnavailable, isEventPartitionMissing, isUnstorableText } from '../data/databaseErrors.js';
 import { InsertOutcomeUnknownError } from '../data/insertOutcome.js';
 import { correlationIdHeader } from './correlationId.js';
 import { ProblemError, sendProblem } from './problem.js';
@@ -115,6 +115,20 @@ export function createErrorHandler(limits: ErrorLimits) {
         detail:
           'The request holds a value the database cannot store, such as the NUL character (\\u0000), ' +
           'an unpaired surrogate (\\ud800) or a timestamp out of range.',
+      });
+    }
+
+    if (isEventPartitionMissing(error)) {
+      request.log.error(
+        { err: error },
+        'no partition of raw_events covers today: partitions are created a week ahead by worker ' +
+          'processes (MAINTENANCE_INTERVAL_SECONDS); start a worker or run `npm run maintenance`',
+      );
+      reply.header('retry-after', String(retryAfterSeconds));
+      return sendProblem(request, reply, {
+        status: 503,
+        title: 'Service unavailable',
+        detail: `The service cannot store events right now; nothing was stored. Retry in ${retryAfterSeconds} seconds.`,
       });
     }
 

@@ -55,3 +55,17 @@ export function isUnstorableText(error: unknown): boolean {
 // escape in jsonb), 22007/22008/22009 a timestamp PostgreSQL cannot read, or out of its range. The API checks for all of
 // these before it stores anything; this is the backstop for whatever those checks miss.
 const unstorableCodes = new Set(['22P05', '22021', '22P02', '22007', '22008', '22009']);
+
+/**
+ * Whether an insert met a day that has no partition of raw_events yet (migration 007): the maintenance
+ * that creates partitions a week ahead has not run for that long. Nothing was stored; it is the
+ * operator's to fix (`npm run maintenance`, or a worker process), not the client's.
+ */
+export function isEventPartitionMissing(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    code === '23514' &&
+    error instanceof Error &&
+    error.message.startsWith('no partition of relation "raw_events"')
+  );
+}

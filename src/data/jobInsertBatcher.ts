@@ -1,4 +1,5 @@
 import { InsertNotSentError, InsertOutcomeUnknownError } from './insertOutcome.js';
+import { isEventPartitionMissing } from './databaseErrors.js';
 import {
   defaultOutcomeWaitMillis,
   idempotencyOutcomes,
@@ -45,6 +46,9 @@ function errorCode(error: unknown): string | undefined {
 }
 
 function mayBeOneJobs(error: unknown): boolean {
+  // Every job of the statement lands in the same missing partition: retrying them one by one would fail
+  // each again.
+  if (isEventPartitionMissing(error)) return false;
   const code = errorCode(error);
   return code !== undefined && (jobLevelErrorClasses.has(code.slice(0, 2)) || jobLevelErrorCodes.has(code));
 }

@@ -133,10 +133,10 @@ describe('worker processes', () => {
       `WITH job AS (
          INSERT INTO ingestion_jobs (id, tenant_id, max_attempts, event_count)
          SELECT gen_random_uuid(), $1, 5, 1 FROM generate_series(1, 3000)
-         RETURNING id
+         RETURNING id, created_at
        )
-       INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload)
-       SELECT id, 1, 'clicked', 'CLICKED', now(), '{}' FROM job`,
+       INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload, accepted_at)
+       SELECT id, 1, 'clicked', 'CLICKED', now(), '{}', created_at FROM job`,
       [busy],
     );
     // Accepted after the whole backlog: oldest first would process them last.
@@ -220,7 +220,8 @@ describe('worker processes', () => {
         [id],
       );
       await locker.query(
-        "INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload) VALUES ($1, 1, 'clicked', 'clicked', now(), 'null')",
+        `INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload, accepted_at)
+         SELECT $1, 1, 'clicked', 'clicked', now(), 'null', created_at FROM ingestion_jobs WHERE id = $1`,
         [id],
       );
       const claimWaiting = await eventually(async () => {

@@ -19,7 +19,8 @@ CROSS JOIN LATERAL (
     AND ($4::timestamptz IS NULL OR j.created_at < $4)
     AND ($5::text IS NULL OR j.error ILIKE $5)
     AND ($6::jsonb IS NULL OR EXISTS (
-          SELECT 1 FROM raw_events AS e WHERE e.job_id = j.id AND e.payload @> $6::jsonb))
+          SELECT 1 FROM raw_events AS e
+          WHERE e.job_id = j.id AND e.accepted_at = j.created_at AND e.payload @> $6::jsonb))
     AND ($7::timestamptz IS NULL OR (j.created_at, j.id) < ($7::timestamptz, $8::uuid))
   ORDER BY j.created_at DESC, j.id DESC
   LIMIT $9

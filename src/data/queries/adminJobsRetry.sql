@@ -13,7 +13,8 @@ WITH batch AS (
     AND ($3::timestamptz IS NULL OR j.created_at < $3)
     AND ($4::text IS NULL OR j.error ILIKE $4)
     AND ($5::jsonb IS NULL OR EXISTS (
-          SELECT 1 FROM raw_events AS e WHERE e.job_id = j.id AND e.payload @> $5::jsonb))
+          SELECT 1 FROM raw_events AS e
+          WHERE e.job_id = j.id AND e.accepted_at = j.created_at AND e.payload @> $5::jsonb))
     AND ($6::timestamptz IS NULL OR (j.created_at, j.id) > ($6::timestamptz, $7::uuid))
   ORDER BY j.created_at, j.id
   LIMIT $8

@@ -6,15 +6,18 @@
 -- $1 ids, $2 tenant ids, $3 max attempts, $4 event counts, $5 idempotency keys, $6 request fingerprints,
 -- $7 events: a JSON array with, for each job in that order, the array of its events
 --    {"t": type, "k": type key, "ts": timestamp, "p": payload}
+-- Each event carries its job's created_at as accepted_at, its partition key (migration 007): reads of a
+-- job's events name it, so they read one partition.
 WITH job AS (
   INSERT INTO ingestion_jobs (id, tenant_id, max_attempts, event_count, idempotency_key, request_fingerprint)
   SELECT * FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::integer[], $5::text[], $6::text[])
   ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-  RETURNING id
+  RETURNING id, created_at
 ),
 stored_events AS (
-  INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload)
-  SELECT job.id, e.seq, e.value ->> 't', e.value ->> 'k', (e.value ->> 'ts')::timestamptz, e.value -> 'p'
+  INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload, accepted_at)
+  SELECT job.id, e.seq, e.value ->> 't', e.value ->> 'k', (e.value ->> 'ts')::timestamptz, e.value -> 'p',
+         job.created_at
   FROM jsonb_array_elements($7::jsonb) WITH ORDINALITY AS batch (events, n)
   JOIN job ON job.id = ($1::uuid[])[batch.n]
   CROSS JOIN LATERAL jsonb_array_elements(batch.events) WITH ORDINALITY AS e (value, seq)

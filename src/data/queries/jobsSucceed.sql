@@ -9,7 +9,7 @@ WITH done AS (
       attempts = attempts || jsonb_build_object('attempt', attempt, 'startedAt', attempted_at, 'endedAt', now(),
                                                 'worker', locked_by, 'outcome', 'succeeded', 'error', NULL)
   WHERE id = ANY ($2::uuid[]) AND locked_by = $1 AND status = 'Processing'
-  RETURNING id
+  RETURNING id, created_at
 ),
 summary AS (
   SELECT e.job_id,
@@ -19,7 +19,8 @@ summary AS (
          min(e.occurred_at) AS first_timestamp,
          max(e.occurred_at) AS last_timestamp
   FROM done
-  JOIN raw_events AS e ON e.job_id = done.id
+  -- accepted_at names the job's partition: one index probe per job, not one per partition.
+  JOIN raw_events AS e ON e.job_id = done.id AND e.accepted_at = done.created_at
   GROUP BY e.job_id, e.type_key
 ),
 stored AS (

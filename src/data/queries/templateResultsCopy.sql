@@ -25,5 +25,5 @@ FROM (
 LEFT JOIN LATERAL (
   SELECT min(e.occurred_at) AS first_timestamp, max(e.occurred_at) AS last_timestamp
   FROM raw_events AS e
-  WHERE e.job_id = grouped.job_id AND e.type_key = grouped.type_key
+  WHERE e.job_id = grouped.job_id AND e.accepted_at = grouped.created_at AND e.type_key = grouped.type_key
 ) AS span ON true
