@@ -206,6 +206,15 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
       return { jobId, status: needed === 'Failed' ? ('Pending' as const) : ('Failed' as const) };
     const job = await adminJobFind(pool, jobId, 0);
     if (!job) throw new ProblemError(404, 'Job not found', `No job has the id ${jobId}.`);
+    if (needed === 'Failed' && job.status === 'Failed') {
+      throw new ProblemError(
+        409,
+        'Job events deleted',
+        'The events of this job were deleted by retention (RAW_EVENT_RETENTION_DAYS), so it cannot run again. ' +
+          'Submit its events again as a new job.',
+        { jobId },
+      );
+    }
     throw new ProblemError(
       409,
       'Job not in the right state',

@@ -244,6 +244,18 @@ describe('actions', () => {
     expect((await get(`/admin/jobs/${id}`)).json()).toMatchObject({ status: 'Succeeded', attempt: 1 });
   });
 
+  it('refuses to retry a Failed job whose events retention has dropped, alone or in bulk', async () => {
+    const id = await failedJob('retention-tenant');
+    // What dropping the job's day of events leaves: the job without its events.
+    await pool.query('DELETE FROM raw_events WHERE job_id = $1', [id]);
+    const refused = expectProblem(await post(`/admin/jobs/${id}/retry`), 409);
+    expect(refused).toMatchObject({ title: 'Job events deleted' });
+    expect(refused.detail).toMatch(/RAW_EVENT_RETENTION_DAYS/);
+    const bulk = await post('/admin/jobs/retry', { tenant: 'retention-tenant' });
+    expect(bulk.json()).toMatchObject({ retried: 0 });
+    expect((await get(`/admin/jobs/${id}`)).json()).toMatchObject({ status: 'Failed' });
+  });
+
   it('cancels a Pending job: Failed for the template clients, with cancelledAt', async () => {
     const id = await insertJob(pool, undefined, { tenantId: 'cancel-tenant' });
     expect((await post(`/admin/jobs/${id}/cancel`)).json()).toEqual({ jobId: id, status: 'Failed' });

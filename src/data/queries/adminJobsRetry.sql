@@ -8,6 +8,8 @@ WITH batch AS (
   SELECT j.id
   FROM ingestion_jobs AS j
   WHERE j.status = 'Failed'
+    -- Not a job whose events retention has dropped: it would succeed with no results.
+    AND EXISTS (SELECT 1 FROM raw_events AS e WHERE e.job_id = j.id AND e.accepted_at = j.created_at)
     AND ($1::text IS NULL OR j.tenant_id = $1)
     AND ($2::timestamptz IS NULL OR j.created_at >= $2)
     AND ($3::timestamptz IS NULL OR j.created_at < $3)
