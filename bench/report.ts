@@ -12,6 +12,7 @@ import type { LatencyFigures } from './workloads/latency.js';
 import { adminIndexCostSummary, type AdminIndexFigures } from './workloads/adminIndexCost.js';
 import { metricsCostSummary, type MetricsCostFigures } from './workloads/metricsCost.js';
 import type { SustainedFigures } from './workloads/sustained.js';
+import { churnSummary, type ChurnFigures } from './workloads/churn.js';
 
 export interface Figures {
   machine: Record<string, string>;
@@ -26,6 +27,7 @@ export interface Figures {
   metricsCost?: MetricsCostFigures;
   adminIndexCost?: AdminIndexFigures;
   fairness?: FairnessFigures;
+  churn?: ChurnFigures;
 }
 
 export async function machineFacts(
@@ -246,6 +248,34 @@ export function renderReport(f: Figures): string {
     );
     targets.push(
       `| fairness: A drains at ≥ 0.9× the oldest-first claim (issue 12) | ${n(drainRatio, 2)}× (median of pairs) | ${mark(drainRatio >= 0.9)} |`,
+    );
+  }
+  if (f.churn) {
+    const c = f.churn;
+    const summary = churnSummary(c);
+    const mb = (bytes: number) => `${n(bytes / 2 ** 20)} MB`;
+    lines.push(
+      `### 8. Churn (${n(c.drainJobs)} new one-event jobs, one worker; empty tables vs ${n(c.historyJobs)} finished jobs with their events and results; ${c.idVersion} ids; alternating)`,
+      '',
+      '| round | tables | jobs/s | load average | buffer hits per job | buffer reads per job |',
+      '| ---: | --- | ---: | ---: | ---: | ---: |',
+      ...c.runs.map(
+        (r, i) =>
+          `| ${i + 1} | ${r.tables} | ${n(r.jobsPerSec)} | ${n(r.loadAverage, 2)} | ${n(r.hitsPerJob, 1)} | ${n(r.readsPerJob, 2)} |`,
+      ),
+      '',
+      `Full / empty (medians): **${n(summary.ratio, 2)}×** (${n(summary.full)} against ${n(summary.empty)} jobs/s). ` +
+        `Full database ${mb(c.databaseBytes)} (shared_buffers ${c.sharedBuffers})` +
+        (c.fillSeconds > 0 ? `, filled in ${n(c.fillSeconds)} s` : ', reused from an earlier `--churn-keep` run') +
+        '.',
+      '',
+      '| table | heap | indexes | storage settings |',
+      '| --- | ---: | ---: | --- |',
+      ...c.tables.map((t) => `| ${t.table} | ${mb(t.heapBytes)} | ${mb(t.indexBytes)} | ${t.options || 'defaults'} |`),
+      '',
+    );
+    targets.push(
+      `| churn: drain with ${n(c.historyJobs)} finished jobs ≥ 0.9× empty tables (issue 13) | ${n(summary.ratio, 2)}× | ${mark(summary.ratio >= 0.9)} |`,
     );
   }
   lines.push('### Targets of issue 5', '', '| target | this run | |', '| --- | --- | --- |', ...targets);

@@ -15,6 +15,7 @@ import { latencyWorkload } from './workloads/latency.js';
 import { adminIndexCostWorkload } from './workloads/adminIndexCost.js';
 import { metricsCostWorkload } from './workloads/metricsCost.js';
 import { sustainedWorkload } from './workloads/sustained.js';
+import { churnWorkload } from './workloads/churn.js';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv
@@ -22,6 +23,8 @@ const only = process.argv
   ?.slice('--only='.length)
   .split(',');
 const wants = (name: string) => !only || only.includes(name);
+const option = (name: string) =>
+  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(`--${name}=`.length);
 const plan = quick
   ? {
       ingestSeconds: 5,
@@ -35,6 +38,8 @@ const plan = quick
       metricsDrainJobs: 20_000,
       metricsIngestSeconds: 5,
       fairnessRuns: 1,
+      churnJobs: 100_000,
+      churnRounds: 1,
     }
   : {
       ingestSeconds: 15,
@@ -49,7 +54,12 @@ const plan = quick
       metricsDrainJobs: 100_000,
       metricsIngestSeconds: 10,
       fairnessRuns: 5,
+      churnJobs: 10_000_000,
+      churnRounds: 2,
     };
+const churnJobs = Number(option('churn-jobs')?.replaceAll('_', '') ?? plan.churnJobs);
+if (!Number.isInteger(churnJobs) || churnJobs < 1)
+  throw new Error('--churn-jobs= takes a whole number of finished jobs, e.g. --churn-jobs=2000000');
 
 const startedAt = Date.now();
 const log = (message: string) =>
@@ -126,6 +136,17 @@ try {
       backlog: plan.drainJobs,
       bJobs: 50,
       runs: plan.fairnessRuns,
+    });
+  }
+  if (wants('churn')) {
+    log(
+      `churn: ${churnJobs.toLocaleString('en-US')} finished jobs (filled once, in their own database), then ${plan.drainJobs} new one-event jobs drained by one worker, empty and full tables alternating (${plan.churnRounds} full round(s))`,
+    );
+    figures.churn = await churnWorkload(database.url, client, {
+      historyJobs: churnJobs,
+      drainJobs: plan.drainJobs,
+      rounds: plan.churnRounds,
+      keep: process.argv.includes('--churn-keep'),
     });
   }
   const report = renderReport(figures);

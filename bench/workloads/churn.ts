@@ -1,0 +1,230 @@
+// Workload 8 (issue 13 part 4): a jobs table that stays fast while it churns. One worker process drains
+// 20,000 new one-event jobs from empty tables and from tables holding N finished jobs (each with its event
+// and result: churnFill.ts), alternating empty, full, empty, … in one run. The full database is filled
+// once; between its rounds only the drained jobs are deleted (and vacuumed away, as autovacuum would).
+import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
+import pg from 'pg';
+import { sqlStatement } from '../../src/data/sql.js';
+import { backlog, resetTables } from '../benchDatabase.js';
+import { openChurnDatabase } from '../churnFill.js';
+import { startWorker } from '../serviceProcesses.js';
+
+export interface ChurnRun {
+  tables: 'empty' | 'full';
+  jobsPerSec: number;
+  /** 1-minute load average when the drain started. */
+  loadAverage: number;
+  /** Shared-buffer hits and reads (misses: from the OS cache or disk) during the drain, per job. */
+  hitsPerJob: number;
+  readsPerJob: number;
+}
+
+export interface ChurnFigures {
+  historyJobs: number;
+  drainJobs: number;
+  idVersion: string;
+  fillSeconds: number;
+  runs: ChurnRun[];
+  /** The full database after the run: total and per table (heap, indexes). */
+  databaseBytes: number;
+  tables: Array<{ table: string; heapBytes: number; indexBytes: number; options: string }>;
+  sharedBuffers: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const insertStatement = sqlStatement('jobInsertMany');
+
+/**
+ * Stores `count` pending one-event jobs with the service's own insert statement and ids made as the API
+ * makes them, 500 per statement as the API's insert batcher would group a burst.
+ */
+async function insertNewJobs(client: pg.Client, count: number, newId: () => string): Promise<void> {
+  const event = JSON.stringify([
+    { t: 'page_viewed', k: 'PAGE_VIEWED', ts: new Date().toISOString(), p: { page: '/products/12345', n: 1 } },
+  ]);
+  for (let done = 0; done < count; done += 500) {
+    const n = Math.min(500, count - done);
+    const ids = Array.from({ length: n }, newId);
+    await client.query({
+      name: insertStatement.name,
+      text: insertStatement.text,
+      values: [
+        ids,
+        Array<string>(n).fill('bench'),
+        Array<number>(n).fill(5),
+        Array<number>(n).fill(1),
+        Array<null>(n).fill(null),
+        Array<null>(n).fill(null),
+        `[${Array<string>(n).fill(event).join(',')}]`,
+      ],
+    });
+  }
+}
+
+/**
+ * Buffer hits and reads of this database's tables and indexes. (Not WAL: its position is the whole
+ * cluster's, and other databases on a shared server write into it too.)
+ */
+async function counters(client: pg.Client) {
+  const { rows } = await client.query<{ hits: string; reads: string }>(
+    `SELECT sum(coalesce(heap_blks_hit, 0) + coalesce(idx_blks_hit, 0) + coalesce(toast_blks_hit, 0))::text AS hits,
+            sum(coalesce(heap_blks_read, 0) + coalesce(idx_blks_read, 0) + coalesce(toast_blks_read, 0))::text AS reads
+     FROM pg_statio_user_tables`,
+  );
+  const row = rows[0]!;
+  return { hits: Number(row.hits), reads: Number(row.reads) };
+}
+
+/** One drain of `jobs` new jobs by one worker process, timed from its "worker started" line. */
+async function drainOnce(
+  url: string,
+  client: pg.Client,
+  tables: 'empty' | 'full',
+  jobs: number,
+  newId: () => string,
+): Promise<ChurnRun> {
+  await client.query('CHECKPOINT');
+  const { rows: clock } = await client.query<{ now: Date }>('SELECT now()');
+  await insertNewJobs(client, jobs, newId);
+  // As the drain workload does: the planner knows the new jobs, as autovacuum's ANALYZE would tell it.
+  await client.query('VACUUM ANALYZE ingestion_jobs, raw_events');
+  // Statistics reach the shared counters within a second of a transaction's end.
+  await sleep(1100);
+  const before = await counters(client);
+  const loadAverage = loadavg()[0]!;
+  const worker = await startWorker(url);
+  const started = performance.now();
+  let seconds: number;
+  try {
+    while ((await backlog(client)) > 0) await sleep(20);
+    seconds = (performance.now() - started) / 1000;
+  } finally {
+    await worker.stop();
+  }
+  await sleep(1100);
+  const after = await counters(client);
+  const { rows } = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ingestion_results AS r JOIN ingestion_jobs AS j ON j.id = r.job_id
+     WHERE j.tenant_id = 'bench' AND j.status = 'Succeeded' AND j.created_at >= $1`,
+    [clock[0]!.now],
+  );
+  if (rows[0]!.n < jobs) throw new Error(`churn drain (${tables}) stored ${rows[0]!.n} results of ${jobs}`);
+  return {
+    tables,
+    jobsPerSec: jobs / seconds,
+    loadAverage,
+    hitsPerJob: (after.hits - before.hits) / jobs,
+    readsPerJob: (after.reads - before.reads) / jobs,
+  };
+}
+
+/** Deletes the jobs created after the history (the drains'), their events and results, and vacuums. */
+async function removeDrained(client: pg.Client, filledUpTo: Date): Promise<void> {
+  const since = filledUpTo.toISOString();
+  const { rows } = await client.query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns WHERE table_name = 'raw_events' AND column_name = 'accepted_at'`,
+  );
+  const pruned = rows.length > 0 ? 'AND accepted_at > $1' : '';
+  const drained = 'SELECT id FROM ingestion_jobs WHERE created_at > $1';
+  await client.query(`DELETE FROM raw_events WHERE job_id IN (${drained}) ${pruned}`, [since]);
+  await client.query(`DELETE FROM ingestion_results WHERE job_id IN (${drained})`, [since]);
+  await client.query('DELETE FROM ingestion_jobs WHERE created_at > $1', [since]);
+  await client.query('VACUUM ingestion_jobs, raw_events, ingestion_results');
+}
+
+async function sizes(client: pg.Client) {
+  const { rows } = await client.query<{
+    table: string;
+    heap: string;
+    indexes: string;
+    options: string | null;
+    database: string;
+    shared_buffers: string;
+  }>(
+    `SELECT c.relname AS table,
+            (pg_table_size(c.oid) + coalesce((SELECT sum(pg_table_size(i.inhrelid)) FROM pg_inherits AS i
+                                              WHERE i.inhparent = c.oid), 0))::text AS heap,
+            (pg_indexes_size(c.oid) + coalesce((SELECT sum(pg_indexes_size(i.inhrelid)) FROM pg_inherits AS i
+                                                WHERE i.inhparent = c.oid), 0))::text AS indexes,
+            array_to_string(c.reloptions, ', ') AS options,
+            pg_database_size(current_database())::text AS database,
+            current_setting('shared_buffers') AS shared_buffers
+     FROM pg_class AS c
+     WHERE c.relname IN ('ingestion_jobs', 'raw_events', 'ingestion_results')
+     ORDER BY c.relname`,
+  );
+  return {
+    databaseBytes: Number(rows[0]!.database),
+    sharedBuffers: rows[0]!.shared_buffers,
+    tables: rows.map((row) => ({
+      table: row.table,
+      heapBytes: Number(row.heap),
+      indexBytes: Number(row.indexes),
+      options: row.options ?? '',
+    })),
+  };
+}
+
+export async function churnWorkload(
+  emptyUrl: string,
+  emptyClient: pg.Client,
+  options: { historyJobs: number; drainJobs: number; rounds: number; keep: boolean },
+): Promise<ChurnFigures> {
+  const database = await openChurnDatabase(emptyUrl, { jobs: options.historyJobs, keep: options.keep });
+  const full = new pg.Client({ connectionString: database.url });
+  await full.connect();
+  try {
+    // The ids the API gives new jobs: random (v4), or time-ordered (v7) once the service makes those.
+    const newId = database.idVersion === 'v7' ? uuidv7 : randomUUID;
+    await removeDrained(full, database.filledUpTo);
+    const runs: ChurnRun[] = [];
+    // empty, full, empty, full, …, empty: each full drain has an empty one on either side.
+    for (let round = 0; round < options.rounds * 2 + 1; round += 1) {
+      if (round % 2 === 0) {
+        await resetTables(emptyClient);
+        runs.push(await drainOnce(emptyUrl, emptyClient, 'empty', options.drainJobs, newId));
+      } else {
+        runs.push(await drainOnce(database.url, full, 'full', options.drainJobs, newId));
+        await removeDrained(full, database.filledUpTo);
+      }
+      const last = runs.at(-1)!;
+      process.stderr.write(
+        `  [churn] ${last.tables}: ${last.jobsPerSec.toFixed(0)} jobs/s, load ${last.loadAverage.toFixed(2)}, ` +
+          `buffer hits ${last.hitsPerJob.toFixed(1)}/job, reads ${last.readsPerJob.toFixed(2)}/job\n`,
+      );
+    }
+    await resetTables(emptyClient);
+    return {
+      historyJobs: options.historyJobs,
+      drainJobs: options.drainJobs,
+      idVersion: database.idVersion,
+      fillSeconds: database.fillSeconds,
+      runs,
+      ...(await sizes(full)),
+    };
+  } finally {
+    await full.end();
+    await database.dispose();
+  }
+}
+
+/** A version 7 UUID (RFC 9562): Unix milliseconds, then random bits. */
+function uuidv7(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const ms = BigInt(Date.now());
+  for (let i = 0; i < 6; i += 1) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Buffer.from(bytes).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Medians of each side and the full/empty ratio. */
+export function churnSummary(figures: ChurnFigures) {
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const side = (tables: 'empty' | 'full') => figures.runs.filter((run) => run.tables === tables);
+  const empty = median(side('empty').map((run) => run.jobsPerSec));
+  const full = median(side('full').map((run) => run.jobsPerSec));
+  return { empty, full, ratio: full / empty };
+}
