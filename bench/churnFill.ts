@@ -158,14 +158,17 @@ async function fill(client: pg.Client, jobs: number, idVersion: string, end: Dat
 
 /**
  * Opens the churn database next to the bench's `benchUrl`: filled with `jobs` finished jobs, or, with
- * `keep`, a database a previous `--churn-keep` run filled with as many jobs of the same schema.
+ * `keep`, a database a previous `--churn-keep` run filled with as many jobs of the same schema. `ids`
+ * ('v4' or 'v7') overrides the id version the service's API makes, to compare the two.
  */
 export async function openChurnDatabase(
   benchUrl: string,
-  options: { jobs: number; keep: boolean },
+  options: { jobs: number; keep: boolean; ids?: string | undefined },
 ): Promise<ChurnDatabase> {
   const server = urlFor(benchUrl, 'postgres');
-  const name = options.keep ? 'ingest_bench_churn_kept' : `ingest_bench_churn_${process.pid}`;
+  const name = options.keep
+    ? `ingest_bench_churn_kept${options.ids ? `_${options.ids}` : ''}`
+    : `ingest_bench_churn_${process.pid}`;
   const url = urlFor(benchUrl, name);
   const marker = await withClient(server, async (admin) => {
     const { rows } = await admin.query<{ marker: string | null }>(
@@ -179,7 +182,8 @@ export async function openChurnDatabase(
     await withClient(server, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
   };
   // The API migrates at start; a kept database is brought to this build's schema the same way.
-  const idVersion = marker === undefined ? undefined : await serviceIdVersion(url).catch(() => undefined);
+  const probed = marker === undefined ? undefined : await serviceIdVersion(url).catch(() => undefined);
+  const idVersion = probed && (options.ids ?? probed);
   const migrations = async () =>
     withClient(url, async (client) => {
       const { rows } = await client.query<{ v: string }>(
@@ -199,7 +203,9 @@ export async function openChurnDatabase(
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${name}`);
   });
-  const version = await serviceIdVersion(url);
+  // The API started here also migrates the new database.
+  const serviceVersion = await serviceIdVersion(url);
+  const version = options.ids ?? serviceVersion;
   const end = new Date();
   const began = performance.now();
   await withClient(url, (client) => fill(client, options.jobs, version, end));

@@ -257,14 +257,16 @@ export function renderReport(f: Figures): string {
     lines.push(
       `### 8. Churn (${n(c.drainJobs)} new one-event jobs, one worker; empty tables vs ${n(c.historyJobs)} finished jobs with their events and results; ${c.idVersion} ids; alternating)`,
       '',
-      '| round | tables | jobs/s | load average | buffer hits per job | buffer reads per job |',
-      '| ---: | --- | ---: | ---: | ---: | ---: |',
+      '| round | tables | jobs/s | load average | database CPU ms per 1,000 jobs | worker CPU ms per 1,000 jobs | buffer hits per job | buffer reads per job |',
+      '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...c.runs.map(
         (r, i) =>
-          `| ${i + 1} | ${r.tables} | ${n(r.jobsPerSec)} | ${n(r.loadAverage, 2)} | ${n(r.hitsPerJob, 1)} | ${n(r.readsPerJob, 2)} |`,
+          `| ${i + 1} | ${r.tables} | ${n(r.jobsPerSec)} | ${n(r.loadAverage, 2)} | ${n(r.databaseCpuMsPerThousand)} | ${n(r.workerCpuMsPerThousand)} | ${n(r.hitsPerJob, 1)} | ${n(r.readsPerJob, 2)} |`,
       ),
       '',
-      `Full / empty (medians): **${n(summary.ratio, 2)}×** (${n(summary.full)} against ${n(summary.empty)} jobs/s). ` +
+      `Full / empty, each full round against the empty rounds either side: **${n(summary.ratio, 2)}×** jobs/s ` +
+        `(median of ${summary.ratios.map((r) => `${n(r, 2)}×`).join(', ')}; medians ${n(summary.full)} against ${n(summary.empty)} jobs/s); ` +
+        `database CPU per job ${n(summary.databaseCpuRatio, 2)}×. ` +
         `Full database ${mb(c.databaseBytes)} (shared_buffers ${c.sharedBuffers})` +
         (c.fillSeconds > 0 ? `, filled in ${n(c.fillSeconds)} s` : ', reused from an earlier `--churn-keep` run') +
         '.',

@@ -57,6 +57,8 @@ const plan = quick
       churnJobs: 10_000_000,
       churnRounds: 2,
     };
+if (!['v4', 'v7', undefined].includes(option('churn-ids')))
+  throw new Error('--churn-ids= takes v4 (random ids) or v7 (time-ordered ids)');
 const churnJobs = Number(option('churn-jobs')?.replaceAll('_', '') ?? plan.churnJobs);
 if (!Number.isInteger(churnJobs) || churnJobs < 1)
   throw new Error('--churn-jobs= takes a whole number of finished jobs, e.g. --churn-jobs=2000000');
@@ -147,6 +149,7 @@ try {
       drainJobs: plan.drainJobs,
       rounds: plan.churnRounds,
       keep: process.argv.includes('--churn-keep'),
+      ids: option('churn-ids'),
     });
   }
   const report = renderReport(figures);

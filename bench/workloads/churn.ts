@@ -8,6 +8,7 @@ import pg from 'pg';
 import { sqlStatement } from '../../src/data/sql.js';
 import { backlog, resetTables } from '../benchDatabase.js';
 import { openChurnDatabase } from '../churnFill.js';
+import { backendCpuSeconds, cpuSeconds } from '../processCpu.js';
 import { startWorker } from '../serviceProcesses.js';
 
 export interface ChurnRun {
@@ -18,6 +19,9 @@ export interface ChurnRun {
   /** Shared-buffer hits and reads (misses: from the OS cache or disk) during the drain, per job. */
   hitsPerJob: number;
   readsPerJob: number;
+  /** CPU of the worker's PostgreSQL backends and of the worker process, ms per 1,000 jobs. */
+  databaseCpuMsPerThousand: number;
+  workerCpuMsPerThousand: number;
 }
 
 export interface ChurnFigures {
@@ -95,10 +99,18 @@ async function drainOnce(
   const loadAverage = loadavg()[0]!;
   const worker = await startWorker(url);
   const started = performance.now();
+  const workerCpuBefore = cpuSeconds(worker.pid);
+  // Backends the worker's pool opens during the drain start from nothing.
+  const backendsBefore = await backendCpuSeconds(client, 'ingest-worker');
   let seconds: number;
+  let databaseCpu = 0;
+  let workerCpu: number;
   try {
     while ((await backlog(client)) > 0) await sleep(20);
     seconds = (performance.now() - started) / 1000;
+    workerCpu = cpuSeconds(worker.pid) - workerCpuBefore;
+    for (const [pid, cpu] of await backendCpuSeconds(client, 'ingest-worker'))
+      databaseCpu += cpu - (backendsBefore.get(pid) ?? 0);
   } finally {
     await worker.stop();
   }
@@ -116,6 +128,8 @@ async function drainOnce(
     loadAverage,
     hitsPerJob: (after.hits - before.hits) / jobs,
     readsPerJob: (after.reads - before.reads) / jobs,
+    databaseCpuMsPerThousand: (databaseCpu * 1e6) / jobs,
+    workerCpuMsPerThousand: (workerCpu * 1e6) / jobs,
   };
 }
 
@@ -169,9 +183,13 @@ async function sizes(client: pg.Client) {
 export async function churnWorkload(
   emptyUrl: string,
   emptyClient: pg.Client,
-  options: { historyJobs: number; drainJobs: number; rounds: number; keep: boolean },
+  options: { historyJobs: number; drainJobs: number; rounds: number; keep: boolean; ids?: string },
 ): Promise<ChurnFigures> {
-  const database = await openChurnDatabase(emptyUrl, { jobs: options.historyJobs, keep: options.keep });
+  const database = await openChurnDatabase(emptyUrl, {
+    jobs: options.historyJobs,
+    keep: options.keep,
+    ids: options.ids,
+  });
   const full = new pg.Client({ connectionString: database.url });
   await full.connect();
   try {
@@ -191,7 +209,8 @@ export async function churnWorkload(
       const last = runs.at(-1)!;
       process.stderr.write(
         `  [churn] ${last.tables}: ${last.jobsPerSec.toFixed(0)} jobs/s, load ${last.loadAverage.toFixed(2)}, ` +
-          `buffer hits ${last.hitsPerJob.toFixed(1)}/job, reads ${last.readsPerJob.toFixed(2)}/job\n`,
+          `buffer hits ${last.hitsPerJob.toFixed(1)}/job, reads ${last.readsPerJob.toFixed(2)}/job, ` +
+          `CPU ms/1,000 jobs: database ${last.databaseCpuMsPerThousand.toFixed(0)}, worker ${last.workerCpuMsPerThousand.toFixed(0)}\n`,
       );
     }
     await resetTables(emptyClient);
@@ -220,11 +239,30 @@ function uuidv7(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Medians of each side and the full/empty ratio. */
+/**
+ * Each full round against the mean of the empty rounds on either side of it (drift on a shared machine
+ * then hits both alike), and the median of those ratios: for jobs/s, and for the database's CPU per job
+ * (full / empty: above 1 it costs more), which the machine's other load disturbs far less.
+ */
 export function churnSummary(figures: ChurnFigures) {
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const pairs = figures.runs.flatMap((run, i) => {
+    const [before, after] = [figures.runs[i - 1], figures.runs[i + 1]];
+    if (run.tables !== 'full' || !before || !after) return [];
+    const mean = (pick: (r: ChurnRun) => number) => (pick(before) + pick(after)) / 2;
+    return [
+      {
+        speed: run.jobsPerSec / mean((r) => r.jobsPerSec),
+        databaseCpu: run.databaseCpuMsPerThousand / mean((r) => r.databaseCpuMsPerThousand),
+      },
+    ];
+  });
   const side = (tables: 'empty' | 'full') => figures.runs.filter((run) => run.tables === tables);
-  const empty = median(side('empty').map((run) => run.jobsPerSec));
-  const full = median(side('full').map((run) => run.jobsPerSec));
-  return { empty, full, ratio: full / empty };
+  return {
+    empty: median(side('empty').map((run) => run.jobsPerSec)),
+    full: median(side('full').map((run) => run.jobsPerSec)),
+    ratio: median(pairs.map((pair) => pair.speed)),
+    ratios: pairs.map((pair) => pair.speed),
+    databaseCpuRatio: median(pairs.map((pair) => pair.databaseCpu)),
+  };
 }
