@@ -88,19 +88,27 @@ async function columnsOf(client: pg.Client, table: string): Promise<Set<string>>
 }
 
 /**
- * Day partitions of raw_events for the history's days, when raw_events is partitioned. Named and bounded
- * as the service's own maintenance names them, so the service then finds them as its own.
+ * Day partitions of raw_events for the history's days, named and bounded as the service names them
+ * (migration 007: raw_events_pYYYYMMDD, UTC days), as a service running through those days would have
+ * made them. Migration 007's catch-all for the days before the upgrade (raw_events_before_…) is empty in a
+ * new database and would otherwise take the whole history in one partition: it goes.
  */
 async function historyPartitions(client: pg.Client, from: Date, to: Date): Promise<void> {
-  const { rows } = await client.query<{ partitioned: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM pg_partitioned_table WHERE partrelid = 'raw_events'::regclass) AS partitioned`,
+  const { rows } = await client.query<{ partition: string; empty: boolean }>(
+    `SELECT c.relname AS partition, NOT EXISTS (SELECT 1 FROM raw_events) AS empty
+     FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
+     WHERE i.inhparent = 'raw_events'::regclass AND c.relname LIKE 'raw\\_events\\_before\\_%'`,
   );
-  if (!rows[0]!.partitioned) return;
+  for (const { partition, empty } of rows) if (empty) await client.query(`DROP TABLE ${partition}`);
+  const { rows: partitioned } = await client.query<{ yes: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_partitioned_table WHERE partrelid = 'raw_events'::regclass) AS yes`,
+  );
+  if (!partitioned[0]!.yes) return;
   const day = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()));
   for (; day <= to; day.setUTCDate(day.getUTCDate() + 1)) {
     const next = new Date(day);
     next.setUTCDate(next.getUTCDate() + 1);
-    const name = `raw_events_${day.toISOString().slice(0, 10).replaceAll('-', '')}`;
+    const name = `raw_events_p${day.toISOString().slice(0, 10).replaceAll('-', '')}`;
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF raw_events
        FOR VALUES FROM ('${day.toISOString()}') TO ('${next.toISOString()}')`,

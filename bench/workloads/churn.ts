@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import pg from 'pg';
 import { sqlStatement } from '../../src/data/sql.js';
+import { jobIdCreate } from '../../src/domain/jobId.js';
 import { backlog, resetTables } from '../benchDatabase.js';
 import { openChurnDatabase } from '../churnFill.js';
 import { backendCpuSeconds, cpuSeconds } from '../processCpu.js';
@@ -194,7 +195,7 @@ export async function churnWorkload(
   await full.connect();
   try {
     // The ids the API gives new jobs: random (v4), or time-ordered (v7) once the service makes those.
-    const newId = database.idVersion === 'v7' ? uuidv7 : randomUUID;
+    const newId = database.idVersion === 'v7' ? () => jobIdCreate() : randomUUID;
     await removeDrained(full, database.filledUpTo);
     const runs: ChurnRun[] = [];
     // empty, full, empty, full, …, empty: each full drain has an empty one on either side.
@@ -226,17 +227,6 @@ export async function churnWorkload(
     await full.end();
     await database.dispose();
   }
-}
-
-/** A version 7 UUID (RFC 9562): Unix milliseconds, then random bits. */
-function uuidv7(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  const ms = BigInt(Date.now());
-  for (let i = 0; i < 6; i += 1) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = Buffer.from(bytes).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /**
