@@ -1,9 +1,12 @@
 // Where a claim and a completion spend their time, as EXPLAIN (ANALYZE, BUFFERS, WAL) sees it, on a
 // database of the churn workload (or any database with pending jobs):
-//   node --import tsx bench/churnExplain.ts <database url> [rounds] [--plans]
+//   node --import tsx bench/churnExplain.ts <database url> [rounds] [--plans] [--every=N] [--no-jit]
 // Claims WORKER_BATCH_SIZE (50) jobs as a worker would and completes them, `rounds` times (committed),
 // and prints per statement the time, shared-buffer hits, reads, pages dirtied, WAL records, full-page
-// images and bytes, summed over the rounds after the first; with --plans, the last round's plans.
+// images and bytes, averaged over the rounds after the first; with --plans, the last round's plans; with
+// --every=N, the averages of every N rounds (how the cost grows as claimed jobs leave dead entries);
+// with --no-jit, JIT compilation off (with a backlog of 50,000 or more jobs the claim's estimated cost
+// passes jit_above_cost and each claim then spends about half a second compiling).
 // Run it while no worker is running. Issue 13 part 4 (docs/performance.md).
 import pg from 'pg';
 import { sqlStatement } from '../src/data/sql.js';
@@ -31,11 +34,13 @@ const [url, roundsText] = process.argv.slice(2).filter((arg) => !arg.startsWith(
 if (!url) throw new Error('usage: churnExplain.ts <database url> [rounds] [--plans]');
 const rounds = Number(roundsText ?? 10);
 const plans = process.argv.includes('--plans');
+const every = Number(process.argv.find((arg) => arg.startsWith('--every='))?.slice(8) ?? 0);
 const claim = sqlStatement('jobsClaim').text;
 const succeed = sqlStatement('jobsSucceed').text;
 
 const client = new pg.Client({ connectionString: url });
 await client.connect();
+if (process.argv.includes('--no-jit')) await client.query('SET jit = off');
 const totals: Record<string, Record<string, number>> = {};
 // A data-modifying CTE that nothing reads (the results' INSERT) runs after the main plan, and its
 // buffers and WAL are not part of the top node's: they are added here.
@@ -73,7 +78,21 @@ const explain = async (text: string, values: unknown[], format: 'JSON' | 'TEXT')
     : rows.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n');
 };
 try {
+  const print = (measured: number, prefix = '') => {
+    for (const [label, t] of Object.entries(totals)) {
+      const per = (key: string) => (t[key]! / measured).toFixed(key === 'ms' || key === 'triggerMs' ? 2 : 0);
+      process.stdout.write(
+        `${prefix}${label} (per 50 jobs, mean of ${measured}): ${per('ms')} ms (triggers ${per('triggerMs')} ms), ` +
+          `hit ${per('hit')}, read ${per('read')}, dirtied ${per('dirtied')}, ` +
+          `WAL ${per('walRecords')} records, ${per('walFpi')} FPI, ${per('walBytes')} B\n`,
+      );
+    }
+  };
   for (let round = 0; round < rounds; round += 1) {
+    if (every > 0 && round > 0 && round % every === 0) {
+      print(every, `rounds ${round - every + 1}-${round}: `);
+      for (const key of Object.keys(totals)) delete totals[key];
+    }
     const worker = `explain/${round}`;
     const last = plans && round === rounds - 1;
     const claimArgs = [worker, 50, 300, ''];
@@ -94,15 +113,7 @@ try {
       if (round > 0) add('complete', e);
     }
   }
-  const measured = plans ? rounds - 2 : rounds - 1;
-  for (const [label, t] of Object.entries(totals)) {
-    const per = (key: string) => (t[key]! / measured).toFixed(key === 'ms' || key === 'triggerMs' ? 2 : 0);
-    process.stdout.write(
-      `${label} (per 50 jobs, mean of ${measured}): ${per('ms')} ms (triggers ${per('triggerMs')} ms), ` +
-        `hit ${per('hit')}, read ${per('read')}, dirtied ${per('dirtied')}, ` +
-        `WAL ${per('walRecords')} records, ${per('walFpi')} FPI, ${per('walBytes')} B\n`,
-    );
-  }
+  if (every === 0) print(plans ? rounds - 2 : rounds - 1);
 } finally {
   await client.end();
 }

@@ -55,7 +55,7 @@ const plan = quick
       metricsIngestSeconds: 10,
       fairnessRuns: 5,
       churnJobs: 10_000_000,
-      churnRounds: 2,
+      churnRounds: 3,
     };
 if (!['v4', 'v7', undefined].includes(option('churn-ids')))
   throw new Error('--churn-ids= takes v4 (random ids) or v7 (time-ordered ids)');

@@ -235,7 +235,11 @@ export async function churnWorkload(
  * (full / empty: above 1 it costs more), which the machine's other load disturbs far less.
  */
 export function churnSummary(figures: ChurnFigures) {
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = sorted.length / 2;
+    return Number.isInteger(middle) ? (sorted[middle - 1]! + sorted[middle]!) / 2 : sorted[Math.floor(middle)]!;
+  };
   const pairs = figures.runs.flatMap((run, i) => {
     const [before, after] = [figures.runs[i - 1], figures.runs[i + 1]];
     if (run.tables !== 'full' || !before || !after) return [];
