@@ -74,7 +74,7 @@ const add = (label: string, e: Explained) => {
 const explain = async (text: string, values: unknown[], format: 'JSON' | 'TEXT') => {
   const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, WAL, FORMAT ${format}) ${text}`, values);
   return format === 'JSON'
-    ? ((rows[0] as { 'QUERY PLAN': Explained[] })['QUERY PLAN'][0]!)
+    ? (rows[0] as { 'QUERY PLAN': Explained[] })['QUERY PLAN'][0]!
     : rows.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n');
 };
 try {
@@ -107,7 +107,8 @@ try {
     );
     if (rows.length === 0) throw new Error('no pending job to claim');
     const succeedArgs = [worker, rows.map((row) => row.id)];
-    if (last) process.stdout.write(`--- complete\n${(await explain(succeed, succeedArgs, 'TEXT')) as string}\n`);
+    if (last)
+      process.stdout.write(`--- complete\n${(await explain(succeed, succeedArgs, 'TEXT')) as string}\n`);
     else {
       const e = (await explain(succeed, succeedArgs, 'JSON')) as Explained;
       if (round > 0) add('complete', e);

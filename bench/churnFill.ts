@@ -156,7 +156,9 @@ async function fill(client: pg.Client, jobs: number, idVersion: string, end: Dat
     await client.query(statement, [from, jobs, start.toISOString(), span]);
     const done = Math.min(from + chunkJobs, jobs);
     const seconds = (performance.now() - began) / 1000;
-    log(`filled ${done.toLocaleString('en-US')} of ${jobs.toLocaleString('en-US')} jobs in ${seconds.toFixed(0)} s`);
+    log(
+      `filled ${done.toLocaleString('en-US')} of ${jobs.toLocaleString('en-US')} jobs in ${seconds.toFixed(0)} s`,
+    );
   }
   await client.query("SET session_replication_role = 'origin'");
   log('VACUUM ANALYZE of the history');
@@ -195,13 +197,18 @@ export async function openChurnDatabase(
   const migrations = async () =>
     withClient(url, async (client) => {
       const { rows } = await client.query<{ v: string }>(
-        'SELECT string_agg(version::text, \',\' ORDER BY version) AS v FROM schema_migrations',
+        "SELECT string_agg(version::text, ',' ORDER BY version) AS v FROM schema_migrations",
       );
       return rows[0]!.v;
     });
   if (marker !== undefined && idVersion !== undefined) {
     const [jobs, version, schema, filledUpTo] = marker.split(':');
-    if (jobs === String(options.jobs) && version === idVersion && schema === (await migrations()) && filledUpTo) {
+    if (
+      jobs === String(options.jobs) &&
+      version === idVersion &&
+      schema === (await migrations()) &&
+      filledUpTo
+    ) {
       log(`reusing ${name} (${marker})`);
       const filled = new Date(Number(filledUpTo));
       return { url, name, fillSeconds: 0, idVersion, filledUpTo: filled, reused: true, dispose };

@@ -268,12 +268,16 @@ export function renderReport(f: Figures): string {
         `(median of ${summary.ratios.map((r) => `${n(r, 2)}×`).join(', ')}; medians ${n(summary.full)} against ${n(summary.empty)} jobs/s); ` +
         `database CPU per job ${n(summary.databaseCpuRatio, 2)}×. ` +
         `Full database ${mb(c.databaseBytes)} (shared_buffers ${c.sharedBuffers})` +
-        (c.fillSeconds > 0 ? `, filled in ${n(c.fillSeconds)} s` : ', reused from an earlier `--churn-keep` run') +
+        (c.fillSeconds > 0
+          ? `, filled in ${n(c.fillSeconds)} s`
+          : ', reused from an earlier `--churn-keep` run') +
         '.',
       '',
       '| table | heap | indexes | storage settings |',
       '| --- | ---: | ---: | --- |',
-      ...c.tables.map((t) => `| ${t.table} | ${mb(t.heapBytes)} | ${mb(t.indexBytes)} | ${t.options || 'defaults'} |`),
+      ...c.tables.map(
+        (t) => `| ${t.table} | ${mb(t.heapBytes)} | ${mb(t.indexBytes)} | ${t.options || 'defaults'} |`,
+      ),
       '',
     );
     targets.push(

@@ -46,7 +46,12 @@ const insertStatement = sqlStatement('jobInsertMany');
  */
 async function insertNewJobs(client: pg.Client, count: number, newId: () => string): Promise<void> {
   const event = JSON.stringify([
-    { t: 'page_viewed', k: 'PAGE_VIEWED', ts: new Date().toISOString(), p: { page: '/products/12345', n: 1 } },
+    {
+      t: 'page_viewed',
+      k: 'PAGE_VIEWED',
+      ts: new Date().toISOString(),
+      p: { page: '/products/12345', n: 1 },
+    },
   ]);
   for (let done = 0; done < count; done += 500) {
     const n = Math.min(500, count - done);
@@ -238,7 +243,9 @@ export function churnSummary(figures: ChurnFigures) {
   const median = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);
     const middle = sorted.length / 2;
-    return Number.isInteger(middle) ? (sorted[middle - 1]! + sorted[middle]!) / 2 : sorted[Math.floor(middle)]!;
+    return Number.isInteger(middle)
+      ? (sorted[middle - 1]! + sorted[middle]!) / 2
+      : sorted[Math.floor(middle)]!;
   };
   const pairs = figures.runs.flatMap((run, i) => {
     const [before, after] = [figures.runs[i - 1], figures.runs[i + 1]];
