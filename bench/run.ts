@@ -1,6 +1,6 @@
 // `npm run bench` (or `npm run bench -- --quick`): the four workloads of issue 5 against the compiled
 // build, each next to a baseline measured in the same run. Prints a table and writes the figures into
-// docs/performance.md. `--only=ingest,latency,drain,sustained,metrics,fairness,adminIndexes` runs a subset
+// docs/performance.md. `--only=ingest,latency,drain,sustained,metrics,fairness,adminIndexes,churn` runs a subset
 // (not written to the docs).
 import pg from 'pg';
 import { openBenchDatabase, resetTables } from './benchDatabase.js';
