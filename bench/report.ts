@@ -11,6 +11,7 @@ import type { IngestFigures } from './workloads/ingest.js';
 import type { LatencyFigures } from './workloads/latency.js';
 import { adminIndexCostSummary, type AdminIndexFigures } from './workloads/adminIndexCost.js';
 import { metricsCostSummary, type MetricsCostFigures } from './workloads/metricsCost.js';
+import { storageCpuSummary, type StorageCpuFigures } from './workloads/storageCpu.js';
 import type { SustainedFigures } from './workloads/sustained.js';
 
 export interface Figures {
@@ -26,6 +27,7 @@ export interface Figures {
   metricsCost?: MetricsCostFigures;
   adminIndexCost?: AdminIndexFigures;
   fairness?: FairnessFigures;
+  storageCpu?: StorageCpuFigures;
 }
 
 export async function machineFacts(
@@ -248,8 +250,39 @@ export function renderReport(f: Figures): string {
       `| fairness: A drains at ≥ 0.9× the oldest-first claim (issue 12) | ${n(drainRatio, 2)}× (median of pairs) | ${mark(drainRatio >= 0.9)} |`,
     );
   }
+  if (f.storageCpu) storageCpuSection(f.storageCpu, lines, targets);
   lines.push('### Targets of issue 5', '', '| target | this run | |', '| --- | --- | --- |', ...targets);
   return lines.join('\n');
+}
+
+/** Section 8: PostgreSQL CPU per stored event, API against psql's \copy (issue 13.1). */
+function storageCpuSection(s: StorageCpuFigures, lines: string[], targets: string[]): void {
+  const sum = storageCpuSummary(s);
+  const rounds = s.rounds.length / 2;
+  const load = (l: number[]) => l.map((v) => n(v, 2)).join(' / ');
+  lines.push(
+    `### 8. Storage CPU per event (PostgreSQL backends, from /proc; API: 100-event requests, 32 connections, ${n(s.seconds)} s; baseline: \`${s.via}\` of the same ${n(s.csvRows)} rows into a plain table with one index; ${rounds} alternating round${rounds === 1 ? '' : 's'})`,
+    '',
+    '| round | side | rows stored | backend CPU s | µs per row | rows/s | load (1 min) |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+  );
+  s.rounds.forEach((r, i) => {
+    const side =
+      r.side === 'api'
+        ? `API (${r.backends} backends; accepted × 100 = ${n(r.acceptedEvents ?? NaN)}${r.failed ? `, ${r.failed} failed` : ''})`
+        : `\`${s.via}\``;
+    lines.push(
+      `| ${Math.floor(i / 2) + 1} | ${side} | ${n(r.rows)} | ${n(r.cpuSeconds, 2)} | ${n(r.usPerRow, 2)} | ${n(r.rowsPerSec)} | ${n(r.load1, 2)} |`,
+    );
+  });
+  lines.push(
+    '',
+    `Medians: API ${n(sum.apiUs, 2)} µs per event, \`${s.via}\` ${n(sum.copyUs, 2)} µs per row: **${n(sum.ratio, 2)}×** (per pair ${sum.pairRatios.map((r) => `${n(r, 2)}×`).join(', ')}). raw_events' columns: ${s.columns.join(', ')}. Load average (1 / 5 / 15 min) ${load(s.loadStart)} at the start, ${load(s.loadEnd)} at the end.`,
+    '',
+  );
+  targets.push(
+    `| storage: database CPU per event ≤ 1.5× psql \\copy (issue 13) | ${n(sum.ratio, 2)}× (${n(sum.apiUs, 2)} against ${n(sum.copyUs, 2)} µs) | ${mark(sum.ratio <= 1.5)} |`,
+  );
 }
 
 /** (max − min) / median of the throughput of the runs with metrics off: how far identical runs differ. */
