@@ -261,7 +261,7 @@ function storageCpuSection(s: StorageCpuFigures, lines: string[], targets: strin
   const rounds = s.rounds.length / 2;
   const load = (l: number[]) => l.map((v) => n(v, 2)).join(' / ');
   lines.push(
-    `### 8. Storage CPU per event (PostgreSQL backends, from /proc; API: 100-event requests, 32 connections, ${n(s.seconds)} s; baseline: \`${s.via}\` of the same ${n(s.csvRows)} rows into a plain table with one index; ${rounds} alternating round${rounds === 1 ? '' : 's'})`,
+    `### 8. Storage CPU per event (PostgreSQL backends, from /proc; API: 100-event requests, 32 connections, ${n(s.seconds)} s; baseline: \`${s.via}\` of the rows the API round before stored, into a plain table with one index; ${rounds} alternating round${rounds === 1 ? '' : 's'})`,
     '',
     '| round | side | rows stored | backend CPU s | µs per row | rows/s | load (1 min) |',
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
