@@ -1,6 +1,6 @@
-// Storage baseline (issue 13.1): the rows the API stored, written out as CSV and loaded with
-// `psql -c "\copy …"` into a plain table of the same columns with one index on (job_id, seq), the
-// cheapest ordinary way to put rows into PostgreSQL. The CPU of the backend serving the load is read
+// Storage baseline (issue 13.1): the rows the API stored, written out as CSV and loaded with psql's
+// `\copy` into a plain table of the same columns with one index on (job_id, seq), the cheapest ordinary
+// way to put rows into PostgreSQL. The CPU of the backend serving the load is read
 // from /proc (the database must run on this machine). Without psql on PATH (the embedded PostgreSQL's
 // machines), the same COPY FROM STDIN is sent from Node with pg-copy-streams, and the report says so.
 import { spawn, spawnSync } from 'node:child_process';
@@ -46,9 +46,15 @@ export async function dropPlainTable(client: pg.Client): Promise<void> {
   await client.query(`DROP TABLE IF EXISTS ${plainTable}`);
 }
 
-/** Writes every stored event (all columns, as stored) to `file` as CSV; returns the row count. */
-export async function exportStoredEvents(client: pg.Client, file: string): Promise<number> {
-  const stream = client.query(copyTo('COPY (SELECT * FROM raw_events) TO STDOUT WITH (FORMAT csv)'));
+/** A CSV file and the table it is loaded into. */
+export interface CopyFile {
+  table: string;
+  file: string;
+}
+
+/** Writes every row of `table` (all columns, as stored) to `file` as CSV; returns the row count. */
+export async function exportTable(client: pg.Client, table: string, file: string): Promise<number> {
+  const stream = client.query(copyTo(`COPY (SELECT * FROM ${table}) TO STDOUT WITH (FORMAT csv)`));
   await pipeline(stream, createWriteStream(file));
   return stream.rowCount;
 }
@@ -67,11 +73,12 @@ function checkLocal(pid: number): void {
 }
 
 /**
- * Loads `file` into the plain table with psql's \copy in one psql session fed on stdin: it first
- * answers `SELECT pg_backend_pid()`, so the backend's CPU is read just before the \copy and just after
- * it, while the session is still open (the backend's /proc entry goes with the session).
+ * Loads each file into its table with psql's \copy (one transaction each, in order) in one psql
+ * session fed on stdin: it first answers `SELECT pg_backend_pid()`, so the backend's CPU is read just
+ * before the first \copy and just after the last, while the session is still open (the backend's /proc
+ * entry goes with the session).
  */
-export function psqlCopy(databaseUrl: string, file: string): Promise<CopyLoad> {
+export function psqlCopy(databaseUrl: string, files: CopyFile[]): Promise<CopyLoad> {
   const psql = spawn('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', databaseUrl], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -104,7 +111,9 @@ export function psqlCopy(databaseUrl: string, file: string): Promise<CopyLoad> {
       checkLocal(pid);
       const before = cpuSeconds(pid);
       const started = performance.now();
-      psql.stdin.write(`\\copy ${plainTable} FROM '${file}' WITH (FORMAT csv)\n\\echo copied\n`);
+      for (const { table, file } of files)
+        psql.stdin.write(`\\copy ${table} FROM '${file}' WITH (FORMAT csv)\n`);
+      psql.stdin.write('\\echo copied\n');
       await answer(/^copied$/m);
       const load = { cpuSeconds: cpuSeconds(pid) - before, seconds: (performance.now() - started) / 1000 };
       psql.stdin.end('\\q\n');
@@ -117,7 +126,7 @@ export function psqlCopy(databaseUrl: string, file: string): Promise<CopyLoad> {
 }
 
 /** The same load without psql: COPY FROM STDIN of the file's bytes from Node. */
-export async function streamCopy(databaseUrl: string, file: string): Promise<CopyLoad> {
+export async function streamCopy(databaseUrl: string, files: CopyFile[]): Promise<CopyLoad> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -125,10 +134,11 @@ export async function streamCopy(databaseUrl: string, file: string): Promise<Cop
     checkLocal(pid);
     const before = cpuSeconds(pid);
     const started = performance.now();
-    await pipeline(
-      createReadStream(file),
-      client.query(copyFrom(`COPY ${plainTable} FROM STDIN WITH (FORMAT csv)`)),
-    );
+    for (const { table, file } of files)
+      await pipeline(
+        createReadStream(file),
+        client.query(copyFrom(`COPY ${table} FROM STDIN WITH (FORMAT csv)`)),
+      );
     return { cpuSeconds: cpuSeconds(pid) - before, seconds: (performance.now() - started) / 1000 };
   } finally {
     await client.end();
