@@ -270,7 +270,7 @@ function storageCpuSection(s: StorageCpuFigures, lines: string[], targets: strin
   s.rounds.forEach((r, i) => {
     const side =
       r.side === 'api'
-        ? `API (${r.backends} backends; accepted × 100 = ${n(r.acceptedEvents ?? NaN)}${r.failed ? `, ${r.failed} failed` : ''})`
+        ? `API (${r.backends} backends; ${n(r.rows / (r.transactions ?? NaN))} events per transaction; accepted × 100 = ${n(r.acceptedEvents ?? NaN)}${r.failed ? `, ${r.failed} failed` : ''})`
         : r.side === 'copy'
           ? `\`${s.via}\``
           : `diagnosis: \`${s.via}\` of the same jobs and events into ingestion_jobs and raw_events`;

@@ -50,6 +50,8 @@ export interface StorageCpuRound {
   failed?: number;
   /** API only: backends that served the load. */
   backends?: number;
+  /** API only: transactions that stored jobs (distinct xmin of the job rows): the batcher's grouping. */
+  transactions?: number;
 }
 
 export interface StorageCpuFigures {
@@ -106,6 +108,9 @@ async function apiRound(
   const used = await cpu.stop();
   const wall = (performance.now() - started) / 1000;
   const rows = await countRows(client, 'raw_events');
+  const { rows: xacts } = await client.query<{ n: number }>(
+    'SELECT count(DISTINCT xmin::text)::int AS n FROM ingestion_jobs',
+  );
   return {
     side: 'api',
     rows,
@@ -116,6 +121,7 @@ async function apiRound(
     acceptedEvents: result.accepted * 100,
     failed: result.non2xx + result.errors,
     backends: used.backends,
+    transactions: xacts[0]!.n,
   };
 }
 
