@@ -11,6 +11,7 @@ import type { IngestFigures } from './workloads/ingest.js';
 import type { LatencyFigures } from './workloads/latency.js';
 import { adminIndexCostSummary, type AdminIndexFigures } from './workloads/adminIndexCost.js';
 import { metricsCostSummary, type MetricsCostFigures } from './workloads/metricsCost.js';
+import { storageCpuSummary, type StorageCpuFigures } from './workloads/storageCpu.js';
 import type { SustainedFigures } from './workloads/sustained.js';
 import { churnSummary, type ChurnFigures } from './workloads/churn.js';
 
@@ -28,6 +29,7 @@ export interface Figures {
   adminIndexCost?: AdminIndexFigures;
   fairness?: FairnessFigures;
   churn?: ChurnFigures;
+  storageCpu?: StorageCpuFigures;
 }
 
 export async function machineFacts(
@@ -250,12 +252,13 @@ export function renderReport(f: Figures): string {
       `| fairness: A drains at ≥ 0.9× the oldest-first claim (issue 12) | ${n(drainRatio, 2)}× (median of pairs) | ${mark(drainRatio >= 0.9)} |`,
     );
   }
+  if (f.storageCpu) storageCpuSection(f.storageCpu, lines, targets);
   if (f.churn) {
     const c = f.churn;
     const summary = churnSummary(c);
     const mb = (bytes: number) => `${n(bytes / 2 ** 20)} MB`;
     lines.push(
-      `### 8. Churn (${n(c.drainJobs)} new one-event jobs, one worker; empty tables vs ${n(c.historyJobs)} finished jobs with their events and results; ${c.idVersion} ids; alternating)`,
+      `### 9. Churn (${n(c.drainJobs)} new one-event jobs, one worker; empty tables vs ${n(c.historyJobs)} finished jobs with their events and results; ${c.idVersion} ids; alternating)`,
       '',
       '| round | tables | jobs/s | load average | database CPU ms per 1,000 jobs | worker CPU ms per 1,000 jobs | buffer hits per job | buffer reads per job |',
       '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -286,6 +289,44 @@ export function renderReport(f: Figures): string {
   }
   lines.push('### Targets of issue 5', '', '| target | this run | |', '| --- | --- | --- |', ...targets);
   return lines.join('\n');
+}
+
+/** Section 8: PostgreSQL CPU per stored event, API against psql's \copy (issue 13.1). */
+function storageCpuSection(s: StorageCpuFigures, lines: string[], targets: string[]): void {
+  const sum = storageCpuSummary(s);
+  const rounds = s.rounds.filter((r) => r.side === 'api').length;
+  const load = (l: number[]) => l.map((v) => n(v, 2)).join(' / ');
+  lines.push(
+    `### 8. Storage CPU per event (PostgreSQL backends, from /proc; API: 100-event requests, 32 connections, ${n(s.seconds)} s; baseline: \`${s.via}\` of the rows the API round before stored, into a plain table with one index; ${rounds} alternating round${rounds === 1 ? '' : 's'})`,
+    '',
+    '| round | side | rows stored | backend CPU s | µs per row | rows/s | load (1 min) |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+  );
+  const perRound = s.rounds.length / rounds;
+  s.rounds.forEach((r, i) => {
+    const side =
+      r.side === 'api'
+        ? `API (${r.backends} backends; ${n(r.rows / (r.transactions ?? NaN))} events per transaction; accepted × 100 = ${n(r.acceptedEvents ?? NaN)}${r.failed ? `, ${r.failed} failed` : ''})`
+        : r.side === 'copy'
+          ? `\`${s.via}\``
+          : `diagnosis: \`${s.via}\` of the same jobs and events into ingestion_jobs and raw_events`;
+    lines.push(
+      `| ${Math.floor(i / perRound) + 1} | ${side} | ${n(r.rows)} | ${n(r.cpuSeconds, 2)} | ${n(r.usPerRow, 2)} | ${n(r.rowsPerSec)} | ${n(r.load1, 2)} |`,
+    );
+  });
+  lines.push(
+    '',
+    `Medians: API ${n(sum.apiUs, 2)} µs per event, \`${s.via}\` ${n(sum.copyUs, 2)} µs per row: **${n(sum.ratio, 2)}×** (per pair ${sum.pairRatios.map((r) => `${n(r, 2)}×`).join(', ')}). raw_events' columns: ${s.columns.join(', ')}. Load average (1 / 5 / 15 min) ${load(s.loadStart)} at the start, ${load(s.loadEnd)} at the end.`,
+    '',
+  );
+  if (!Number.isNaN(sum.serviceUs))
+    lines.push(
+      `Where the gap lies: \`${s.via}\` into the service's own tables (the jobs with their indexes, the events into the partitioned raw_events) costs ${n(sum.serviceUs, 2)} µs per event, ${n(sum.serviceUs / sum.copyUs, 2)}× the plain table (the schema's share); the API costs ${n(sum.apiUs / sum.serviceUs, 2)}× that (the statement's share: JSON, INSERT … SELECT, notify, commits).`,
+      '',
+    );
+  targets.push(
+    `| storage: database CPU per event ≤ 1.5× psql \\copy (issue 13) | ${n(sum.ratio, 2)}× (${n(sum.apiUs, 2)} against ${n(sum.copyUs, 2)} µs) | ${mark(sum.ratio <= 1.5)} |`,
+  );
 }
 
 /** (max − min) / median of the throughput of the runs with metrics off: how far identical runs differ. */

@@ -1,6 +1,6 @@
 // `npm run bench` (or `npm run bench -- --quick`): the four workloads of issue 5 against the compiled
 // build, each next to a baseline measured in the same run. Prints a table and writes the figures into
-// docs/performance.md. `--only=ingest,latency,drain,sustained,metrics,fairness,adminIndexes,churn` runs a subset
+// docs/performance.md. `--only=ingest,latency,drain,sustained,metrics,fairness,adminIndexes,storageCpu,churn` runs a subset
 // (not written to the docs).
 import pg from 'pg';
 import { openBenchDatabase, resetTables } from './benchDatabase.js';
@@ -14,6 +14,7 @@ import { ingestWorkload } from './workloads/ingest.js';
 import { latencyWorkload } from './workloads/latency.js';
 import { adminIndexCostWorkload } from './workloads/adminIndexCost.js';
 import { metricsCostWorkload } from './workloads/metricsCost.js';
+import { storageCpuWorkload } from './workloads/storageCpu.js';
 import { sustainedWorkload } from './workloads/sustained.js';
 import { churnWorkload } from './workloads/churn.js';
 
@@ -38,6 +39,8 @@ const plan = quick
       metricsDrainJobs: 20_000,
       metricsIngestSeconds: 5,
       fairnessRuns: 1,
+      storageRounds: 1,
+      storageSeconds: 5,
       churnJobs: 100_000,
       churnRounds: 1,
     }
@@ -54,6 +57,8 @@ const plan = quick
       metricsDrainJobs: 100_000,
       metricsIngestSeconds: 10,
       fairnessRuns: 5,
+      storageRounds: 3,
+      storageSeconds: 10,
       churnJobs: 10_000_000,
       churnRounds: 3,
     };
@@ -138,6 +143,16 @@ try {
       backlog: plan.drainJobs,
       bJobs: 50,
       runs: plan.fairnessRuns,
+    });
+  }
+  if (wants('storageCpu')) {
+    log(
+      `storageCpu: PostgreSQL backend CPU per stored event, API (100-event requests, 32 connections, ${plan.storageSeconds} s) against psql \\copy of the same rows, ${plan.storageRounds} alternating round(s)`,
+    );
+    figures.storageCpu = await storageCpuWorkload(database.url, client, {
+      rounds: plan.storageRounds,
+      seconds: plan.storageSeconds,
+      log,
     });
   }
   if (wants('churn')) {

@@ -1,4 +1,4 @@
-// Workload 8 (issue 13 part 4): a jobs table that stays fast while it churns. One worker process drains
+// Workload 9 (issue 13 part 4): a jobs table that stays fast while it churns. One worker process drains
 // 20,000 new one-event jobs from empty tables and from tables holding N finished jobs (each with its event
 // and result: churnFill.ts), alternating empty, full, empty, … in one run. The full database is filled
 // once; between its rounds only the drained jobs are deleted (and vacuumed away, as autovacuum would).
