@@ -76,7 +76,7 @@ describe('a schema newer than the build (a rollback after a migration)', () => {
     await withPool(database, async (pool) => {
       await migrateDatabase(pool, [...bundledMigrations(), probe(false)]);
       await expect(migrateDatabase(pool)).rejects.toThrow(
-        /newer than this build knows .* 00\d_add_probe is not marked backward-compatible/,
+        /newer than this build knows .* \d{3}_add_probe is not marked backward-compatible/,
       );
     });
   });
@@ -87,7 +87,7 @@ describe('a schema newer than the build (a rollback after a migration)', () => {
       await migrateDatabase(pool, [...bundledMigrations(), probe(true)]);
       const outcome = await migrateDatabase(pool);
       expect(outcome.applied).toEqual([]);
-      expect(outcome.unknownCompatible).toEqual([expect.stringMatching(/^00\d_add_probe$/)]);
+      expect(outcome.unknownCompatible).toEqual([expect.stringMatching(/^\d{3}_add_probe$/)]);
     });
   });
 

@@ -66,11 +66,14 @@ shares AS (
     FOR UPDATE SKIP LOCKED
   ) AS due
 ),
--- Rows this transaction locked above are not skipped by SKIP LOCKED here, hence the NOT IN.
+-- Rows this transaction locked above are not skipped by SKIP LOCKED here, hence the <> ALL. Against an
+-- array, computed once, and not NOT IN (SELECT …): with a backlog of about 50,000 jobs the planner no
+-- longer expected the shares to fit a hash table, planned NOT IN as a subquery per pending row, costed
+-- the claim at 20 million and JIT-compiled every claim (0.6–1.1 s each instead of 2–3 ms).
 fill AS (
   SELECT j.id
   FROM ingestion_jobs AS j
-  WHERE j.status = 'Pending' AND j.available_at <= now() AND j.id NOT IN (SELECT id FROM shares)
+  WHERE j.status = 'Pending' AND j.available_at <= now() AND j.id <> ALL (ARRAY(SELECT id FROM shares))
   ORDER BY j.available_at
   LIMIT $2 - (SELECT count(*) FROM shares)
   FOR UPDATE SKIP LOCKED
