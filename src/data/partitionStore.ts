@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import type { EventPartition, NewPartition } from '../domain/partitionPlan.js';
+import type { Pool, PoolClient } from './pool.js';
+import { sqlStatement } from './sql.js';
+
+// The partitions of raw_events, as the maintenance pass (src/maintenance/) reads and changes them.
+
+const statements = {
+  lockTry: sqlStatement('maintenanceLockTry'),
+  list: sqlStatement('partitionsList'),
+  detachedFind: sqlStatement('partitionsDetachedFind'),
+};
+
+/**
+ * A DDL statement from queries/<name>.sql with `{placeholders}`: DDL takes no bind parameters, so names
+ * and bounds are put into its text, quoted here (escapeIdentifier, escapeLiteral). Comment lines are left
+ * out, so a placeholder named in a comment is not filled in.
+ */
+function ddlStatement(name: string): (values: Record<string, string>) => string {
+  const text = readFileSync(new URL(`./queries/${name}.sql`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('--'))
+    .join('\n')
+    .trim();
+  return (values) =>
+    text.replace(/\{(\w+)\}/g, (_, key: string) => {
+      const value = values[key];
+      if (value === undefined) throw new Error(`${name}.sql: no value for {${key}}`);
+      return value;
+    });
+}
+
+const ddl = {
+  create: ddlStatement('partitionCreate'),
+  attach: ddlStatement('partitionAttach'),
+  markDropping: ddlStatement('partitionMarkDropping'),
+  detach: ddlStatement('partitionDetach'),
+  finalize: ddlStatement('partitionDetachFinalize'),
+  drop: ddlStatement('partitionDrop'),
+};
+
+/** The comment that marks a partition a pass is detaching in order to drop it. */
+export const droppingComment = 'ingest maintenance: past retention, being detached and dropped';
+
+/** A bound as a literal PostgreSQL reads the same in any time zone. */
+const boundLiteral = (time: Date) => pg.escapeLiteral(time.toISOString());
+
+type Queryable = Pool | PoolClient;
+
+/**
+ * Whether the maintenance lock was free (and is now held by `client`'s transaction), and the database's
+ * time. A simple query (text alone, see maintenanceLockTry.sql).
+ */
+export async function maintenanceLockTry(
+  client: PoolClient,
+): Promise<{ acquired: boolean; databaseNow: Date }> {
+  const { rows } = await client.query<{ acquired: boolean; database_now: Date }>(statements.lockTry.text);
+  return { acquired: rows[0]!.acquired, databaseNow: rows[0]!.database_now };
+}
+
+/** The partitions of raw_events, oldest first. */
+export async function partitionsList(db: Queryable): Promise<EventPartition[]> {
+  const { rows } = await db.query<{
+    name: string;
+    detach_pending: boolean;
+    from_bound: Date | null;
+    to_bound: Date | null;
+  }>(statements.list);
+  return rows.map((row) => ({
+    name: row.name,
+    from: row.from_bound,
+    to: row.to_bound,
+    detachPending: row.detach_pending,
+  }));
+}
+
+/** Tables an interrupted pass detached but did not drop. */
+export async function partitionsDetachedFind(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(statements.detachedFind, [droppingComment]);
+  return rows.map((row) => row.name);
+}
+
+/** Runs `work` in a transaction whose lock waits end after `lockTimeoutMs` (error 55P03). */
+async function inShortTransaction(
+  pool: Pool,
+  lockTimeoutMs: number,
+  work: (client: PoolClient) => Promise<void>,
+): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query("SELECT set_config('lock_timeout', $1, true)", [`${lockTimeoutMs}ms`]);
+    await work(client);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Creates and attaches one day's partition, in one short transaction. */
+export async function partitionCreate(pool: Pool, partition: NewPartition, lockTimeoutMs: number) {
+  const name = pg.escapeIdentifier(partition.name);
+  await inShortTransaction(pool, lockTimeoutMs, async (client) => {
+    await client.query(ddl.create({ partition: name }));
+    await client.query(
+      ddl.attach({ partition: name, from: boundLiteral(partition.from), to: boundLiteral(partition.to) }),
+    );
+  });
+}
+
+/**
+ * Detaches a partition without stopping inserts or reads (DETACH ... CONCURRENTLY), having first marked
+ * it as ours to drop. The detach cannot run in a transaction, so its lock timeout is a session setting,
+ * set and reset around it on one connection; behind a transaction-mode pooler a session setting could
+ * land on another server connection and stay there, so none is set (the role's lock_timeout applies).
+ */
+export async function partitionDetach(
+  pool: Pool,
+  partitionName: string,
+  lockTimeoutMs: number,
+  sessionSettings: boolean,
+): Promise<void> {
+  const name = pg.escapeIdentifier(partitionName);
+  await inShortTransaction(pool, lockTimeoutMs, async (client) => {
+    await client.query(ddl.markDropping({ partition: name, comment: pg.escapeLiteral(droppingComment) }));
+  });
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    if (sessionSettings)
+      await client.query("SELECT set_config('lock_timeout', $1, false)", [`${lockTimeoutMs}ms`]);
+    await client.query(ddl.detach({ partition: name }));
+  } finally {
+    if (sessionSettings) await client.query('RESET lock_timeout').catch((error: Error) => (broken = error));
+    // A connection whose setting could not be reset is closed rather than handed to the next user.
+    client.release(broken);
+  }
+}
+
+/** Completes a DETACH ... CONCURRENTLY that an earlier pass left pending. */
+export async function partitionDetachFinalize(pool: Pool, partitionName: string, lockTimeoutMs: number) {
+  await inShortTransaction(pool, lockTimeoutMs, async (client) => {
+    await client.query(ddl.finalize({ partition: pg.escapeIdentifier(partitionName) }));
+  });
+}
+
+/** Drops a detached partition. */
+export async function partitionDrop(pool: Pool, partitionName: string, lockTimeoutMs: number) {
+  await inShortTransaction(pool, lockTimeoutMs, async (client) => {
+    await client.query(ddl.drop({ partition: pg.escapeIdentifier(partitionName) }));
+  });
+}
+
+/** Whether an error is a lock wait that ran out (lock_timeout): the step is tried again next pass. */
+export function isLockTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '55P03';
+}
