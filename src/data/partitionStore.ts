@@ -38,6 +38,7 @@ const ddl = {
   detach: ddlStatement('partitionDetach'),
   finalize: ddlStatement('partitionDetachFinalize'),
   drop: ddlStatement('partitionDrop'),
+  cancel: ddlStatement('backendsCancelByStatement'),
 };
 
 /** The comment that marks a partition a pass is detaching in order to drop it. */
@@ -114,31 +115,33 @@ export async function partitionCreate(pool: Pool, partition: NewPartition, lockT
 
 /**
  * Detaches a partition without stopping inserts or reads (DETACH ... CONCURRENTLY), having first marked
- * it as ours to drop. The detach cannot run in a transaction, so its lock timeout is a session setting,
- * set and reset around it on one connection; behind a transaction-mode pooler a session setting could
- * land on another server connection and stay there, so none is set (the role's lock_timeout applies).
+ * it as ours to drop. The detach cannot run in a transaction, and behind a transaction-mode pooler a
+ * session setting could land on another server connection (and stay there), so it gets no lock_timeout:
+ * after `lockTimeoutMs` it is cancelled from another connection by `cancelElsewhere` instead (error
+ * 57014), which leaves it "detach pending" for a later pass to finalize.
  */
 export async function partitionDetach(
   pool: Pool,
   partitionName: string,
   lockTimeoutMs: number,
-  sessionSettings: boolean,
+  cancelElsewhere: (statement: string) => Promise<unknown>,
 ): Promise<void> {
   const name = pg.escapeIdentifier(partitionName);
   await inShortTransaction(pool, lockTimeoutMs, async (client) => {
     await client.query(ddl.markDropping({ partition: name, comment: pg.escapeLiteral(droppingComment) }));
   });
-  const client = await pool.connect();
-  let broken: Error | undefined;
+  const statement = ddl.detach({ partition: name });
+  const watchdog = setTimeout(() => void cancelElsewhere(statement).catch(() => undefined), lockTimeoutMs);
   try {
-    if (sessionSettings)
-      await client.query("SELECT set_config('lock_timeout', $1, false)", [`${lockTimeoutMs}ms`]);
-    await client.query(ddl.detach({ partition: name }));
+    await pool.query(statement);
   } finally {
-    if (sessionSettings) await client.query('RESET lock_timeout').catch((error: Error) => (broken = error));
-    // A connection whose setting could not be reset is closed rather than handed to the next user.
-    client.release(broken);
+    clearTimeout(watchdog);
   }
+}
+
+/** Cancels whatever session is running `statement` (exactly that text), as a simple query. */
+export async function backendsCancelByStatement(client: PoolClient, statement: string): Promise<void> {
+  await client.query(ddl.cancel({ statement: pg.escapeLiteral(statement) }));
 }
 
 /** Completes a DETACH ... CONCURRENTLY that an earlier pass left pending. */
@@ -155,7 +158,11 @@ export async function partitionDrop(pool: Pool, partitionName: string, lockTimeo
   });
 }
 
-/** Whether an error is a lock wait that ran out (lock_timeout): the step is tried again next pass. */
+/**
+ * Whether an error is a wait that ran out: a lock_timeout (55P03), or a detach cancelled for waiting
+ * too long (57014). The step is tried again next pass.
+ */
 export function isLockTimeout(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '55P03';
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '55P03' || code === '57014';
 }

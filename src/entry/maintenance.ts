@@ -23,7 +23,7 @@ try {
     onIdleError: () => undefined,
   });
   try {
-    const report = await runMaintenancePass(pool, maintenanceSettingsOf(config.maintenance, database));
+    const report = await runMaintenancePass(pool, maintenanceSettingsOf(config.maintenance));
     for (const line of reportLines(report)) process.stdout.write(`${line}\n`);
     exitCode = report.deferred.length > 0 ? 3 : 0;
   } finally {

@@ -78,7 +78,7 @@ function startMaintenance(
   metrics?.watchPool('maintenance', pool);
   const schedule = new MaintenanceSchedule(
     pool,
-    maintenanceSettingsOf(config.maintenance, database),
+    maintenanceSettingsOf(config.maintenance),
     intervalSeconds,
     logger.child({ component: 'maintenance' }),
     metrics?.maintenanceMetrics(),

@@ -1,4 +1,4 @@
-import { maintenanceLockTry } from '../data/partitionStore.js';
+import { backendsCancelByStatement, maintenanceLockTry } from '../data/partitionStore.js';
 import type { Pool, PoolClient } from '../data/pool.js';
 
 /** How often the holding connection shows it is alive, well inside its idle timeout below. */
@@ -56,6 +56,11 @@ export class MaintenanceLock {
   /** Set once the holding connection failed: the lock may be gone, and the pass must stop. */
   get lost(): Error | undefined {
     return this.lostWith;
+  }
+
+  /** Cancels a step's statement that waits too long, from this connection (see partitionDetach). */
+  async cancelStatement(statement: string): Promise<void> {
+    if (!this.lostWith) await backendsCancelByStatement(this.client, statement);
   }
 
   /** Ends the holding transaction, and with it the lock. */

@@ -1,5 +1,4 @@
 import type { MaintenanceConfig } from '../config/config.js';
-import type { DatabaseConfig } from '../config/connectionString.js';
 import { jobsDeleteExpired, jobsUnfinishedOldest } from '../data/jobRetention.js';
 import {
   isLockTimeout,
@@ -29,8 +28,6 @@ export interface MaintenanceSettings {
   lockTimeoutMs: number;
   /** Jobs one delete statement takes at most. */
   deleteBatchSize: number;
-  /** False behind a transaction-mode pooler: no session setting may be made (see partitionDetach). */
-  sessionSettings: boolean;
 }
 
 /** The shipped values of the settings that are not configuration. */
@@ -41,16 +38,12 @@ export const maintenanceDefaults = {
   deleteBatchSize: 2000,
 } as const;
 
-/** The settings of a pass from the configuration, for a pool on `database`. */
-export function maintenanceSettingsOf(
-  config: MaintenanceConfig,
-  database: DatabaseConfig,
-): MaintenanceSettings {
+/** The settings of a pass from the configuration. */
+export function maintenanceSettingsOf(config: MaintenanceConfig): MaintenanceSettings {
   return {
     ...maintenanceDefaults,
     rawEventRetentionDays: config.rawEventRetentionDays,
     jobRetentionDays: config.jobRetentionDays,
-    sessionSettings: database.poolMode !== 'transaction',
   };
 }
 
@@ -85,7 +78,7 @@ export async function runMaintenancePass(
       report.interrupted ||= Boolean(options.shouldStop?.() || lock.lost);
       return report.interrupted;
     };
-    const step = new Steps(pool, settings, report);
+    const step = new Steps(pool, settings, report, lock);
     await step.createAhead(stopped);
     if (!stopped()) await step.dropExpired(stopped);
     if (!stopped()) await step.deleteJobs(stopped);
@@ -107,6 +100,7 @@ class Steps {
     private readonly pool: Pool,
     private readonly settings: MaintenanceSettings,
     private readonly report: PassReport,
+    private readonly lock: MaintenanceLock,
   ) {}
 
   /** Runs a step; a lock timeout defers it (true: go on with the next step of its kind). */
@@ -176,7 +170,7 @@ class Steps {
             report.finalized.push(name);
           })
         : await this.attempt({ step: 'detach', partition: name }, () =>
-            partitionDetach(pool, name, lockTimeoutMs, settings.sessionSettings),
+            partitionDetach(pool, name, lockTimeoutMs, (statement) => this.lock.cancelStatement(statement)),
           );
       // A detach that timed out is left pending; no other can run until it is finalized.
       if (!detached) return;

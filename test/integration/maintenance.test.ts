@@ -32,11 +32,11 @@ const settings: MaintenanceSettings = {
   jobRetentionDays: 20,
   // Small, so that deleting a day's jobs takes several statements.
   deleteBatchSize: 3,
-  sessionSettings: !db.behindPooler,
 };
 
 afterAll(async () => {
   await Promise.all(started.map((service) => service.stop('SIGKILL')));
+  await pool.end();
 });
 
 /** The first day with a daily partition: the day migration 007 ran (its before_ partition ends there). */
