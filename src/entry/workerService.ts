@@ -59,8 +59,8 @@ export async function startWorker(
 
 /**
  * Runs maintenance passes every MAINTENANCE_INTERVAL_SECONDS (none when 0), on a pool of two connections
- * of their own: opened for a pass and closed again when idle, so the claim loops, heartbeat and sweep
- * never wait for a connection a pass holds.
+ * of their own, so the claim loops, heartbeat and sweep never wait for a connection a pass holds. They
+ * are opened for a pass and closed a second after it: between passes a worker holds none.
  */
 function startMaintenance(
   config: Config,
@@ -73,6 +73,7 @@ function startMaintenance(
   const pool = createPool(database, {
     max: 2,
     applicationName: 'ingest-maintenance',
+    idleTimeoutMillis: 1000,
     onIdleError: (error) => logger.warn({ err: error }, 'idle maintenance connection failed'),
   });
   metrics?.watchPool('maintenance', pool);
