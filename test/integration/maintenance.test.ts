@@ -84,6 +84,17 @@ describe('maintenance passes on the real clock', () => {
     await Promise.all([first.end(), second.end()]);
   });
 
+  it('stops at its next step when the process is stopping, and leaves the lock free', async () => {
+    const missing = await dropNewestPartition();
+    const passPool = db.createPool(2);
+    const stopped = await runMaintenancePass(passPool, settings, { shouldStop: () => true });
+    expect(stopped).toMatchObject({ ran: true, interrupted: true, created: [] });
+    expect(await partitionNames(pool)).not.toContain(missing);
+    const next = await runMaintenancePass(passPool, settings);
+    expect(next).toMatchObject({ ran: true, interrupted: false, created: [missing] });
+    await passPool.end();
+  });
+
   it('npm run maintenance runs one pass and prints what it did', async () => {
     const missing = await dropNewestPartition();
     const { stdout } = await promisify(execFile)(
