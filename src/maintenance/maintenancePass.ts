@@ -186,7 +186,10 @@ class Steps {
 
   async deleteJobs(stopped: () => boolean): Promise<void> {
     const { pool, settings, report } = this;
-    if (settings.jobRetentionDays === 0) return;
+    if (settings.jobRetentionDays === 0) {
+      report.jobRetentionOff = true;
+      return;
+    }
     // The partitions as they are now, after the drops (or the drops that could not be done).
     const acceptedBefore = eventsStartAt(await partitionsList(pool), report.now);
     report.jobsAcceptedBefore = acceptedBefore;

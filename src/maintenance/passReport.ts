@@ -24,6 +24,8 @@ export interface PassReport {
   deferred: DeferredStep[];
   /** Finished jobs deleted with their results. */
   jobsDeleted: number;
+  /** JOB_RETENTION_DAYS=0: jobs are kept forever, none was looked at. */
+  jobRetentionOff: boolean;
   /**
    * Jobs accepted before this may be deleted (their events are gone); null when none may be: a
    * partition reaches down to MINVALUE (the rows from before the upgrade), or job retention is off.
@@ -47,6 +49,7 @@ export function emptyReport(now: Date, ran = true): PassReport {
     oldestUnfinishedAt: null,
     deferred: [],
     jobsDeleted: 0,
+    jobRetentionOff: false,
     jobsAcceptedBefore: null,
     partitionsUntil: null,
     interrupted: false,
@@ -77,9 +80,11 @@ export function reportLines(report: PassReport): string[] {
   }
   lines.push(
     `deleted ${report.jobsDeleted} finished jobs` +
-      (report.jobsAcceptedBefore
-        ? ` (finished past retention, accepted before ${report.jobsAcceptedBefore.toISOString()})`
-        : ' (none may go while events from before the upgrade, or of no known date, are kept)'),
+      (report.jobRetentionOff
+        ? ' (JOB_RETENTION_DAYS=0 keeps them)'
+        : report.jobsAcceptedBefore
+          ? ` (finished past retention, accepted before ${report.jobsAcceptedBefore.toISOString()})`
+          : ' (none may go while the partition of the events from before the upgrade is kept)'),
   );
   lines.push(
     report.partitionsUntil
