@@ -35,6 +35,7 @@ const ddl = {
   create: ddlStatement('partitionCreate'),
   attach: ddlStatement('partitionAttach'),
   markDropping: ddlStatement('partitionMarkDropping'),
+  unmark: ddlStatement('partitionUnmark'),
   detach: ddlStatement('partitionDetach'),
   finalize: ddlStatement('partitionDetachFinalize'),
   drop: ddlStatement('partitionDrop'),
@@ -142,6 +143,37 @@ export async function partitionDetach(
 /** Cancels whatever session is running `statement` (exactly that text), as a simple query. */
 export async function backendsCancelByStatement(client: PoolClient, statement: string): Promise<void> {
   await client.query(ddl.cancel({ statement: pg.escapeLiteral(statement) }));
+}
+
+/**
+ * Puts a detached partition back, with its bounds and without the mark: a job accepted before its end
+ * became unfinished while it was being detached (an operator's retry), and must still find its events.
+ */
+export async function partitionReattach(pool: Pool, partition: EventPartition, lockTimeoutMs: number) {
+  const name = pg.escapeIdentifier(partition.name);
+  try {
+    await inShortTransaction(pool, lockTimeoutMs, async (client) => {
+      await client.query(
+        ddl.attach({
+          partition: name,
+          from: partition.from ? boundLiteral(partition.from) : 'MINVALUE',
+          to: partition.to ? boundLiteral(partition.to) : 'MAXVALUE',
+        }),
+      );
+      await client.query(ddl.unmark({ partition: name }));
+    });
+  } catch (error) {
+    // Not back in place: at least not marked, so no pass drops it; the error says what to attach.
+    await inShortTransaction(pool, lockTimeoutMs, (client) =>
+      client.query(ddl.unmark({ partition: name })).then(() => undefined),
+    );
+    throw new Error(
+      `${partition.name} was detached while a job accepted before its end became unfinished, and could not ` +
+        `be attached again (${(error as Error).message}); attach it by hand: ALTER TABLE raw_events ATTACH ` +
+        `PARTITION ${name} FOR VALUES FROM (...) TO (...)`,
+      { cause: error },
+    );
+  }
 }
 
 /** Completes a DETACH ... CONCURRENTLY that an earlier pass left pending. */

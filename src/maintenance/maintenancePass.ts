@@ -6,6 +6,7 @@ import {
   partitionDetach,
   partitionDetachFinalize,
   partitionDrop,
+  partitionReattach,
   partitionsDetachedFind,
   partitionsList,
 } from '../data/partitionStore.js';
@@ -55,6 +56,8 @@ export interface PassOptions {
   shouldStop?: () => boolean;
   /** Runs once the lock is held, before any step (tests hold a pass there). */
   afterLock?: () => Promise<void>;
+  /** Runs before each detach (tests retry a job there, as an operator might at that moment). */
+  beforeDetach?: (partition: string) => Promise<void>;
 }
 
 /**
@@ -78,7 +81,7 @@ export async function runMaintenancePass(
       report.interrupted ||= Boolean(options.shouldStop?.() || lock.lost);
       return report.interrupted;
     };
-    const step = new Steps(pool, settings, report, lock);
+    const step = new Steps(pool, settings, report, lock, options);
     await step.createAhead(stopped);
     if (!stopped()) await step.dropExpired(stopped);
     if (!stopped()) await step.deleteJobs(stopped);
@@ -101,6 +104,7 @@ class Steps {
     private readonly settings: MaintenanceSettings,
     private readonly report: PassReport,
     private readonly lock: MaintenanceLock,
+    private readonly options: PassOptions,
   ) {}
 
   /** Runs a step; a lock timeout defers it (true: go on with the next step of its kind). */
@@ -164,6 +168,7 @@ class Steps {
     for (const partition of plan.drop) {
       if (stopped()) return;
       const { name } = partition;
+      await this.options.beforeDetach?.(name);
       const detached = partition.detachPending
         ? await this.attempt({ step: 'finalize', partition: name }, async () => {
             await partitionDetachFinalize(pool, name, lockTimeoutMs);
@@ -174,12 +179,20 @@ class Steps {
           );
       // A detach that timed out is left pending; no other can run until it is finalized.
       if (!detached) return;
-      if (
-        !(await this.attempt({ step: 'drop', partition: name }, () =>
-          partitionDrop(pool, name, lockTimeoutMs),
-        ))
-      )
+      // A job accepted before the partition's end may have become unfinished since the check above (an
+      // operator retried it). Once detached, the partition is out of sight of such a retry (it finds no
+      // events and refuses), so looking again now closes the gap: the partition goes back in place.
+      const oldestNow = await jobsUnfinishedOldest(pool);
+      if (oldestNow !== null && oldestNow.getTime() < partition.to!.getTime()) {
+        await partitionReattach(pool, partition, lockTimeoutMs);
+        report.kept.push(name);
+        report.oldestUnfinishedAt = oldestNow;
         return;
+      }
+      const dropped = await this.attempt({ step: 'drop', partition: name }, () =>
+        partitionDrop(pool, name, lockTimeoutMs),
+      );
+      if (!dropped) return;
       report.dropped.push(name);
     }
   }

@@ -160,6 +160,7 @@ describe('a year of days on a sped-up clock', () => {
     /** Days whose partition is gone (−1: the before_ partition). */
     const gone = new Set<number>();
     const reports: PassReport[] = [];
+    const failedOn = new Map<number, string>();
 
     for (let day = 0; day < 365; day += 1) {
       const now = noon(day);
@@ -172,6 +173,7 @@ describe('a year of days on a sped-up clock', () => {
         simulatedJob('Failed', hours(now, -2), now),
       ];
       for (const job of today) remember(job, day);
+      failedOn.set(day, today[1]!.id);
       const later = (status: 'Pending' | 'Processing', on: number, end: 'Succeeded' | 'Failed') => {
         const job = simulatedJob(status, hours(now, -3));
         today.push(job);
@@ -263,6 +265,29 @@ describe('a year of days on a sped-up clock', () => {
     expect(reports[181]!.kept).toEqual([name(150)]);
     expect(reports.every((report) => report.ran && report.created.length <= 8)).toBe(true);
     expect(reports.reduce((sum, report) => sum + report.jobsDeleted, 0)).toBeGreaterThan(600);
+    // An operator retries a Failed job just as its partition is being detached: the pass looks again
+    // once it is detached and puts it back, events and all; it goes once the job has finished.
+    const retried = failedOn.get(334)!;
+    const racing = await runMaintenancePass(passPool, settings, {
+      now: noon(365),
+      beforeDetach: async (partition) => {
+        if (partition === name(334))
+          await pool.query(
+            "UPDATE ingestion_jobs SET status = 'Pending', attempt = 0, processed_at = NULL WHERE id = $1",
+            [retried],
+          );
+      },
+    });
+    expect(racing).toMatchObject({ dropped: [], kept: [name(334)] });
+    expect(await partitionNames(pool)).toContain(name(334));
+    const events = await pool.query('SELECT count(*)::int AS n FROM raw_events WHERE job_id = $1', [retried]);
+    expect(events.rows[0].n).toBe(2);
+    expect((await pool.query(`SELECT obj_description('${name(334)}'::regclass) AS c`)).rows[0].c).toBeNull();
+    await finishSimulatedJob(pool, retried, 'Succeeded', noon(365));
+    expect((await runMaintenancePass(passPool, settings, { now: noon(366) })).dropped).toEqual([
+      name(334),
+      name(335),
+    ]);
     // An unmarked table that merely looks like ours is left alone.
     expect((await pool.query("SELECT to_regclass('raw_events_p19990101') AS t")).rows[0].t).not.toBeNull();
     await passPool.end();
