@@ -92,6 +92,16 @@ export interface MetricsConfig {
   jobCountsCacheSeconds: number;
 }
 
+/** Time partitions of raw_events and retention (src/maintenance/, docs/operations.md). */
+export interface MaintenanceConfig {
+  /** Days a day's partition of events is kept after it ends; 0 keeps events forever. */
+  rawEventRetentionDays: number;
+  /** Days a finished job (and its results) is kept after it finished; 0 keeps jobs forever. */
+  jobRetentionDays: number;
+  /** How often each worker process tries a pass; 0: never in workers (`npm run maintenance` only). */
+  intervalSeconds: number;
+}
+
 /** The whole configuration, parsed and validated once at start. */
 export interface Config {
   /** Undefined when no database is configured: `npm start` then runs an embedded PostgreSQL. */
@@ -110,6 +120,7 @@ export interface Config {
   admin: AdminConfig;
   auth: AuthConfig;
   metrics: MetricsConfig;
+  maintenance: MaintenanceConfig;
   logLevel: LogLevel;
   /** JSON lines, readable lines, or readable only on a terminal. */
   logFormat: LogFormat;
@@ -219,6 +230,13 @@ export function loadConfig(env: Env): Config {
       // 9464 is the port Prometheus' registry of exporter ports gives OpenTelemetry's Prometheus exporter.
       port: read.integer('METRICS_PORT', 9464, 0, 65535),
       jobCountsCacheSeconds: read.positiveNumber('METRICS_JOB_COUNTS_CACHE_SECONDS', 5, 3600),
+    },
+    maintenance: {
+      rawEventRetentionDays: read.integer('RAW_EVENT_RETENTION_DAYS', 30, 0, 36_500),
+      jobRetentionDays: read.integer('JOB_RETENTION_DAYS', 30, 0, 36_500),
+      // Partitions are made 7 days ahead: a pass at least daily keeps a week's margin. 600 s: see
+      // docs/operations.md (Retention and maintenance).
+      intervalSeconds: read.integer('MAINTENANCE_INTERVAL_SECONDS', 600, 0, 86_400),
     },
     logLevel,
     logFormat,

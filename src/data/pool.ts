@@ -22,6 +22,8 @@ export interface PoolOptions {
   queryTimeoutMillis?: number;
   /** Server-side limit on waiting for a lock, in milliseconds; 0 for none (then statement timeout). */
   lockTimeoutMillis?: number;
+  /** How long an unused connection stays open; 30 s when absent. */
+  idleTimeoutMillis?: number;
   /** Called for errors on idle connections (the database restarted); they must not crash the process. */
   onIdleError: (error: Error) => void;
 }
@@ -96,7 +98,7 @@ export function createPool(database: DatabaseConfig, options: PoolOptions): Pool
     ...(options.queryTimeoutMillis ? { query_timeout: options.queryTimeoutMillis } : {}),
     ...(options.lockTimeoutMillis && !transactionPooler ? { lock_timeout: options.lockTimeoutMillis } : {}),
     ...(transactionPooler ? { Client: UnnamedStatementClient } : {}),
-    idleTimeoutMillis: 30_000,
+    idleTimeoutMillis: options.idleTimeoutMillis ?? 30_000,
   });
   pool.on('error', options.onIdleError);
   return pool;

@@ -3,6 +3,8 @@ import type { DatabaseConfig } from '../config/connectionString.js';
 import { jobsCountByStatus } from '../data/jobCounts.js';
 import { createPool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
+import { maintenanceSettingsOf } from '../maintenance/maintenancePass.js';
+import { MaintenanceSchedule } from '../maintenance/maintenanceSchedule.js';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import { Worker, type WorkerHooks } from '../worker/worker.js';
 import { loadProcessor } from './processorModule.js';
@@ -46,9 +48,46 @@ export async function startWorker(
     ...(metrics ? { metrics: metrics.workerMetrics() } : {}),
   });
   await worker.start();
+  const maintenance = startMaintenance(config, database, logger, metrics);
   return {
     async stop() {
-      await worker.stop();
+      await Promise.all([worker.stop(), maintenance?.stop()]);
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * Runs maintenance passes every MAINTENANCE_INTERVAL_SECONDS (none when 0), on a pool of two connections
+ * of their own, so the claim loops, heartbeat and sweep never wait for a connection a pass holds. They
+ * are opened for a pass and closed a second after it: between passes a worker holds none.
+ */
+function startMaintenance(
+  config: Config,
+  database: DatabaseConfig,
+  logger: Logger,
+  metrics: MetricsRegistry | undefined,
+): { stop(): Promise<void> } | undefined {
+  const { intervalSeconds } = config.maintenance;
+  if (intervalSeconds === 0) return undefined;
+  const pool = createPool(database, {
+    max: 2,
+    applicationName: 'ingest-maintenance',
+    idleTimeoutMillis: 1000,
+    onIdleError: (error) => logger.warn({ err: error }, 'idle maintenance connection failed'),
+  });
+  metrics?.watchPool('maintenance', pool);
+  const schedule = new MaintenanceSchedule(
+    pool,
+    maintenanceSettingsOf(config.maintenance),
+    intervalSeconds,
+    logger.child({ component: 'maintenance' }),
+    metrics?.maintenanceMetrics(),
+  );
+  schedule.start();
+  return {
+    async stop() {
+      await schedule.stop();
       await pool.end();
     },
   };

@@ -1,5 +1,10 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApiMetrics, noApiMetrics, type ApiMetrics } from './apiMetrics.js';
+import {
+  createMaintenanceMetrics,
+  noMaintenanceMetrics,
+  type MaintenanceMetrics,
+} from './maintenanceMetrics.js';
 import { createJobCountMetrics, type JobCountSource } from './jobCountMetrics.js';
 import { createPoolMetrics, type PoolCounts } from './poolMetrics.js';
 import { createWorkerMetrics, noWorkerMetrics, type WorkerMetrics } from './workerMetrics.js';
@@ -19,6 +24,7 @@ export class MetricsRegistry {
   private readonly registry = new Registry();
   private api: ApiMetrics | undefined;
   private worker: WorkerMetrics | undefined;
+  private maintenance: MaintenanceMetrics | undefined;
   private addPool: ((name: string, pool: PoolCounts) => void) | undefined;
   private jobCountsWatched = false;
 
@@ -46,6 +52,12 @@ export class MetricsRegistry {
   workerMetrics(): WorkerMetrics {
     if (!this.enabled) return noWorkerMetrics;
     return (this.worker ??= createWorkerMetrics(this.registry));
+  }
+
+  /** The maintenance schedule's recorders (made once). */
+  maintenanceMetrics(): MaintenanceMetrics {
+    if (!this.enabled) return noMaintenanceMetrics;
+    return (this.maintenance ??= createMaintenanceMetrics(this.registry));
   }
 
   /** Reports a database pool's connections under `name`. */

@@ -35,6 +35,7 @@ const allowed: Record<string, string[]> = {
     'admin',
     'ui',
     'worker',
+    'maintenance',
     'processing',
     'auth',
     'metrics',
@@ -53,6 +54,8 @@ const allowed: Record<string, string[]> = {
   auth: ['auth', 'data', 'domain', 'config'],
   // The worker runs a processor it is handed (entry/ chooses it) and knows its interface and errors.
   worker: ['worker', 'processing', 'metrics', 'data', 'domain', 'config', 'log'],
+  // Partitions and retention: run by worker processes (entry/ starts it) and by `npm run maintenance`.
+  maintenance: ['maintenance', 'metrics', 'data', 'domain', 'config', 'log'],
   // Processing written by a team: it reads events and may use the domain's rules and the data layer.
   processing: ['processing', 'data', 'domain'],
   // Types only from data/ (the counts it reports); the queries themselves are wired in by entry/.

@@ -23,6 +23,20 @@ describe('loadConfig', () => {
     expect(config.runMigrationsOnStartup).toBe(true);
   });
 
+  it('keeps events and jobs 30 days and runs maintenance every 10 minutes unless told otherwise', () => {
+    expect(loadConfig({}).maintenance).toEqual({
+      rawEventRetentionDays: 30,
+      jobRetentionDays: 30,
+      intervalSeconds: 600,
+    });
+    const off = loadConfig({
+      RAW_EVENT_RETENTION_DAYS: '0',
+      JOB_RETENTION_DAYS: '400',
+      MAINTENANCE_INTERVAL_SECONDS: '0',
+    });
+    expect(off.maintenance).toEqual({ rawEventRetentionDays: 0, jobRetentionDays: 400, intervalSeconds: 0 });
+  });
+
   it('prefers ConnectionStrings__Db over DATABASE_URL', () => {
     const config = loadConfig({
       ConnectionStrings__Db: 'Host=db;Database=ingestion;Username=app',
@@ -48,6 +62,10 @@ describe('loadConfig', () => {
     ['LISTEN_DATABASE_URL', 'postgres://h/db?sslmode=sometimes'],
     ['MIGRATION_DATABASE_URL', 'mysql://h/db'],
     ['LOG_FORMAT', 'yaml'],
+    ['RAW_EVENT_RETENTION_DAYS', '-1'],
+    ['RAW_EVENT_RETENTION_DAYS', '7.5'],
+    ['JOB_RETENTION_DAYS', 'forever'],
+    ['MAINTENANCE_INTERVAL_SECONDS', '90000'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);

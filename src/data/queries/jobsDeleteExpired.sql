@@ -1,0 +1,16 @@
+-- Deletes one batch of finished jobs past retention, with their results (ON DELETE CASCADE), and only
+-- jobs accepted before the oldest event still stored, so a job never goes before its events. Called
+-- again until it deletes fewer than the batch, each call its own short transaction: row locks and the
+-- WAL of one statement stay small. SKIP LOCKED: a job an administrator is retrying right now is left
+-- for the next pass rather than waited for.
+-- $1 finished before (now − JOB_RETENTION_DAYS), $2 accepted before, $3 batch size
+WITH doomed AS (
+  SELECT id
+  FROM ingestion_jobs
+  WHERE status IN ('Succeeded', 'Failed') AND processed_at < $1 AND created_at < $2
+  LIMIT $3
+  FOR UPDATE SKIP LOCKED
+)
+DELETE FROM ingestion_jobs AS job
+USING doomed
+WHERE job.id = doomed.id

@@ -1,0 +1,109 @@
+/** A step a pass could not do because a lock was not free within the lock timeout. */
+export interface DeferredStep {
+  step: 'create' | 'finalize' | 'detach' | 'drop';
+  partition: string;
+}
+
+/** What one maintenance pass did. */
+export interface PassReport {
+  /** False when another process held the maintenance lock: that process's pass does the work. */
+  ran: boolean;
+  /** The time the pass worked by (the database clock, unless a test gave another). */
+  now: Date;
+  /** Partitions created and attached. */
+  created: string[];
+  /** Detaches an interrupted pass left pending, completed. */
+  finalized: string[];
+  /** Partitions past retention, detached and dropped with their events. */
+  dropped: string[];
+  /** Partitions past retention kept because a job not yet finished was accepted before their end. */
+  kept: string[];
+  /** created_at of the oldest unfinished job, when it kept partitions. */
+  oldestUnfinishedAt: Date | null;
+  /** Steps left for the next pass: a lock was not free within the lock timeout. */
+  deferred: DeferredStep[];
+  /** Finished jobs deleted with their results. */
+  jobsDeleted: number;
+  /** JOB_RETENTION_DAYS=0: jobs are kept forever, none was looked at. */
+  jobRetentionOff: boolean;
+  /**
+   * Jobs accepted before this may be deleted (their events are gone); null when none may be: a
+   * partition reaches down to MINVALUE (the rows from before the upgrade), or job retention is off.
+   */
+  jobsAcceptedBefore: Date | null;
+  /** The upper bound of the newest partition: inserts work until then. */
+  partitionsUntil: Date | null;
+  /** The pass stopped early: the process is stopping, or the lock's connection failed. */
+  interrupted: boolean;
+}
+
+/** A report with nothing done yet. */
+export function emptyReport(now: Date, ran = true): PassReport {
+  return {
+    ran,
+    now,
+    created: [],
+    finalized: [],
+    dropped: [],
+    kept: [],
+    oldestUnfinishedAt: null,
+    deferred: [],
+    jobsDeleted: 0,
+    jobRetentionOff: false,
+    jobsAcceptedBefore: null,
+    partitionsUntil: null,
+    interrupted: false,
+  };
+}
+
+const day = (time: Date) => time.toISOString().slice(0, 10);
+
+/** The report as lines for a person: what `npm run maintenance` prints. */
+export function reportLines(report: PassReport): string[] {
+  if (!report.ran)
+    return ['another process holds the maintenance lock and is running a pass: nothing done here'];
+  const lines = [`maintenance pass at ${report.now.toISOString()}`];
+  lines.push(report.created.length > 0 ? `created ${report.created.join(', ')}` : 'created nothing');
+  if (report.finalized.length > 0) lines.push(`finalized the detach of ${report.finalized.join(', ')}`);
+  lines.push(report.dropped.length > 0 ? `dropped ${report.dropped.join(', ')}` : 'dropped nothing');
+  if (report.kept.length > 0) {
+    lines.push(
+      `skipped ${report.kept.join(', ')}: past retention, but a job accepted ` +
+        `${report.oldestUnfinishedAt?.toISOString()} is not finished and may read its events; ` +
+        'dropped once it has finished',
+    );
+  }
+  for (const { step, partition } of report.deferred) {
+    lines.push(
+      `deferred: ${step} ${partition}: a lock was not free within the lock timeout; the next pass tries again`,
+    );
+  }
+  lines.push(
+    `deleted ${report.jobsDeleted} finished jobs` +
+      (report.jobRetentionOff
+        ? ' (JOB_RETENTION_DAYS=0 keeps them)'
+        : report.jobsAcceptedBefore
+          ? ` (finished past retention, accepted before ${report.jobsAcceptedBefore.toISOString()})`
+          : ' (none may go while the partition of the events from before the upgrade is kept)'),
+  );
+  lines.push(
+    report.partitionsUntil
+      ? `partitions accept events until ${day(report.partitionsUntil)} 00:00 UTC`
+      : 'raw_events has no partition: inserts fail until a pass creates one',
+  );
+  if (report.interrupted) lines.push('stopped early (shutdown or lost lock); the next pass goes on');
+  return lines;
+}
+
+/** Whether the pass changed anything or left anything to say (worth an info line in a worker's log). */
+export function reportIsNews(report: PassReport): boolean {
+  return (
+    report.created.length +
+      report.finalized.length +
+      report.dropped.length +
+      report.kept.length +
+      report.deferred.length +
+      report.jobsDeleted >
+      0 || report.interrupted
+  );
+}
