@@ -16,7 +16,11 @@ WITH failed AS (
       locked_until = NULL,
       updated_at = now()
   FROM unnest($2::uuid[], $3::text[], $4::float8[], $5::boolean[]) AS f (id, error, backoff_seconds, permanent)
-  WHERE job.id = f.id AND job.locked_by = $1 AND job.status = 'Processing'
+  -- status || '': the same test, but one no index can serve, so the jobs are found by their ids
+  -- (primary key). As status = 'Processing' the planner, whose statistics rarely see a job
+  -- Processing, walked the Processing range of the status index instead, over every entry
+  -- VACUUM had not removed yet (13,490 buffers per 50 jobs at 10M jobs against 1,119).
+  WHERE job.id = f.id AND job.locked_by = $1 AND job.status || '' = 'Processing'
   RETURNING job.id, job.status
 )
 -- Jobs Failed for good are finished: one notification for them (see jobsSucceed.sql).

@@ -10,5 +10,9 @@ WITH no_flush_wait AS (
 UPDATE ingestion_jobs
 SET locked_until = clock_timestamp() + make_interval(secs => $3)
 FROM no_flush_wait
-WHERE id = ANY ($2::uuid[]) AND locked_by = $1 AND status = 'Processing'
+-- status || '': the same test, but one no index can serve, so the jobs are found by their ids
+-- (primary key). As status = 'Processing' the planner, whose statistics rarely see a job
+-- Processing, walked the Processing range of the status index instead, over every entry
+-- VACUUM had not removed yet (13,490 buffers per 50 jobs at 10M jobs against 1,119).
+WHERE id = ANY ($2::uuid[]) AND locked_by = $1 AND status || '' = 'Processing'
 RETURNING id

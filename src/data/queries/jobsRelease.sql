@@ -7,7 +7,11 @@ WITH released AS (
       attempts = attempts || jsonb_build_object('attempt', attempt, 'startedAt', attempted_at, 'endedAt', now(),
                                                 'worker', locked_by, 'outcome', 'released',
                                                 'error', 'handed back by a stopping worker; not counted')
-  WHERE id = ANY ($2::uuid[]) AND locked_by = $1 AND status = 'Processing'
+  -- status || '': the same test, but one no index can serve, so the jobs are found by their ids
+  -- (primary key). As status = 'Processing' the planner, whose statistics rarely see a job
+  -- Processing, walked the Processing range of the status index instead, over every entry
+  -- VACUUM had not removed yet (13,490 buffers per 50 jobs at 10M jobs against 1,119).
+  WHERE id = ANY ($2::uuid[]) AND locked_by = $1 AND status || '' = 'Processing'
   RETURNING id
 )
 SELECT released.id, pg_notify('ingestion_jobs_created', '') FROM released

@@ -8,7 +8,11 @@ WITH done AS (
       locked_by = NULL, locked_until = NULL, error = NULL,
       attempts = attempts || jsonb_build_object('attempt', attempt, 'startedAt', attempted_at, 'endedAt', now(),
                                                 'worker', locked_by, 'outcome', 'succeeded', 'error', NULL)
-  WHERE id = ANY ($2::uuid[]) AND locked_by = $1 AND status = 'Processing'
+  -- status || '': the same test, but one no index can serve, so the jobs are found by their ids
+  -- (primary key). As status = 'Processing' the planner, whose statistics rarely see a job
+  -- Processing, walked the Processing range of the status index instead, over every entry
+  -- VACUUM had not removed yet (13,490 buffers per 50 jobs at 10M jobs against 1,119).
+  WHERE id = ANY ($2::uuid[]) AND locked_by = $1 AND status || '' = 'Processing'
   RETURNING id, created_at
 ),
 summary AS (
