@@ -46,15 +46,13 @@ function byIdempotencyKey(a: NewJob, b: NewJob): number {
 }
 
 /**
- * The jobs' event arrays as one JSON array, in jsonb's binary input format: a version byte (1), then the
- * JSON text. Written straight into a buffer outside the V8 heap: joined into one string, a statement's
+ * The jobs' event arrays as one JSON array: the binary input format of json is the JSON text itself. Written straight into a buffer outside the V8 heap: joined into one string, a statement's
  * events (hundreds of kilobytes under load) went straight into V8's old generation, which then grew
  * between full collections far beyond what the API holds live.
  */
 function eventsParameter(jobs: readonly NewJob[], into: Buffer): Buffer {
-  into[0] = 1;
-  into[1] = 0x5b; // [
-  let at = 2;
+  into[0] = 0x5b; // [
+  let at = 1;
   jobs.forEach((job, i) => {
     if (i > 0) into[at++] = 0x2c; // ,
     at += into.write(job.eventsJson, at);
@@ -65,7 +63,7 @@ function eventsParameter(jobs: readonly NewJob[], into: Buffer): Buffer {
 
 /** Bytes eventsParameter writes for `jobs`. */
 function eventsParameterSize(jobs: readonly NewJob[]): number {
-  let size = 1 + 2 + jobs.length - 1;
+  let size = 2 + jobs.length - 1;
   for (const job of jobs) size += Buffer.byteLength(job.eventsJson);
   return size;
 }

@@ -6,6 +6,12 @@
 -- $1 ids, $2 tenant ids, $3 max attempts, $4 event counts, $5 idempotency keys, $6 request fingerprints,
 -- $7 events: a JSON array with, for each job in that order, the array of its events
 --    {"t": type, "k": type key, "ts": timestamp, "p": payload}
+-- $7 is json, not jsonb, and only each job's own array becomes jsonb: parsed whole into jsonb, the
+-- statement's events (hundreds of kilobytes under load) made the backend build one tree of millions of
+-- bytes, in small blocks its allocator got from the kernel and gave back each statement, and that cost
+-- as much again as storing the events (issue 13, docs/performance.md). json is only checked on input;
+-- a job's array, parsed alone, needs a few tens of kilobytes, freed before the next job's. A JSON
+-- null becomes SQL NULL in jsonb_to_recordset; a payload of null is stored as JSON null, as before.
 -- Each event carries its job's created_at as accepted_at, its partition key (migration 007): reads of a
 -- job's events name it, so they read one partition.
 WITH job AS (
@@ -16,11 +22,12 @@ WITH job AS (
 ),
 stored_events AS (
   INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload, accepted_at)
-  SELECT job.id, e.seq, e.value ->> 't', e.value ->> 'k', (e.value ->> 'ts')::timestamptz, e.value -> 'p',
-         job.created_at
-  FROM jsonb_array_elements($7::jsonb) WITH ORDINALITY AS batch (events, n)
+  SELECT job.id, e.seq, e.t, e.k, e.ts, coalesce(e.p, 'null'), job.created_at
+  FROM json_array_elements($7::json) WITH ORDINALITY AS batch (events, n)
   JOIN job ON job.id = ($1::uuid[])[batch.n]
-  CROSS JOIN LATERAL jsonb_array_elements(batch.events) WITH ORDINALITY AS e (value, seq)
+  CROSS JOIN LATERAL ROWS FROM (
+    jsonb_to_recordset(batch.events::jsonb) AS (t text, k text, ts timestamptz, p jsonb)
+  ) WITH ORDINALITY AS e (t, k, ts, p, seq)
 )
 -- Delivered at commit, once however many jobs: an idle worker wakes up at once instead of at its next
 -- poll.
