@@ -82,6 +82,34 @@ describe('JobInsertBatcher', () => {
     });
   });
 
+  it('starts a second statement beside a running one only once a full statement is queued', async () => {
+    const pool = db.createPool(4);
+    const blocker = await pool.connect();
+    try {
+      // Holds every insert at the table lock, so the statements the batcher starts stay running.
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE ingestion_jobs IN SHARE MODE');
+      const batcher = new JobInsertBatcher(pool, { maxConcurrentStatements: 2, maxEventsPerStatement: 20 });
+      const jobs = Array.from({ length: 5 }, () => newJob(5));
+      const first = batcher.insert(jobs[0]!);
+      // Idle: the first job goes at once, alone.
+      expect(batcher.stats()).toEqual({ statements: 1, jobs: 1 });
+      const queued = jobs.slice(1, 4).map((job) => batcher.insert(job));
+      // 15 events queued, less than a full statement: they wait for the running one.
+      expect(batcher.stats()).toEqual({ statements: 1, jobs: 1 });
+      const last = batcher.insert(jobs[4]!);
+      // 20 events: a full statement goes beside the running one.
+      expect(batcher.stats()).toEqual({ statements: 2, jobs: 5 });
+      await blocker.query('COMMIT');
+      const outcomes = await Promise.all([first, ...queued, last]);
+      expect(outcomes).toEqual(jobs.map((job) => ({ kind: 'created', jobId: job.id })));
+      expect(batcher.stats()).toEqual({ statements: 2, jobs: 5 });
+    } finally {
+      blocker.release();
+      await pool.end();
+    }
+  });
+
   it('closes a statement before it passes the event limit; a larger job goes alone', async () => {
     await withBatcher(10, async (batcher, pool) => {
       const sizes = [1, 4, 4, 4, 30, 2];
