@@ -68,6 +68,8 @@ export async function startApi(databaseUrl: string, env: Record<string, string> 
     'api.js',
     { DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(port), ...env },
     /"API listening"/,
+    // Another build of the API (e.g. a copy of the build of main), to compare two versions run by run.
+    process.env.BENCH_API_DIST || undefined,
   );
   return { ...api, url: `http://127.0.0.1:${port}` };
 }
