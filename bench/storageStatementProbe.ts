@@ -19,6 +19,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { parseConnectionString, type DatabaseConfig } from '../src/config/connectionString.js';
 import { jobInsertMany, type NewJob } from '../src/data/ingestionStore.js';
 import { createPool } from '../src/data/pool.js';
+import { sqlStatement } from '../src/data/sql.js';
 import { jobIdCreate } from '../src/domain/jobId.js';
 import { eventAt } from './batches.js';
 import { createPlainTable, dropPlainTable, plainTable } from './baselines/psqlCopy.js';
@@ -48,20 +49,15 @@ const newJob = (): NewJob => ({
   eventsJson,
 });
 
-const noNotify = `WITH job AS (
-  INSERT INTO ingestion_jobs (id, tenant_id, max_attempts, event_count, idempotency_key, request_fingerprint)
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::integer[], $5::text[], $6::text[])
-  ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-  RETURNING id, created_at
-), stored_events AS (
-  INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload, accepted_at)
-  SELECT job.id, e.seq, e.value ->> 't', e.value ->> 'k', (e.value ->> 'ts')::timestamptz, e.value -> 'p',
-         job.created_at
-  FROM jsonb_array_elements($7::jsonb) WITH ORDINALITY AS batch (events, n)
-  JOIN job ON job.id = ($1::uuid[])[batch.n]
-  CROSS JOIN LATERAL jsonb_array_elements(batch.events) WITH ORDINALITY AS e (value, seq)
-)
-SELECT job.id FROM job`;
+// The service's own statement without its notification: derived from the shipped file, so it cannot drift
+// from what the API runs.
+const shipped = sqlStatement('jobInsertMany').text;
+const noNotify = shipped.replace(
+  "SELECT job.id, pg_notify('ingestion_jobs_created', '') FROM job",
+  'SELECT job.id FROM job',
+);
+if (noNotify === shipped)
+  throw new Error('jobInsertMany.sql no longer ends with its notification: update the probe');
 
 const unnest = `WITH job AS (
   INSERT INTO ingestion_jobs (id, tenant_id, max_attempts, event_count, idempotency_key, request_fingerprint)
