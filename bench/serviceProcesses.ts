@@ -1,7 +1,7 @@
 // The real API and worker processes, started from the compiled build, with their peak RSS.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { freePort } from '../src/embedded/embeddedPostgres.js';
+import { freePort } from '../src/embedded/freePort.js';
 import { buildDir } from './buildService.js';
 
 export interface ServiceProcess {

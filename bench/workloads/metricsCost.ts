@@ -5,7 +5,7 @@
 // are reported; CPU per unit is the steadier figure on a shared machine.
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
-import { freePort } from '../../src/embedded/embeddedPostgres.js';
+import { freePort } from '../../src/embedded/freePort.js';
 import { backlog, insertOneEventJobs, resetTables } from '../benchDatabase.js';
 import { batchBody } from '../batches.js';
 import { postLoad } from '../loadGenerator.js';

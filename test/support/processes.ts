@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-export { freePort } from '../../src/embedded/embeddedPostgres.js';
+export { freePort } from '../../src/embedded/freePort.js';
 
 /** A service process started by a test. */
 export interface ServiceProcess {
