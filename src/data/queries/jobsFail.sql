@@ -22,13 +22,14 @@ WITH failed AS (
   -- VACUUM had not removed yet (13,490 buffers per 50 jobs at 10M jobs against 1,119).
   WHERE job.id = f.id AND job.locked_by = $1 AND job.status || '' = 'Processing'
   RETURNING job.id, job.status
-)
+),
 -- Jobs Failed for good are finished: one notification for them (see jobsSucceed.sql).
-SELECT failed.id, failed.status
-FROM failed
--- Always one row, so the join keeps every row; a LEFT JOIN whose columns go unused would be removed by
--- the planner, notification and all.
-CROSS JOIN (
+-- Always one row, so the join keeps every row (a LEFT JOIN whose columns go unused would be removed by
+-- the planner, notification and all); a CTE, so it runs once and not once per job (see jobsSucceed.sql).
+finished AS (
   SELECT CASE WHEN count(*) > 0 THEN pg_notify('ingestion_jobs_finished', string_agg(id::text, ',')) END
   FROM failed WHERE status = 'Failed'
-) AS finished
+)
+SELECT failed.id, failed.status
+FROM failed
+CROSS JOIN finished

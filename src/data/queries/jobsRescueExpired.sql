@@ -34,13 +34,14 @@ rescued AS (
   FROM expired
   WHERE job.id = expired.id
   RETURNING job.id, job.status
-)
+),
 -- Jobs whose abandoned attempt was their last are finished: one notification (see jobsSucceed.sql).
-SELECT rescued.id, rescued.status
-FROM rescued
--- Always one row, so the join keeps every row; a LEFT JOIN whose columns go unused would be removed by
--- the planner, notification and all.
-CROSS JOIN (
+-- Always one row, so the join keeps every row (a LEFT JOIN whose columns go unused would be removed by
+-- the planner, notification and all); a CTE, so it runs once and not once per job (see jobsSucceed.sql).
+finished AS (
   SELECT CASE WHEN count(*) > 0 THEN pg_notify('ingestion_jobs_finished', string_agg(id::text, ',')) END
   FROM rescued WHERE status = 'Failed'
-) AS finished
+)
+SELECT rescued.id, rescued.status
+FROM rescued
+CROSS JOIN finished

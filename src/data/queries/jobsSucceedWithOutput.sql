@@ -14,10 +14,11 @@ WITH done AS (
   -- VACUUM had not removed yet (13,490 buffers per 50 jobs at 10M jobs against 1,119).
   WHERE id = $2::uuid AND locked_by = $1 AND status || '' = 'Processing'
   RETURNING id
-)
+),
 -- The same notification as jobsSucceed.sql, delivered at commit: `Prefer: wait` requests answer at once.
+finished AS (
+  SELECT pg_notify('ingestion_jobs_finished', string_agg(id::text, ',')) FROM done HAVING count(*) > 0
+)
 SELECT done.id
 FROM done
-CROSS JOIN (
-  SELECT pg_notify('ingestion_jobs_finished', string_agg(id::text, ',')) FROM done HAVING count(*) > 0
-) AS finished
+CROSS JOIN finished
