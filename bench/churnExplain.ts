@@ -1,15 +1,19 @@
 // Where a claim and a completion spend their time, as EXPLAIN (ANALYZE, BUFFERS, WAL) sees it, on a
 // database of the churn workload (or any database with pending jobs):
-//   node --import tsx bench/churnExplain.ts <database url> [rounds] [--plans] [--every=N] [--no-jit]
+//   node --import tsx bench/churnExplain.ts <database url> [rounds] [--plans] [--every=N] [--no-jit] [--insert=N]
 // Claims WORKER_BATCH_SIZE (50) jobs as a worker would and completes them, `rounds` times (committed),
 // and prints per statement the time, shared-buffer hits, reads, pages dirtied, WAL records, full-page
 // images and bytes, averaged over the rounds after the first; with --plans, the last round's plans; with
 // --every=N, the averages of every N rounds (how the cost grows as claimed jobs leave dead entries);
 // with --no-jit, JIT compilation off (with a backlog of 50,000 or more jobs the claim's estimated cost
 // passes jit_above_cost and each claim then spends about half a second compiling).
+// With --insert=N, first stores N pending one-event jobs as the churn workload does (its insert, ids
+// and VACUUM ANALYZE), so the same measurement runs on a freshly migrated database and on a kept one.
 // Run it while no worker is running. Issue 13 part 4 (docs/performance.md).
 import pg from 'pg';
 import { sqlStatement } from '../src/data/sql.js';
+import { jobIdCreate } from '../src/domain/jobId.js';
+import { insertNewJobs } from './workloads/churn.js';
 
 interface PlanNode {
   'Node Type'?: string;
@@ -41,6 +45,11 @@ const succeed = sqlStatement('jobsSucceed').text;
 const client = new pg.Client({ connectionString: url });
 await client.connect();
 if (process.argv.includes('--no-jit')) await client.query('SET jit = off');
+const insert = Number(process.argv.find((arg) => arg.startsWith('--insert='))?.slice(9) ?? 0);
+if (insert > 0) {
+  await insertNewJobs(client, insert, () => jobIdCreate());
+  await client.query('VACUUM ANALYZE ingestion_jobs, raw_events');
+}
 const totals: Record<string, Record<string, number>> = {};
 // A data-modifying CTE that nothing reads (the results' INSERT) runs after the main plan, and its
 // buffers and WAL are not part of the top node's: they are added here.

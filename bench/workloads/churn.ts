@@ -44,7 +44,7 @@ const insertStatement = sqlStatement('jobInsertMany');
  * Stores `count` pending one-event jobs with the service's own insert statement and ids made as the API
  * makes them, 500 per statement as the API's insert batcher would group a burst.
  */
-async function insertNewJobs(client: pg.Client, count: number, newId: () => string): Promise<void> {
+export async function insertNewJobs(client: pg.Client, count: number, newId: () => string): Promise<void> {
   const event = JSON.stringify([
     {
       t: 'page_viewed',
