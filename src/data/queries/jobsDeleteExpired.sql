@@ -1,4 +1,4 @@
--- Deletes one batch of finished jobs past retention, with their results (ON DELETE CASCADE), and only
+-- Deletes one batch of finished jobs past retention, with their results, and only
 -- jobs accepted before the oldest event still stored, so a job never goes before its events. Called
 -- again until it deletes fewer than the batch, each call its own short transaction: row locks and the
 -- WAL of one statement stay small. SKIP LOCKED: a job an administrator is retrying right now is left
@@ -10,6 +10,12 @@ WITH doomed AS (
   WHERE status IN ('Succeeded', 'Failed') AND processed_at < $1 AND created_at < $2
   LIMIT $3
   FOR UPDATE SKIP LOCKED
+),
+-- Their results go in the same statement (no foreign key cascades them since migration 010).
+results_deleted AS (
+  DELETE FROM ingestion_results AS result
+  USING doomed
+  WHERE result.job_id = doomed.id
 )
 DELETE FROM ingestion_jobs AS job
 USING doomed
