@@ -44,6 +44,14 @@ const statements = {
   ledgerInsert: sqlStatement('schemaMigrationInsert').text,
 };
 
+/**
+ * How long a migration waits for a lock on a table before it gives up, changing nothing. A migration that
+ * alters a table asks for it exclusively, and every later read and write of that table queues behind the
+ * request: waiting on a long query or a backup (pg_dump holds its tables to the end) would stop the
+ * service for as long. Short statements, which is all the service runs, end well within it.
+ */
+export const migrationLockWaitSeconds = 5;
+
 const backwardCompatibleMarker = /^--\s*backward-compatible\s*$/m;
 
 /** The migrations that ship with this build, in order. */
@@ -166,9 +174,21 @@ function checkNewerSchema(ledger: LedgerRow[], migrations: Migration[]): string[
 }
 
 async function applyOne(client: pg.PoolClient, state: MigrationState, migration: Migration) {
+  await client.query(`SET LOCAL lock_timeout = '${migrationLockWaitSeconds}s'`);
   try {
     await client.query(migration.sql);
   } catch (error) {
+    if ((error as { code?: unknown }).code === '55P03') {
+      throw new Error(
+        `Migration ${label(migration.version, migration.name)} waited ${migrationLockWaitSeconds} s for a ` +
+          'lock on a table that another session holds (a long query, an open transaction, a backup), and ' +
+          'gave up rather than hold up the service behind it: nothing was changed. Find the session with ' +
+          '`SELECT pid, xact_start, state, query FROM pg_stat_activity WHERE datname = current_database() ' +
+          'ORDER BY xact_start`, then migrate again once it has ended (`npm run migrate`), or end it with ' +
+          '`SELECT pg_cancel_backend(pid)`.',
+        { cause: error },
+      );
+    }
     // A privilege the pre-check could not foresee (an extension, another schema): name the migration
     // and the user, keep PostgreSQL's own message.
     if ((error as { code?: unknown }).code === '42501') {

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DatabaseConfig } from '../../src/config/connectionString.js';
-import { bundledMigrations, migrateDatabase, type Migration } from '../../src/data/migrate.js';
+import {
+  bundledMigrations,
+  migrateDatabase,
+  migrationLockWaitSeconds,
+  type Migration,
+} from '../../src/data/migrate.js';
 import { MigrationPrivilegeError } from '../../src/data/migrationPrivilegeError.js';
 import { createPool } from '../../src/data/pool.js';
 import { startProcess } from '../support/processes.js';
@@ -68,6 +73,44 @@ it('applies each migration once when several processes migrate at the same momen
   } finally {
     await Promise.all(pools.map((pool) => pool.end()));
   }
+});
+
+it('gives up on a lock another session holds, changes nothing, and applies once that session ends', async () => {
+  const database = { ...admin, database: await emptyDatabase('lockwait') };
+  await withPool(database, async (pool) => {
+    await migrateDatabase(pool);
+    const alter: Migration = {
+      version: bundledMigrations().length + 1,
+      name: 'add_probe',
+      sql: 'ALTER TABLE ingestion_jobs ADD COLUMN probe integer',
+      backwardCompatible: true,
+    };
+    // A report left open: its transaction holds ingestion_jobs in ACCESS SHARE mode until it ends.
+    const report = new pg.Client({ ...database, ssl: false });
+    await report.connect();
+    try {
+      await report.query('BEGIN');
+      await report.query('SELECT count(*) FROM ingestion_jobs');
+      const error = await migrateDatabase(pool, [...bundledMigrations(), alter]).catch((e: unknown) => e);
+      expect(String(error)).toMatch(
+        new RegExp(
+          `Migration \\d{3}_add_probe waited ${migrationLockWaitSeconds} s for a lock .* nothing was changed`,
+        ),
+      );
+      const column = await pool.query(
+        "SELECT 1 FROM information_schema.columns WHERE table_name = 'ingestion_jobs' AND column_name = 'probe'",
+      );
+      expect(column.rowCount).toBe(0);
+      // Meanwhile the table was never closed to others for longer than the wait.
+      await pool.query('SELECT count(*) FROM ingestion_jobs');
+      await report.query('COMMIT');
+      expect((await migrateDatabase(pool, [...bundledMigrations(), alter])).applied).toEqual([
+        expect.stringMatching(/_add_probe$/),
+      ]);
+    } finally {
+      await report.end();
+    }
+  });
 });
 
 describe('a schema newer than the build (a rollback after a migration)', () => {
