@@ -185,7 +185,7 @@ async function applyOne(client: pg.PoolClient, state: MigrationState, migration:
           'gave up rather than hold up the service behind it: nothing was changed. Find the session with ' +
           '`SELECT pid, xact_start, state, query FROM pg_stat_activity WHERE datname = current_database() ' +
           'ORDER BY xact_start`, then migrate again once it has ended (`npm run migrate`), or end it with ' +
-          '`SELECT pg_cancel_backend(pid)`.',
+          '`SELECT pg_terminate_backend(pid)` (an idle open transaction keeps its locks until its session ends).',
         { cause: error },
       );
     }
