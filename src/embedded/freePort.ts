@@ -14,7 +14,8 @@ const handedOut = new Set<number>();
  */
 export async function freePort(): Promise<number> {
   const [low, high] = candidateRange();
-  for (let attempt = 0; attempt < 50; attempt++) {
+  // A kernel whose ephemeral range starts low leaves no room below it: then listen(0) is all there is.
+  for (let attempt = 0; high > low && attempt < 50; attempt++) {
     const port = low + Math.floor(Math.random() * (high - low + 1));
     if (handedOut.has(port)) continue;
     // Reserved before the probe, so that calls running at once never settle on the same port.
@@ -31,7 +32,7 @@ function candidateRange(): [number, number] {
     const [first] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
     ephemeralLow = Number(first) || ephemeralLow;
   } catch {
-    // Not Linux: keep the IANA default's lower bound.
+    // Not Linux: assume Linux's default range (32768–60999).
   }
   const high = Math.min(ephemeralLow, 65_536) - 1;
   return [Math.max(10_000, high - 16_000), high];
