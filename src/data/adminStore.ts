@@ -1,6 +1,7 @@
 import type { JobStatus } from '../domain/jobStatus.js';
 import { jobViewOf, type JobRow, type JobView } from './ingestionStore.js';
 import type { Pool } from './pool.js';
+import { queryRetryingMovedRows } from './movedRowRetry.js';
 import { sqlStatement } from './sql.js';
 
 // The admin statements run unprepared (text only, no name): each call is planned with its own values, so
@@ -158,13 +159,13 @@ export async function adminJobFind(
 
 /** Retries a Failed job; false when it is not Failed (or unknown). */
 export async function adminJobRetry(pool: Pool, id: string): Promise<boolean> {
-  const { rowCount } = await pool.query(statements.adminJobRetry, [id]);
+  const { rowCount } = await queryRetryingMovedRows(pool, { text: statements.adminJobRetry, values: [id] });
   return (rowCount ?? 0) > 0;
 }
 
 /** Cancels a Pending job; false when it is not Pending (or unknown). */
 export async function adminJobCancel(pool: Pool, id: string): Promise<boolean> {
-  const { rowCount } = await pool.query(statements.adminJobCancel, [id]);
+  const { rowCount } = await queryRetryingMovedRows(pool, { text: statements.adminJobCancel, values: [id] });
   return (rowCount ?? 0) > 0;
 }
 
@@ -184,11 +185,11 @@ export async function adminJobsRetry(
   for (;;) {
     const size = Math.min(batchSize, maxJobs - retried);
     if (size <= 0) return { retried, batches, complete: false };
-    const { rows } = await pool.query<{
+    const { rows } = await queryRetryingMovedRows<{
       retried: number;
       last_created_key: string | null;
       last_id: string | null;
-    }>(statements.adminJobsRetry, [...filterParameters(filter, after), size]);
+    }>(pool, { text: statements.adminJobsRetry, values: [...filterParameters(filter, after), size] });
     const row = rows[0]!;
     batches += 1;
     retried += row.retried;

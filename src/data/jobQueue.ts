@@ -1,4 +1,5 @@
 import type { Pool } from './pool.js';
+import { queryRetryingMovedRows } from './movedRowRetry.js';
 import { sqlStatement } from './sql.js';
 
 const statements = {
@@ -59,14 +60,14 @@ export async function jobsClaim(
   leaseSeconds: number,
   cursor: ClaimCursor = newClaimCursor(),
 ): Promise<ClaimedJob[]> {
-  const { rows } = await pool.query<{
+  const { rows } = await queryRetryingMovedRows<{
     id: string;
     tenant_id: string;
     attempt: number;
     max_attempts: number;
     waited_seconds: number;
     ring_end: string | null;
-  }>({
+  }>(pool, {
     ...statements.jobsClaim,
     values: [owner, limit, leaseSeconds, cursor.afterTenant],
   });
@@ -88,7 +89,7 @@ export async function jobsHeartbeat(
   ids: readonly string[],
   leaseSeconds: number,
 ): Promise<Set<string>> {
-  const { rows } = await pool.query<{ id: string }>({
+  const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, {
     ...statements.jobsHeartbeat,
     values: [owner, ids, leaseSeconds],
   });
@@ -100,7 +101,10 @@ export async function jobsHeartbeat(
  * Returns the ids it completed; a job whose lease `owner` lost is left out and gets no results.
  */
 export async function jobsSucceed(pool: Pool, owner: string, ids: readonly string[]): Promise<Set<string>> {
-  const { rows } = await pool.query<{ id: string }>({ ...statements.jobsSucceed, values: [owner, ids] });
+  const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, {
+    ...statements.jobsSucceed,
+    values: [owner, ids],
+  });
   return new Set(rows.map((row) => row.id));
 }
 
@@ -114,7 +118,7 @@ export async function jobsSucceedWithOutput(
   id: string,
   outputJson: string,
 ): Promise<boolean> {
-  const { rows } = await pool.query<{ id: string }>({
+  const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, {
     ...statements.jobsSucceedWithOutput,
     values: [owner, id, outputJson],
   });
@@ -127,7 +131,7 @@ export async function jobsFail(
   owner: string,
   failures: readonly JobFailure[],
 ): Promise<Array<{ id: string; status: 'Pending' | 'Failed' }>> {
-  const { rows } = await pool.query<{ id: string; status: 'Pending' | 'Failed' }>({
+  const { rows } = await queryRetryingMovedRows<{ id: string; status: 'Pending' | 'Failed' }>(pool, {
     ...statements.jobsFail,
     values: [
       owner,
@@ -142,7 +146,10 @@ export async function jobsFail(
 
 /** Hands jobs back as Pending without using up their attempt (a worker is stopping). */
 export async function jobsRelease(pool: Pool, owner: string, ids: readonly string[]): Promise<string[]> {
-  const { rows } = await pool.query<{ id: string }>({ ...statements.jobsRelease, values: [owner, ids] });
+  const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, {
+    ...statements.jobsRelease,
+    values: [owner, ids],
+  });
   return rows.map((row) => row.id);
 }
 
@@ -162,7 +169,7 @@ export async function jobsRescueExpired(
   minExpiredSeconds: number,
   maxWaitSeconds: number,
 ): Promise<RescuedJob[]> {
-  const { rows } = await pool.query<RescuedJob>({
+  const { rows } = await queryRetryingMovedRows<RescuedJob>(pool, {
     ...statements.jobsRescueExpired,
     values: [minExpiredSeconds, maxWaitSeconds],
   });

@@ -1,4 +1,5 @@
 import type { Pool } from './pool.js';
+import { queryRetryingMovedRows } from './movedRowRetry.js';
 import { sqlStatement } from './sql.js';
 
 const statements = {
@@ -22,10 +23,9 @@ export async function jobsDeleteExpired(
   acceptedBefore: Date,
   batchSize: number,
 ): Promise<number> {
-  const { rowCount } = await pool.query(statements.deleteExpired, [
-    finishedBefore,
-    acceptedBefore,
-    batchSize,
-  ]);
+  const { rowCount } = await queryRetryingMovedRows(pool, {
+    ...statements.deleteExpired,
+    values: [finishedBefore, acceptedBefore, batchSize],
+  });
   return rowCount ?? 0;
 }

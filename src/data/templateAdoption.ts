@@ -9,6 +9,7 @@ const statements = {
   tablesRename: sqlStatement('templateTablesRename').text,
   eventTypesFind: sqlStatement('templateEventTypesFind').text,
   jobsCopy: sqlStatement('templateJobsCopy').text,
+  keysCopy: sqlStatement('templateKeysCopy').text,
   eventsCopy: sqlStatement('templateEventsCopy').text,
   resultsCopy: sqlStatement('templateResultsCopy').text,
 };
@@ -62,6 +63,7 @@ export async function templateDataCopy(client: pg.ClientBase): Promise<TemplateA
   const names = types.map((row) => row.type);
   const keys = names.map(eventTypeKey);
   const jobs = await client.query(statements.jobsCopy, [adoptedMaxAttempts]);
+  await client.query(statements.keysCopy);
   const events = await client.query(statements.eventsCopy, [names, keys]);
   const results = await client.query(statements.resultsCopy, [names, keys]);
   return {

@@ -1,18 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { adminJobCancel } from '../../src/data/adminStore.js';
+import { jobsClaim, jobsSucceed } from '../../src/data/jobQueue.js';
 import type { Pool } from '../../src/data/pool.js';
 import { buildTestApp } from '../support/testApp.js';
 import { useTestDatabase } from '../support/testDatabase.js';
 
-// Migration 008 (issue 13 part 4): new jobs go to fresh pages at the end of ingestion_jobs, not into the
-// small holes every page of finished jobs keeps. With millions of finished jobs those holes are spread
-// over gigabytes, and a new job in each meant a cold page read and a full-page WAL image per job.
+// Migration 011 (issue 13 part 4): ingestion_jobs is partitioned by status, so storing, claiming and
+// leasing a job write only into the small partition of unfinished jobs and never into the indexes of
+// the whole history; a job's row moves into the history once, when it finishes.
 const db = useTestDatabase();
 let pool: Pool;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  pool = db.createPool(1);
+  pool = db.createPool(4);
   app = await buildTestApp(db);
 });
 
@@ -21,43 +23,98 @@ afterAll(async () => {
   await pool.end();
 });
 
-const block = '(ctid::text::point)[0]::int';
+async function submit(tenantId: string, headers: Record<string, string> = {}): Promise<string> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/ingestions',
+    headers,
+    payload: { tenantId, events: [{ type: 'clicked', timestamp: '2026-12-02T10:00:00Z', payload: {} }] },
+  });
+  expect(response.statusCode).toBe(202);
+  return response.json<{ jobId: string }>().jobId;
+}
 
-it('puts new jobs on pages of their own, after the finished jobs, not into the holes between them', async () => {
-  // Finished jobs as the worker leaves them (about 330 bytes a row: 24 to a page, a hole of about 190
-  // bytes in each), then VACUUM, which records those holes in the free space map as autovacuum would.
+async function partitionsOf(tenantId: string): Promise<Record<string, number>> {
+  const { rows } = await pool.query<{ partition: string; n: number }>(
+    `SELECT tableoid::regclass::text AS partition, count(*)::int AS n
+     FROM ingestion_jobs WHERE tenant_id = $1 GROUP BY 1`,
+    [tenantId],
+  );
+  return Object.fromEntries(rows.map((row) => [row.partition, row.n]));
+}
+
+it('stores new jobs apart from the finished ones and moves each into the history as it finishes', async () => {
   await pool.query(
     `INSERT INTO ingestion_jobs (id, tenant_id, status, attempt, max_attempts, event_count, processed_at,
-                                 attempted_at, attempts)
-     SELECT gen_random_uuid(), 'history', 'Succeeded', 1, 5, 1, now(), now(),
-            jsonb_build_array(jsonb_build_object('attempt', 1, 'startedAt', now(), 'endedAt', now(),
-              'worker', 'history/1/0a1b2c3d', 'outcome', 'succeeded', 'error', NULL))
-     FROM generate_series(1, 3000)`,
+                                 attempted_at)
+     SELECT gen_random_uuid(), 'history', 'Succeeded', 1, 5, 1, now(), now() FROM generate_series(1, 3000)`,
   );
-  await pool.query('VACUUM ingestion_jobs');
-  const { rows: history } = await pool.query<{ pages: number; last: number }>(
-    `SELECT count(DISTINCT ${block})::int AS pages, max(${block})::int AS last FROM ingestion_jobs`,
-  );
-  expect(history[0]!.pages).toBeGreaterThan(100);
+  for (let i = 0; i < 20; i += 1) await submit('new');
+  expect(await partitionsOf('history')).toEqual({ ingestion_jobs_finished: 3000 });
+  expect(await partitionsOf('new')).toEqual({ ingestion_jobs_unfinished: 20 });
 
-  for (let i = 0; i < 20; i += 1) {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/v1/ingestions',
-      payload: {
-        tenantId: 'new',
-        events: [{ type: 'clicked', timestamp: '2026-12-02T10:00:00Z', payload: {} }],
-      },
-    });
-    expect(response.statusCode).toBe(202);
-  }
-  const { rows } = await pool.query<{ pages: number; first: number; last_history: number }>(
-    `SELECT count(DISTINCT ${block})::int AS pages, min(${block})::int AS first,
-            (SELECT max(${block})::int FROM ingestion_jobs WHERE tenant_id = 'history') AS last_history
-     FROM ingestion_jobs WHERE tenant_id = 'new'`,
+  const claimed = await jobsClaim(pool, 'partition-test', 50, 30);
+  expect(claimed).toHaveLength(20);
+  expect(await partitionsOf('new')).toEqual({ ingestion_jobs_unfinished: 20 });
+  const done = await jobsSucceed(
+    pool,
+    'partition-test',
+    claimed.map((job) => job.id),
   );
-  // Without the fillfactor the free space map hands out the holes: 20 jobs on 20 old pages. With it they
-  // share the last, partly filled, page of the history and the ones after it.
-  expect(rows[0]!.first).toBeGreaterThanOrEqual(rows[0]!.last_history);
-  expect(rows[0]!.pages).toBeLessThanOrEqual(2);
+  expect(done.size).toBe(20);
+  expect(await partitionsOf('new')).toEqual({ ingestion_jobs_finished: 20 });
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ingestion_results AS r JOIN ingestion_jobs AS j ON j.id = r.job_id
+     WHERE j.tenant_id = 'new' AND j.status = 'Succeeded'`,
+  );
+  expect(rows[0]!.n).toBe(20);
 });
+
+it("answers a replay of a finished job's idempotency key with that job", async () => {
+  const first = await submit('replay', { 'idempotency-key': 'order-7' });
+  const claimed = await jobsClaim(pool, 'partition-test', 50, 30);
+  expect(await jobsSucceed(pool, 'partition-test', [first])).toEqual(new Set([first]));
+  expect(claimed.map((job) => job.id)).toContain(first);
+  expect(await partitionsOf('replay')).toEqual({ ingestion_jobs_finished: 1 });
+  // The key lives outside both partitions (ingestion_idempotency_keys), so the move did not free it.
+  expect(await submit('replay', { 'idempotency-key': 'order-7' })).toBe(first);
+  expect(await partitionsOf('replay')).toEqual({ ingestion_jobs_finished: 1 });
+});
+
+it('decides again when a row it waited for moved to the other partition meanwhile', async () => {
+  const finish = `UPDATE ingestion_jobs SET status = 'Failed', processed_at = now(), error = 'cancelled by an operator'
+                  WHERE id = $1 AND status = 'Pending'`;
+  // Another session finishes the job (moving its row to the history) and holds the row's lock until it
+  // commits; a statement that reached the row meanwhile waits for it, then finds the row gone.
+  async function raceWithMove<T>(statement: (jobId: string) => Promise<T>): Promise<T> {
+    const jobId = await submit('moved');
+    const mover = await pool.connect();
+    try {
+      await mover.query('BEGIN');
+      await mover.query(finish, [jobId]);
+      const outcome = statement(jobId).catch((error: unknown) => error);
+      await waitForLockWaiters(1);
+      await mover.query('COMMIT');
+      return (await outcome) as T;
+    } finally {
+      mover.release();
+    }
+  }
+  // What PostgreSQL answers a statement run once: an error, where an unpartitioned table gave "no row"
+  // (the new version is not Pending any more).
+  const bare = await raceWithMove((jobId) => pool.query(finish, [jobId]));
+  expect(bare).toMatchObject({ code: '40001', message: expect.stringMatching(/moved to another partition/) });
+  // The store runs its statement again, on a new snapshot, and finds the job no longer Pending.
+  expect(await raceWithMove((jobId) => adminJobCancel(pool, jobId))).toBe(false);
+});
+
+async function waitForLockWaiters(count: number): Promise<void> {
+  for (;;) {
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+       WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    if (rows[0]!.n >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -56,7 +56,7 @@ describe('JobInsertBatcher', () => {
       const { rows } = await pool.query<{ id: string; event_count: number; stored: number; seqs: number[] }>(
         `SELECT j.id, j.event_count, count(e.seq)::int AS stored, array_agg(e.seq ORDER BY e.seq) AS seqs
          FROM ingestion_jobs j JOIN raw_events e ON e.job_id = j.id
-         WHERE j.id = ANY($1::uuid[]) GROUP BY j.id`,
+         WHERE j.id = ANY($1::uuid[]) GROUP BY j.id, j.event_count`,
         [jobs.map((job) => job.id)],
       );
       expect(rows).toHaveLength(40);
@@ -254,10 +254,16 @@ describe('JobInsertBatcher isolation: a refused job never fails the jobs queued 
       try {
         // A first insert of the key that has not committed yet: the retry must wait for it.
         await client.query('BEGIN');
+        const inFlight = randomUUID();
         await client.query(
           `INSERT INTO ingestion_jobs (id, tenant_id, max_attempts, event_count, idempotency_key, request_fingerprint)
          VALUES ($1, 'locked', 5, 1, 'key-in-flight', 'fp')`,
-          [randomUUID()],
+          [inFlight],
+        );
+        await client.query(
+          `INSERT INTO ingestion_idempotency_keys (tenant_id, idempotency_key, job_id)
+         VALUES ('locked', 'key-in-flight', $1)`,
+          [inFlight],
         );
         const batcher = new JobInsertBatcher(pool, {
           maxConcurrentStatements: 1,

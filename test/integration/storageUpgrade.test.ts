@@ -144,6 +144,34 @@ describe('upgrading a database with data to the partitioned event storage', () =
     });
   });
 
+  it('keeps unfinished jobs apart from finished ones, and the idempotency keys taken before', async () => {
+    const { rows } = await pool.query<{ id: string; partition: string }>(
+      'SELECT id, tableoid::regclass::text AS partition FROM ingestion_jobs ORDER BY id',
+    );
+    expect(rows).toEqual([
+      { id: ids.pending, partition: 'ingestion_jobs_unfinished' },
+      { id: ids.processing, partition: 'ingestion_jobs_unfinished' },
+      { id: ids.succeeded, partition: 'ingestion_jobs_finished' },
+      { id: ids.failed, partition: 'ingestion_jobs_finished' },
+      { id: ids.retrying, partition: 'ingestion_jobs_unfinished' },
+      { id: ids.today, partition: 'ingestion_jobs_unfinished' },
+    ]);
+    // The key stored before the upgrade is still taken: another body under it is refused (the old row's
+    // fingerprint, 'fp-1', matches no body), and no job is stored.
+    const replay = await app.inject({
+      method: 'POST',
+      url: '/v1/ingestions',
+      headers: { 'idempotency-key': 'order-1' },
+      payload: {
+        tenantId: 'acme',
+        events: [{ type: 'clicked', timestamp: '2026-10-01T09:59:00Z', payload: {} }],
+      },
+    });
+    expect(replay.statusCode).toBe(422);
+    const { rows: keys } = await pool.query('SELECT * FROM ingestion_idempotency_keys');
+    expect(keys).toEqual([{ tenant_id: 'acme', idempotency_key: 'order-1', job_id: ids.pending }]);
+  });
+
   it('processes the unfinished jobs from their stored events afterwards', async () => {
     const claimed = await jobsClaim(pool, 'upgrade-test', 10, 30);
     // The Processing job is still leased by its old worker and is left alone.

@@ -30,7 +30,7 @@ retried AS (
                                                     'endedAt', now(), 'worker', 'operator',
                                                     'outcome', 'retried', 'error', NULL)
   FROM batch
-  WHERE job.id = batch.id
+  WHERE job.id = batch.id AND job.status IN ('Succeeded', 'Failed')
   RETURNING job.id, job.created_at::text AS created_key
 )
 SELECT count(*)::integer AS retried,

@@ -14,10 +14,24 @@
 -- null becomes SQL NULL in jsonb_to_recordset; a payload of null is stored as JSON null, as before.
 -- Each event carries its job's created_at as accepted_at, its partition key (migration 007): reads of a
 -- job's events name it, so they read one partition.
-WITH job AS (
+--
+-- The keys are taken first, in ingestion_idempotency_keys (migration 011): a job with a key is stored
+-- only if its key went in. Two jobs of one statement with the same key: the first one's goes in, the
+-- second conflicts with it and is not stored, as a second request would not be.
+WITH key_taken AS (
+  INSERT INTO ingestion_idempotency_keys (tenant_id, idempotency_key, job_id)
+  SELECT k.tenant_id, k.idempotency_key, k.id
+  FROM unnest($1::uuid[], $2::text[], $5::text[]) AS k (id, tenant_id, idempotency_key)
+  WHERE k.idempotency_key IS NOT NULL
+  ON CONFLICT DO NOTHING
+  RETURNING job_id
+),
+job AS (
   INSERT INTO ingestion_jobs (id, tenant_id, max_attempts, event_count, idempotency_key, request_fingerprint)
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::integer[], $5::text[], $6::text[])
-  ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+  SELECT n.*
+  FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::integer[], $5::text[], $6::text[])
+    AS n (id, tenant_id, max_attempts, event_count, idempotency_key, request_fingerprint)
+  WHERE n.idempotency_key IS NULL OR n.id IN (SELECT job_id FROM key_taken)
   RETURNING id, created_at
 ),
 stored_events AS (

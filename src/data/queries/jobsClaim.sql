@@ -89,21 +89,30 @@ due AS (
 -- acceptance and its processing. Set per transaction, so a connection pooler never carries it over.
 no_flush_wait AS (
   SELECT set_config('synchronous_commit', 'off', true)
-)
+),
 -- The lease runs from the moment of the write (clock_timestamp()), not from the transaction's start
 -- (now()): a claim that waited on a table lock longer than the lease would otherwise commit a lease
 -- that had already expired.
-UPDATE ingestion_jobs AS job
-SET status = 'Processing',
-    attempt = job.attempt + 1,
-    locked_by = $1,
-    locked_until = clock_timestamp() + make_interval(secs => $3),
-    attempted_at = now(),
-    updated_at = now()
-FROM no_flush_wait
--- An array of the picked ids: a lookup by primary key whatever the planner guesses about the CTEs.
-WHERE job.id = ANY (ARRAY(SELECT id FROM due))
-RETURNING job.id, job.tenant_id, job.attempt, job.max_attempts,
-  -- For the metric ingest_job_queue_wait_seconds, on the database's clock like created_at.
-  extract(epoch FROM now() - job.created_at)::float8 AS waited_seconds,
-  (SELECT tenant_id FROM ring ORDER BY position DESC LIMIT 1) AS ring_end
+claimed AS (
+  UPDATE ingestion_jobs AS job
+  SET status = 'Processing',
+      attempt = job.attempt + 1,
+      locked_by = $1,
+      locked_until = clock_timestamp() + make_interval(secs => $3),
+      attempted_at = now(),
+      updated_at = now()
+  FROM no_flush_wait
+  -- An array of the picked ids: a lookup by primary key whatever the planner guesses about the CTEs.
+  WHERE job.id = ANY (ARRAY(SELECT id FROM due))
+    -- Names the unfinished partition (migration 011), so the history's primary key is not probed.
+    AND job.status IN ('Pending', 'Processing')
+  RETURNING job.id, job.tenant_id, job.attempt, job.max_attempts,
+    -- For the metric ingest_job_queue_wait_seconds, on the database's clock like created_at.
+    extract(epoch FROM now() - job.created_at)::float8 AS waited_seconds, job.available_at,
+    (SELECT tenant_id FROM ring ORDER BY position DESC LIMIT 1) AS ring_end
+)
+-- In the order they were picked by, oldest due first: the UPDATE returns rows in whatever order its plan
+-- met them.
+SELECT id, tenant_id, attempt, max_attempts, waited_seconds, ring_end
+FROM claimed
+ORDER BY available_at, id

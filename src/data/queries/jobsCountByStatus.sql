@@ -3,8 +3,9 @@
 -- only its partial index, so it costs as much as the backlog is long, however many finished jobs the
 -- table holds. Succeeded and Failed grow without bound and a GROUP BY over them reads the whole table
 -- (seconds at ten million rows, at every refresh of every process): they are estimated instead from the
--- statistics PostgreSQL keeps anyway, the table's live rows (n_live_tup of pg_stat_user_tables, current
--- within a second or so) and the share of Failed rows in the last ANALYZE (pg_stats, refreshed by autovacuum).
+-- statistics PostgreSQL keeps anyway, the live rows of the partition of finished jobs (n_live_tup of
+-- pg_stat_user_tables, current within a second or so) and the share of Failed rows in its last ANALYZE
+-- (pg_stats, refreshed by autovacuum, which analyzes partitions and never their partitioned parent).
 WITH counted AS (
   SELECT (SELECT count(*) FROM ingestion_jobs WHERE status = 'Pending')::float8 AS pending,
          (SELECT count(*) FROM ingestion_jobs WHERE status = 'Processing')::float8 AS processing,
@@ -12,19 +13,19 @@ WITH counted AS (
           WHERE status = 'Pending' AND available_at <= now()) AS oldest_due_at
 ),
 estimated AS (
-  SELECT greatest(pg_stat_get_live_tuples('ingestion_jobs'::regclass), 0)::float8 AS live_rows,
+  SELECT greatest(pg_stat_get_live_tuples('ingestion_jobs_finished'::regclass), 0)::float8 AS finished_rows,
          coalesce((SELECT f.share::float8
                    FROM pg_class AS c
                    JOIN pg_namespace AS n ON n.oid = c.relnamespace
                    JOIN pg_stats AS st ON st.schemaname = n.nspname AND st.tablename = c.relname
                    CROSS JOIN unnest(st.most_common_vals::text::text[], st.most_common_freqs) AS f (status, share)
-                   WHERE c.oid = 'ingestion_jobs'::regclass AND st.attname = 'status' AND f.status = 'Failed'),
+                   WHERE c.oid = 'ingestion_jobs_finished'::regclass AND st.attname = 'status' AND f.status = 'Failed'),
                   0) AS failed_share
 )
 SELECT pending,
        processing,
-       greatest(round(live_rows - pending - processing - round(live_rows * failed_share)), 0) AS succeeded,
-       round(live_rows * failed_share) AS failed,
+       greatest(finished_rows - round(finished_rows * failed_share), 0) AS succeeded,
+       round(finished_rows * failed_share) AS failed,
        extract(epoch FROM oldest_due_at)::float8 AS oldest_due_at,
        extract(epoch FROM now())::float8 AS counted_at
 FROM counted, estimated

@@ -5,7 +5,7 @@
 -- for the next pass rather than waited for.
 -- $1 finished before (now − JOB_RETENTION_DAYS), $2 accepted before, $3 batch size
 WITH doomed AS (
-  SELECT id
+  SELECT id, tenant_id, idempotency_key
   FROM ingestion_jobs
   WHERE status IN ('Succeeded', 'Failed') AND processed_at < $1 AND created_at < $2
   LIMIT $3
@@ -16,7 +16,14 @@ results_deleted AS (
   DELETE FROM ingestion_results AS result
   USING doomed
   WHERE result.job_id = doomed.id
+),
+-- And their idempotency keys (migration 011), which may then be used again, as before.
+keys_deleted AS (
+  DELETE FROM ingestion_idempotency_keys AS taken
+  USING doomed
+  WHERE taken.tenant_id = doomed.tenant_id AND taken.idempotency_key = doomed.idempotency_key
+    AND taken.job_id = doomed.id
 )
 DELETE FROM ingestion_jobs AS job
 USING doomed
-WHERE job.id = doomed.id
+WHERE job.id = doomed.id AND job.status IN ('Succeeded', 'Failed')

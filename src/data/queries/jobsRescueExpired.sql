@@ -32,7 +32,8 @@ rescued AS (
       locked_until = NULL,
       updated_at = now()
   FROM expired
-  WHERE job.id = expired.id
+  -- status IN (…) names the unfinished partition (migration 011), so the history's primary key is not probed.
+  WHERE job.id = expired.id AND job.status IN ('Pending', 'Processing')
   RETURNING job.id, job.status
 ),
 -- Jobs whose abandoned attempt was their last are finished: one notification (see jobsSucceed.sql).
