@@ -247,10 +247,12 @@ describe('a year of days on a sped-up clock', () => {
       ).toEqual(expectedJobs);
     }
 
-    // Never a job deleted before its events, nor results left without their job.
+    // Never a job deleted before its events, nor results or idempotency keys left without their job.
     const orphans = await pool.query(
       `SELECT (SELECT count(*) FROM raw_events e WHERE NOT EXISTS (SELECT 1 FROM ingestion_jobs j WHERE j.id = e.job_id))
             + (SELECT count(*) FROM ingestion_results r WHERE NOT EXISTS (SELECT 1 FROM ingestion_jobs j WHERE j.id = r.job_id))
+            + (SELECT count(*) FROM ingestion_idempotency_keys k
+               WHERE NOT EXISTS (SELECT 1 FROM ingestion_jobs j WHERE j.id = k.job_id))
             AS orphans`,
     );
     expect(Number(orphans.rows[0].orphans)).toBe(0);

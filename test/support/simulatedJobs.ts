@@ -20,20 +20,26 @@ export function simulatedJob(status: SimulatedStatus, createdAt: Date, processed
 }
 
 /**
- * Writes jobs with two events each (accepted when the job was) and, for Succeeded jobs, one result, as
- * the service would have stored them; one statement.
+ * Writes jobs with two events each (accepted when the job was), an idempotency key each and, for
+ * Succeeded jobs, one result, as the service would have stored them; one statement.
  */
 export async function writeSimulatedJobs(pool: Pool, jobs: readonly SimulatedJob[]): Promise<void> {
   await pool.query(
     `WITH job AS (
        INSERT INTO ingestion_jobs (id, tenant_id, status, attempt, max_attempts, event_count, created_at,
-                                   updated_at, available_at, processed_at, locked_by, locked_until)
+                                   updated_at, available_at, processed_at, locked_by, locked_until,
+                                   idempotency_key)
        SELECT id, 'simulated', status, CASE WHEN status = 'Pending' THEN 0 ELSE 1 END, 5, 2, created,
               coalesce(processed, created), created, processed,
               CASE WHEN status = 'Processing' THEN 'simulated-worker' END,
-              CASE WHEN status = 'Processing' THEN created + interval '1 year' END
+              CASE WHEN status = 'Processing' THEN created + interval '1 year' END,
+              'key-' || id
        FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS t (id, status, created, processed)
        RETURNING id, status, created_at
+     ),
+     keys AS (
+       INSERT INTO ingestion_idempotency_keys (tenant_id, idempotency_key, job_id)
+       SELECT 'simulated', 'key-' || id, id FROM job
      ),
      events AS (
        INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload, accepted_at)

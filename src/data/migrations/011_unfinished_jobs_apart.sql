@@ -105,6 +105,8 @@ DO $$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ingest_tenant_reader') THEN
     GRANT SELECT ON ingestion_jobs TO ingest_tenant_reader;
+    -- Reads go through the parent; the old table's grant is not needed on what is now a partition.
+    REVOKE SELECT ON ingestion_jobs_finished FROM ingest_tenant_reader;
     CREATE POLICY tenant_reader ON ingestion_jobs AS RESTRICTIVE FOR SELECT TO ingest_tenant_reader
       USING (tenant_id = current_setting('ingest.tenant_id', true));
     DROP POLICY IF EXISTS tenant_reader ON raw_events;
