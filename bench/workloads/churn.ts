@@ -1,5 +1,5 @@
 // Workload 9 (issue 13 part 4): a jobs table that stays fast while it churns. One worker process drains
-// 20,000 new one-event jobs from empty tables and from tables holding N finished jobs (each with its event
+// a batch of new one-event jobs (50,000 in the full run) from empty tables and from tables holding N finished jobs (each with its event
 // and result: churnFill.ts), alternating empty, full, empty, … in one run. The full database is filled
 // once; between its rounds only the drained jobs are deleted (and vacuumed away, as autovacuum would).
 import { randomUUID } from 'node:crypto';
@@ -167,7 +167,10 @@ async function sizes(client: pg.Client) {
                                               WHERE i.inhparent = c.oid), 0))::text AS heap,
             (pg_indexes_size(c.oid) + coalesce((SELECT sum(pg_indexes_size(i.inhrelid)) FROM pg_inherits AS i
                                                 WHERE i.inhparent = c.oid), 0))::text AS indexes,
-            array_to_string(c.reloptions, ', ') AS options,
+            coalesce(array_to_string(c.reloptions, ', '),
+                     (SELECT string_agg(p.relname || ': ' || array_to_string(p.reloptions, ', '), '; ')
+                      FROM pg_inherits AS i JOIN pg_class AS p ON p.oid = i.inhrelid
+                      WHERE i.inhparent = c.oid AND p.reloptions IS NOT NULL)) AS options,
             pg_database_size(current_database())::text AS database,
             current_setting('shared_buffers') AS shared_buffers
      FROM pg_class AS c
