@@ -104,7 +104,7 @@ try {
   }
   const { rows: sizes } = await pool.query(
     `SELECT indexrelname AS index, pg_size_pretty(pg_relation_size(indexrelid)) AS size
-     FROM pg_stat_user_indexes WHERE relname = 'ingestion_jobs' ORDER BY indexrelname`,
+     FROM pg_stat_user_indexes WHERE relname LIKE 'ingestion\\_jobs%' ORDER BY indexrelname`,
   );
   await app.close();
   console.log(`${jobs.toLocaleString()} jobs, ${database.source}`);

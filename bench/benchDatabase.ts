@@ -47,7 +47,9 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
         const client = new pg.Client({ connectionString: given });
         await client.connect();
         await client.query('DROP TABLE IF EXISTS bare_queue; DROP SCHEMA IF EXISTS graphile_worker CASCADE');
-        await client.query('TRUNCATE ingestion_jobs, raw_events, ingestion_results');
+        await client.query(
+          'TRUNCATE ingestion_jobs, ingestion_idempotency_keys, raw_events, ingestion_results',
+        );
         await client.end();
       },
     };
@@ -80,7 +82,7 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
  * normally get there: autovacuum analyzes a table only after rows in it change.
  */
 export async function resetTables(client: pg.Client): Promise<void> {
-  await client.query('TRUNCATE ingestion_jobs, raw_events, ingestion_results');
+  await client.query('TRUNCATE ingestion_jobs, ingestion_idempotency_keys, raw_events, ingestion_results');
   await client.query('CHECKPOINT');
 }
 

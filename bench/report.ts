@@ -208,7 +208,7 @@ export function renderReport(f: Figures): string {
     const a = adminIndexCostSummary(f.adminIndexCost);
     const rounds = f.adminIndexCost.runs.length / 2;
     lines.push(
-      `### 6. Cost of the admin indexes (migration 003's three indexes in place vs dropped; median of ${rounds} alternating round${rounds === 1 ? '' : 's'})`,
+      `### 6. Cost of the admin indexes (the status and processed_at indexes of migration 003, per partition since 011, in place vs dropped; median of ${rounds} alternating round${rounds === 1 ? '' : 's'})`,
       '',
       '| workload | without: per s | with: per s | with/without |',
       '| --- | ---: | ---: | ---: |',

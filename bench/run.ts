@@ -131,7 +131,7 @@ try {
   }
   if (wants('adminIndexes')) {
     log(
-      `admin indexes: ingest and drain with the three indexes of migration 003 and without, ${plan.metricsRounds} rounds`,
+      `admin indexes: ingest and drain with the admin indexes of migrations 003 and 011 and without, ${plan.metricsRounds} rounds`,
     );
     figures.adminIndexCost = await adminIndexCostWorkload(database.url, client, {
       rounds: plan.metricsRounds,

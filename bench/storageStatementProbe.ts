@@ -4,7 +4,8 @@
 //   api        the service's own jobInsertMany (src/data/ingestionStore.ts: jsonb parameter, binary)
 //   no-notify  the same statement text without pg_notify, the events as a text parameter
 //   unnest     jobs and events from typed arrays (uuid[], integer[], text[], timestamptz[], jsonb[])
-//              instead of extracting them from one jsonb array
+//              instead of extracting them from one jsonb array (no idempotency keys: the probe's jobs
+//              have none, and since migration 011 they live in a table of their own)
 //   copy       BEGIN; COPY the jobs; COPY the events; COMMIT (no ON CONFLICT: idempotency keys would
 //              need another way)
 //   plain      one COPY of all the events into a plain table with one index (the workload's baseline)
@@ -62,7 +63,6 @@ if (noNotify === shipped)
 const unnest = `WITH job AS (
   INSERT INTO ingestion_jobs (id, tenant_id, max_attempts, event_count, idempotency_key, request_fingerprint)
   SELECT * FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::integer[], $5::text[], $6::text[])
-  ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
   RETURNING id, created_at
 ), stored_events AS (
   INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload, accepted_at)
