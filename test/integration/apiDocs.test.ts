@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesUnder } from '../support/files.js';
 import { useTestDatabase } from '../support/testDatabase.js';
 import { buildTestApp } from '../support/testApp.js';
 
@@ -120,17 +120,6 @@ describe('docs/api.md', () => {
   });
 });
 
-/** Every `.ts` file under `dir`. */
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
-}
-
 /**
  * The title of every problem document the code can answer, with its status where the code spells it:
  * `new ProblemError(status, 'Title', …)` (a conditional title gives both of its strings), objects with
@@ -140,7 +129,7 @@ function problemTitlesInSource(dir: string): { status?: string; title: string }[
   const found = new Map<string, { status?: string; title: string }>();
   const add = (status: string | undefined, title: string) =>
     found.set(`${status} ${title}`, { ...(status ? { status } : {}), title });
-  for (const file of sourceFiles(dir)) {
+  for (const file of filesUnder(dir, '.ts')) {
     const text = readFileSync(file, 'utf8');
     for (const [, status, titleExpression] of text.matchAll(/new ProblemError\(\s*(\w+),\s*([^,]+),/g)) {
       for (const [, title] of titleExpression!.matchAll(/'([A-Z][^']*)'/g))

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { filesUnder } from '../support/files.js';
 
 // The user-facing docs (README.md, docs/**/*.md) speak to users: what the service does and how to use
 // it. They carry no history of how it was written (issue numbers, work sessions) and link nothing a user
@@ -8,17 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 
-function markdownFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? markdownFiles(join(dir, entry.name))
-      : entry.name.endsWith('.md')
-        ? [join(dir, entry.name)]
-        : [],
-  );
-}
-
-const pages = [join(root, 'README.md'), ...markdownFiles(join(root, 'docs'))].map((file) => ({
+const pages = [join(root, 'README.md'), ...filesUnder(join(root, 'docs'), '.md')].map((file) => ({
   name: relative(root, file),
   file,
   text: readFileSync(file, 'utf8'),
