@@ -7,8 +7,10 @@ import { buildDir } from './buildService.js';
 
 export interface BenchDatabase {
   url: string;
-  /** Where it runs, for the report. */
+  /** Where it runs, for the log. */
   source: string;
+  /** Where it runs, for the report: the kind of server, without this run's names. */
+  description: string;
   /** Removes what the run created (the whole database when the bench created it). */
   dispose(): Promise<void>;
 }
@@ -28,6 +30,7 @@ async function freshDatabaseOn(serverUrl: string, source: string): Promise<Bench
   return {
     url: url.toString(),
     source: `${source}, database ${name} (dropped at the end)`,
+    description: `${source}, a fresh database`,
     async dispose() {
       const client = new pg.Client({ connectionString: serverUrl });
       await client.connect();
@@ -43,6 +46,7 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
     return {
       url: given,
       source: 'BENCH_DATABASE_URL (tables truncated between workloads)',
+      description: 'BENCH_DATABASE_URL',
       async dispose() {
         const client = new pg.Client({ connectionString: given });
         await client.connect();
@@ -55,13 +59,16 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
     };
   }
   if (await postgresAnswers(machine))
-    return freshDatabaseOn(machineUrl, 'machine PostgreSQL at 127.0.0.1:5432');
+    return freshDatabaseOn(machineUrl, 'PostgreSQL on the same machine (127.0.0.1:5432)');
   const { startEmbeddedPostgres } = (await import(
     `${buildDir}/embedded/embeddedPostgres.js`
   )) as typeof import('../src/embedded/embeddedPostgres.js');
   const server = await startEmbeddedPostgres('.data/bench-postgres');
   const { host, port } = server.database;
-  const db = await freshDatabaseOn(`postgres://postgres@${host}:${port}/postgres`, 'embedded PostgreSQL');
+  const db = await freshDatabaseOn(
+    `postgres://postgres@${host}:${port}/postgres`,
+    'embedded PostgreSQL on the same machine',
+  );
   return {
     ...db,
     async dispose() {

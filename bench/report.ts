@@ -1,6 +1,5 @@
 // The figures as Markdown: printed by the bench and written between the markers in docs/performance.md,
 // leaving the hand-written rest of that file alone.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type pg from 'pg';
@@ -37,23 +36,13 @@ export async function machineFacts(
   databaseSource: string,
 ): Promise<Record<string, string>> {
   const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    if (execFileSync('git', ['status', '--porcelain', 'src'], { encoding: 'utf8' }).trim())
-      commit += ' + local changes in src/';
-  } catch {
-    // not a git checkout
-  }
   const { concurrency, batchSize } = workerSettings();
   return {
     cpu: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown'}`,
     memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
     postgresql: `${rows[0]!.server_version} (${databaseSource})`,
     node: process.version,
-    commit,
     'worker settings': `WORKER_CONCURRENCY=${concurrency}, WORKER_BATCH_SIZE=${batchSize} per process`,
-    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
   };
 }
 
@@ -201,7 +190,7 @@ export function renderReport(f: Figures): string {
       '',
     );
     targets.push(
-      `| metrics cost ≤ 3 % of ingest and drain throughput, scraped every 15 s (issue 11) | on/off ${n(worst.ratio, 3)} at worst | ${verdict} |`,
+      `| metrics cost ≤ 3 % of ingest and drain throughput, scraped every 15 s | on/off ${n(worst.ratio, 3)} at worst | ${verdict} |`,
     );
   }
   if (f.adminIndexCost) {
@@ -230,7 +219,7 @@ export function renderReport(f: Figures): string {
     );
     lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const [label, r] of [
-      ['before issue 12: oldest first (baseline)', fifo],
+      ['oldest first (baseline)', fifo],
       ['fair: tenants in turn', fair],
     ] as const) {
       lines.push(
@@ -246,10 +235,10 @@ export function renderReport(f: Figures): string {
       '',
     );
     targets.push(
-      `| fairness: B's p99 ≤ 1 s behind A's backlog (issue 12) | ${ms(fair.bP99Ms)} (oldest first: ${ms(fifo.bP99Ms)}) | ${mark(fair.bP99Ms <= 1000 && fair.bDuringBacklog === bJobs)} |`,
+      `| fairness: B's p99 ≤ 1 s behind A's backlog | ${ms(fair.bP99Ms)} (oldest first: ${ms(fifo.bP99Ms)}) | ${mark(fair.bP99Ms <= 1000 && fair.bDuringBacklog === bJobs)} |`,
     );
     targets.push(
-      `| fairness: A drains at ≥ 0.9× the oldest-first claim (issue 12) | ${n(drainRatio, 2)}× (median of pairs) | ${mark(drainRatio >= 0.9)} |`,
+      `| fairness: A drains at ≥ 0.9× the oldest-first claim | ${n(drainRatio, 2)}× (median of pairs) | ${mark(drainRatio >= 0.9)} |`,
     );
   }
   if (f.storageCpu) storageCpuSection(f.storageCpu, lines, targets);
@@ -284,14 +273,14 @@ export function renderReport(f: Figures): string {
       '',
     );
     targets.push(
-      `| churn: drain with ${n(c.historyJobs)} finished jobs ≥ 0.9× empty tables (issue 13) | ${n(summary.ratio, 2)}× | ${mark(summary.ratio >= 0.9)} |`,
+      `| churn: drain with ${n(c.historyJobs)} finished jobs ≥ 0.9× empty tables | ${n(summary.ratio, 2)}× | ${mark(summary.ratio >= 0.9)} |`,
     );
   }
-  lines.push('### Targets of issue 5', '', '| target | this run | |', '| --- | --- | --- |', ...targets);
+  lines.push('### Targets', '', '| target | this run | |', '| --- | --- | --- |', ...targets);
   return lines.join('\n');
 }
 
-/** Section 8: PostgreSQL CPU per stored event, API against psql's \copy (issue 13.1). */
+/** Section 8: PostgreSQL CPU per stored event, API against psql's \copy. */
 function storageCpuSection(s: StorageCpuFigures, lines: string[], targets: string[]): void {
   const sum = storageCpuSummary(s);
   const rounds = s.rounds.filter((r) => r.side === 'api').length;
@@ -325,7 +314,7 @@ function storageCpuSection(s: StorageCpuFigures, lines: string[], targets: strin
       '',
     );
   targets.push(
-    `| storage: database CPU per event ≤ 1.5× psql \\copy (issue 13) | ${n(sum.ratio, 2)}× (${n(sum.apiUs, 2)} against ${n(sum.copyUs, 2)} µs) | ${mark(sum.ratio <= 1.5)} |`,
+    `| storage: database CPU per event ≤ 1.5× psql \\copy | ${n(sum.ratio, 2)}× (${n(sum.apiUs, 2)} against ${n(sum.copyUs, 2)} µs) | ${mark(sum.ratio <= 1.5)} |`,
   );
 }
 

@@ -85,7 +85,7 @@ try {
   log(`database: ${database.source}`);
   // The API migrates at start; one start before anything else so every workload finds the schema.
   await (await startApi(database.url)).stop();
-  const figures: Figures = { machine: await machineFacts(client, database.source), quick };
+  const figures: Figures = { machine: await machineFacts(client, database.description), quick };
 
   if (wants('ingest')) {
     log('ingest: 100-event batches, 32 connections, then the batch-size sweep');

@@ -39,7 +39,8 @@ aggregates them by type in the background; the status and results of each job ca
   operation's security): no usable key is a \`401\` with \`WWW-Authenticate\`, a key of the wrong kind or
   tenant a \`403\`, and another tenant's job a \`404\`, as an unknown one.
 - A \`503\` always comes with \`Retry-After\`; nothing was stored, and the request can be sent again
-  (with the same \`Idempotency-Key\` to be safe).
+  (with the same \`Idempotency-Key\` to be safe). The one exception is a \`503\` titled \`Outcome unknown\`:
+  the database did not confirm whether the batch was stored, and \`jobId\` names the job it has if it was.
 
 This document is generated at start from the same schemas that validate requests, with the limits this
 instance was configured with. The interactive page is at [/docs](/docs).

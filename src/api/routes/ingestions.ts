@@ -33,8 +33,8 @@ import {
   locationHeader,
   preferenceAppliedHeader,
   problemResponse,
+  submitUnavailableResponse,
   tooManyRequestsResponse,
-  unavailableResponse,
 } from '../schemas/responses.js';
 
 /** What the ingestion routes need. */
@@ -154,7 +154,9 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         summary: 'Submit a batch of events',
         description:
           'Stores the job and all its events in one transaction before answering 202; a worker aggregates ' +
-          'them in the background. Any answer other than 202 means nothing was stored. With an ' +
+          'them in the background. Any answer other than 202 means nothing was stored, with one exception: a ' +
+          '503 titled Outcome unknown, sent when the database did not confirm whether the commit went through, ' +
+          'names the jobId the batch has if it was stored. With an ' +
           'Idempotency-Key, repeating the same request returns the same job (even when the requests race), ' +
           'and reusing the key with another body is refused with 422.',
         body: ingestionRequestSchema(options.maxEventsPerRequest),
@@ -181,7 +183,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
           ),
           429: tooManyRequestsResponse,
           500: internalErrorResponse,
-          503: unavailableResponse,
+          503: submitUnavailableResponse,
         },
       },
     },

@@ -4,7 +4,10 @@ import { Type, type Static } from '@sinclair/typebox';
 export const ProblemSchema = Type.Object(
   {
     type: Type.String({
-      description: 'A URI naming the kind of problem; about:blank for plain HTTP errors.',
+      description:
+        'A URI naming the kind of problem: about:blank for every problem this service answers, whose kind ' +
+        'is then told by status and title (RFC 9457, section 4.2.1).',
+      examples: ['about:blank'],
     }),
     title: Type.String(),
     status: Type.Integer(),
@@ -16,7 +19,14 @@ export const ProblemSchema = Type.Object(
         description: 'Field path (tenantId, events[3].timestamp) to what is wrong with it.',
       }),
     ),
-    jobId: Type.Optional(Type.String({ format: 'uuid' })),
+    jobId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description:
+          'The job a 422 refers to (stored for the reused Idempotency-Key), or, on a 503 Outcome unknown, the ' +
+          'job the batch has if it was stored.',
+      }),
+    ),
   },
   { $id: 'Problem', additionalProperties: false },
 );

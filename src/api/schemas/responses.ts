@@ -85,11 +85,23 @@ export const internalErrorResponse = problemResponse(
   'An unexpected server error; nothing was stored and the details are in the log under the correlation id.',
 );
 
+const unavailableCauses =
+  'The database is unreachable (Retry-After: 5), this instance is shutting down (Retry-After: 1), or it ' +
+  'already holds as many request bodies as it may, API_MAX_INFLIGHT_BYTES (title Overloaded, ' +
+  'Retry-After: 1)';
+
 /** The 503 any route that reaches the database can answer. */
 export const unavailableResponse = problemResponse(
-  'The database is unreachable (Retry-After: 5), this instance is shutting down (Retry-After: 1), or it ' +
-    'already holds as many request bodies as it may, API_MAX_INFLIGHT_BYTES (title Overloaded, ' +
-    'Retry-After: 1). Nothing was stored; retry.',
+  `${unavailableCauses}. Nothing was stored; retry.`,
+  retryAfterHeader,
+);
+
+/** The 503 of POST /v1/ingestions: as any route's, and the one answer that may follow a stored batch. */
+export const submitUnavailableResponse = problemResponse(
+  `${unavailableCauses}: nothing was stored; retry. The one exception is the title Outcome unknown ` +
+    '(Retry-After: 5): the database did not confirm in time whether the batch was stored, and `jobId` names ' +
+    'the job it has if it was. GET /v1/ingestions/{jobId} tells (404: it was not); a resend with the same ' +
+    'Idempotency-Key answers the stored job if there is one.',
   retryAfterHeader,
 );
 
