@@ -157,6 +157,15 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
       'attempt 1 of 2 failed: injected failure while the marker file exists',
       'attempt 2 of 2 failed: injected failure while the marker file exists',
     ]);
+    // Each failed attempt's stack, folded under it until asked for.
+    const stacks = page.locator('tr.attempt-stack pre.stack');
+    expect(await stacks.count()).toBe(2);
+    expect(await stacks.first().isVisible()).toBe(false);
+    await page.click('tr.attempt-stack summary >> nth=0');
+    expect(await stacks.first().isVisible()).toBe(true);
+    expect(await stacks.first().textContent()).toMatch(
+      /^Error: injected failure while the marker file exists\n\s+at .*faultyWorker\.ts:\d+/,
+    );
     await page.screenshot({ path: `${artifacts}/job-failed.png`, fullPage: true });
 
     rmSync(marker);
