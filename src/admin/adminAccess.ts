@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiKeyAuthenticator } from '../auth/keyAuthenticator.js';
 import type { AdminConfig } from '../config/config.js';
+import { loopbackRefusal } from './loopbackRequest.js';
 
 /** How the admin API and the dashboard are protected in this process. */
 export type AdminAccessMode = 'keys' | 'token' | 'loopback' | 'refused';
@@ -27,8 +29,8 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
  * a request must carry `Authorization: Bearer <admin key>`, or the ADMIN_TOKEN when one is set. Otherwise,
  * with ADMIN_TOKEN set, a request must carry `Authorization: Bearer <token>`, compared in constant time
  * (both sides hashed first, so neither the length nor a common prefix shows in the timing). Without
- * either they are open only when the service listens on loopback, where only this host can reach them;
- * otherwise they are refused.
+ * either they are open only when the service listens on loopback, and then only to requests this host
+ * made itself (see loopbackRequest.ts); otherwise they are refused.
  */
 export class AdminAccess {
   readonly mode: AdminAccessMode;
@@ -60,21 +62,23 @@ export class AdminAccess {
       case 'token':
         return 'admin API and dashboard (/admin, /ui) require Authorization: Bearer <ADMIN_TOKEN>';
       case 'loopback':
-        return `admin API and dashboard (/admin, /ui) are open without a token: the service listens on loopback (${this.listenHost}) only`;
+        return `admin API and dashboard (/admin, /ui) are open without a token: the service listens on loopback (${this.listenHost}) only, and they answer requests addressed to localhost, 127.0.0.1 or [::1] from no other site and through no proxy`;
       case 'refused':
         return `admin API and dashboard (/admin, /ui) are disabled: the service listens on ${this.listenHost} and ADMIN_TOKEN is not set`;
     }
   }
 
   /** Whether the dashboard's pages may be served: their data still needs the token, via the admin API. */
-  refusesPages(): AccessRefusal | undefined {
+  refusesPages(headers: IncomingHttpHeaders): AccessRefusal | undefined {
+    if (this.mode === 'loopback') return this.loopbackOnly(loopbackRefusal(headers, true));
     return this.mode === 'refused' ? this.disabled() : undefined;
   }
 
   /** Undefined when the request may use the admin API, else the problem to answer with. */
-  async check(authorization: string | undefined): Promise<AccessRefusal | undefined> {
-    if (this.mode === 'loopback') return undefined;
+  async check(headers: IncomingHttpHeaders): Promise<AccessRefusal | undefined> {
+    if (this.mode === 'loopback') return this.loopbackOnly(loopbackRefusal(headers));
     if (this.mode === 'refused') return this.disabled();
+    const { authorization } = headers;
     // Longer than any key or token: not compared, not looked up.
     const match =
       (authorization?.length ?? 0) <= 1024 ? /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '') : null;
@@ -110,6 +114,12 @@ export class AdminAccess {
           : 'The key is not valid: it is unknown, revoked or expired, and it is not the ADMIN_TOKEN.',
       challenge: `Bearer realm="ingest-admin"${keyText === undefined ? '' : ', error="invalid_token"'}`,
     };
+  }
+
+  private loopbackOnly(detail: string | undefined): AccessRefusal | undefined {
+    return detail === undefined
+      ? undefined
+      : { status: 403, title: 'Admin API open to this host only', detail };
   }
 
   private disabled(): AccessRefusal {

@@ -84,7 +84,8 @@ const refusals = {
   ),
   403: problemResponse(
     "The key is a tenant's, not an admin key; or no ADMIN_TOKEN is set and the service listens beyond " +
-      'loopback without AUTH_MODE=keys; or (for actions) DASHBOARD_READ_ONLY=true.',
+      'loopback without AUTH_MODE=keys; or, open on loopback without a token, the request named another ' +
+      'Host, came from another site or through a proxy; or (for actions) DASHBOARD_READ_ONLY=true.',
   ),
   500: internalErrorResponse,
   503: unavailableResponse,
@@ -100,7 +101,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
   const { pool, access, readOnly } = options;
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const refusal = await access.check(request.headers.authorization);
+    const refusal = await access.check(request.headers);
     if (!refusal) return;
     if (refusal.challenge) reply.header('www-authenticate', refusal.challenge);
     return sendProblem(request, reply, refusal);

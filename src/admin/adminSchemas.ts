@@ -90,6 +90,12 @@ export const AttemptSchema = Type.Object({
     },
   ),
   error: Type.Union([Type.String(), Type.Null()]),
+  stack: Type.Optional(
+    Type.String({
+      description:
+        "For a failed attempt: the stack of the processor's error, at most 4,000 characters (the worker logs it too).",
+    }),
+  ),
 });
 
 /** GET /admin/jobs/{jobId}. */

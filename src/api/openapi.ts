@@ -106,7 +106,8 @@ const swaggerOptions: FastifyDynamicSwaggerOptions = {
           scheme: 'bearer',
           description:
             'An admin API key (ik_admin_…) with AUTH_MODE=keys, or ADMIN_TOKEN; with neither, the admin API ' +
-            'is open on loopback only.',
+            'is open on loopback only, to requests addressed to localhost, 127.0.0.1 or [::1] that come ' +
+            'from no other site and through no proxy.',
         },
         apiKey: {
           type: 'http',

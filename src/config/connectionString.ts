@@ -51,7 +51,9 @@ const acceptedSslModes = 'Disable, Allow, Prefer, Require, VerifyCA or VerifyFul
 
 /**
  * Parses a `postgres://` URL or an Npgsql key=value string (`Host=db;Port=5432;Database=ingestion;...`).
- * Returns the parsed config, or a message saying what is wrong and what is accepted.
+ * Returns the parsed config, or a message saying what is wrong and what is accepted. The message never
+ * quotes the string: a mistyped one usually goes wrong next to its password (an unquoted ";" splits it),
+ * so it names the part by its position and the key before it, and a known key by its own name.
  */
 export function parseConnectionString(raw: string): DatabaseConfig | string {
   const trimmed = raw.trim();
@@ -63,7 +65,7 @@ function parseUrl(raw: string): DatabaseConfig | string {
   try {
     url = new URL(raw);
   } catch {
-    return 'not a valid URL; expected postgres://user:password@host:5432/database';
+    return 'not a valid URL; expected postgres://user:password@host:5432/database (percent-encode @ : / ? # in the password)';
   }
   if (url.hostname.includes(',')) return 'several hosts are not supported; give one host';
   const config: DatabaseConfig = {
@@ -77,12 +79,13 @@ function parseUrl(raw: string): DatabaseConfig | string {
     applicationName: undefined,
     maxPoolSize: undefined,
   };
+  let position = 0;
   for (const [key, value] of url.searchParams) {
+    position += 1;
     switch (key) {
       case 'sslmode': {
         const mode = parseSslMode(value);
-        if (!mode)
-          return `sslmode=${value} is not supported; use disable, prefer, require, verify-ca or verify-full`;
+        if (!mode) return 'sslmode is not supported; use disable, prefer, require, verify-ca or verify-full';
         config.sslMode = mode;
         break;
       }
@@ -97,7 +100,7 @@ function parseUrl(raw: string): DatabaseConfig | string {
         config.host = value;
         break;
       default:
-        return `URL parameter "${key}" is not supported; supported: sslmode, sslrootcert, application_name, host`;
+        return `URL parameter ${position} is not supported; supported: sslmode, sslrootcert, application_name, host`;
     }
   }
   return config;
@@ -106,27 +109,26 @@ function parseUrl(raw: string): DatabaseConfig | string {
 type KeyValueSetter = (config: DatabaseConfig, value: string) => string | undefined;
 
 function setPort(config: DatabaseConfig, value: string): string | undefined {
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) return `Port=${value} is not a port number`;
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) return 'Port is not a port number; expected 1-65535';
   config.port = Number(value);
   return undefined;
 }
 
 function setSslMode(config: DatabaseConfig, value: string): string | undefined {
   const mode = parseSslMode(value);
-  if (!mode) return `SSL Mode=${value} is not supported; use ${acceptedSslModes}`;
+  if (!mode) return `SSL Mode is not supported; use ${acceptedSslModes}`;
   config.sslMode = mode;
   return undefined;
 }
 
 function setTrustServerCertificate(config: DatabaseConfig, value: string): string | undefined {
-  if (!/^(true|false)$/i.test(value)) return `Trust Server Certificate=${value}: expected true or false`;
+  if (!/^(true|false)$/i.test(value)) return 'Trust Server Certificate: expected true or false';
   if (value.toLowerCase() === 'true' && config.sslMode !== 'disable') config.sslMode = 'require';
   return undefined;
 }
 
 function setMaxPoolSize(config: DatabaseConfig, value: string): string | undefined {
-  if (!/^\d+$/.test(value) || Number(value) < 1)
-    return `Maximum Pool Size=${value}: expected a whole number ≥ 1`;
+  if (!/^\d+$/.test(value) || Number(value) < 1) return 'Maximum Pool Size: expected a whole number ≥ 1';
   config.maxPoolSize = Number(value);
   return undefined;
 }
@@ -135,38 +137,67 @@ function ignore(): undefined {
   return undefined;
 }
 
+/** A key of the Npgsql form: the name messages use for it, and what its value sets. */
+interface KeyValueKey {
+  name: string;
+  set: KeyValueSetter;
+}
+
+const key = (name: string, set: KeyValueSetter): KeyValueKey => ({ name, set });
+const hostKey = key('Host', (c, v) => {
+  if (v.includes(',')) return 'several hosts are not supported; give one Host';
+  c.host = v;
+  return undefined;
+});
+const databaseKey = key('Database', (c, v) => void (c.database = v));
+const userKey = key('Username', (c, v) => void (c.user = v));
+const passwordKey = key('Password', (c, v) => void (c.password = v));
+const maxPoolSizeKey = key('Maximum Pool Size', setMaxPoolSize);
+
 // Npgsql's keys are case-insensitive and spaces are optional ("SSL Mode" = "sslmode").
-const keyValueSetters: Readonly<Record<string, KeyValueSetter>> = {
-  host: (c, v) => {
-    if (v.includes(',')) return 'several hosts are not supported; give one Host';
-    c.host = v;
-    return undefined;
-  },
-  server: (c, v) => keyValueSetters.host!(c, v),
-  port: setPort,
-  database: (c, v) => void (c.database = v),
-  db: (c, v) => void (c.database = v),
-  username: (c, v) => void (c.user = v),
-  user: (c, v) => void (c.user = v),
-  userid: (c, v) => void (c.user = v),
-  password: (c, v) => void (c.password = v),
-  pwd: (c, v) => void (c.password = v),
-  psw: (c, v) => void (c.password = v),
-  sslmode: setSslMode,
-  trustservercertificate: setTrustServerCertificate,
-  rootcertificate: (c, v) => void (c.sslRootCertFile = v),
-  applicationname: (c, v) => void (c.applicationName = v),
-  maximumpoolsize: setMaxPoolSize,
-  maxpoolsize: setMaxPoolSize,
+const keyValueKeys: Readonly<Record<string, KeyValueKey>> = {
+  host: hostKey,
+  server: hostKey,
+  port: key('Port', setPort),
+  database: databaseKey,
+  db: databaseKey,
+  username: userKey,
+  user: userKey,
+  userid: userKey,
+  password: passwordKey,
+  pwd: passwordKey,
+  psw: passwordKey,
+  sslmode: key('SSL Mode', setSslMode),
+  trustservercertificate: key('Trust Server Certificate', setTrustServerCertificate),
+  rootcertificate: key('Root Certificate', (c, v) => void (c.sslRootCertFile = v)),
+  applicationname: key('Application Name', (c, v) => void (c.applicationName = v)),
+  maximumpoolsize: maxPoolSizeKey,
+  maxpoolsize: maxPoolSizeKey,
   // Accepted for compatibility with strings written for Npgsql; the service manages these itself.
-  pooling: ignore,
-  minimumpoolsize: ignore,
-  minpoolsize: ignore,
-  includeerrordetail: ignore,
-  timeout: ignore,
-  commandtimeout: ignore,
-  keepalive: ignore,
+  pooling: key('Pooling', ignore),
+  minimumpoolsize: key('Minimum Pool Size', ignore),
+  minpoolsize: key('Minimum Pool Size', ignore),
+  includeerrordetail: key('Include Error Detail', ignore),
+  timeout: key('Timeout', ignore),
+  commandtimeout: key('Command Timeout', ignore),
+  keepalive: key('Keepalive', ignore),
 };
+
+const supportedKeys =
+  'supported: Host, Port, Database, Username, Password, SSL Mode, Trust Server Certificate, Root Certificate, Application Name, Maximum Pool Size';
+
+/**
+ * Where part `index` (0-based) of a key=value string is, in words that quote none of it: its position,
+ * and the known key before it. After a password, the likely cause is a ";" in it.
+ */
+function partPlace(index: number, total: number, previous: KeyValueKey | undefined): string {
+  const after = previous ? ` (after ${previous.name})` : '';
+  return `part ${index + 1} of ${total}${after}`;
+}
+
+function passwordHint(previous: KeyValueKey | undefined): string {
+  return previous === passwordKey ? `; a password holding ";" must be quoted: Password='…;…'` : '';
+}
 
 function parseKeyValue(raw: string): DatabaseConfig | string {
   const config: DatabaseConfig = {
@@ -180,24 +211,30 @@ function parseKeyValue(raw: string): DatabaseConfig | string {
     applicationName: undefined,
     maxPoolSize: undefined,
   };
-  const pairs = splitPairs(raw);
-  if (typeof pairs === 'string') return pairs;
-  if (pairs.length === 0) return 'empty; expected a postgres:// URL or Host=...;Database=...;Username=...';
-  for (const [key, value] of pairs) {
-    const normalized = key.toLowerCase().replace(/\s+/g, '');
-    const setter = keyValueSetters[normalized];
-    if (!setter) {
-      return `unknown key "${key}"; supported: Host, Port, Database, Username, Password, SSL Mode, Trust Server Certificate, Root Certificate, Application Name, Maximum Pool Size`;
-    }
-    const problem = setter(config, value);
+  const parts = splitParts(raw);
+  if (parts.length === 0) return 'empty; expected a postgres:// URL or Host=...;Database=...;Username=...';
+  let previous: KeyValueKey | undefined;
+  for (const [index, part] of parts.entries()) {
+    const place = partPlace(index, parts.length, previous);
+    if (part === undefined)
+      return `${place} is not Key=Value; expected a postgres:// URL or Key=Value parts separated by ";"${passwordHint(previous)}`;
+    const known = keyValueKeys[part[0].toLowerCase().replace(/\s+/g, '')];
+    if (!known)
+      return `${place} has an unknown key (not shown: it may be part of a password); ${supportedKeys}${passwordHint(previous)}`;
+    const problem = known.set(config, part[1]);
     if (problem) return problem;
+    previous = known;
   }
   return config;
 }
 
-/** Splits `a=1;b='x;y'` into pairs, honouring single and double quotes as DbConnectionStringBuilder does. */
-function splitPairs(raw: string): Array<[string, string]> | string {
-  const pairs: Array<[string, string]> = [];
+/**
+ * Splits `a=1;b='x;y'` into its parts, honouring single and double quotes as DbConnectionStringBuilder
+ * does: a [key, value] pair for each, undefined for a part that is not Key=Value (then the rest is split
+ * at each ";" alone, to count the parts).
+ */
+function splitParts(raw: string): Array<[string, string] | undefined> {
+  const parts: Array<[string, string] | undefined> = [];
   const pattern = /\s*([^=;]+?)\s*=\s*("(?:[^"]|"")*"|'(?:[^']|'')*'|[^;]*?)\s*(?:;|$)/y;
   let index = 0;
   while (index < raw.length) {
@@ -205,14 +242,17 @@ function splitPairs(raw: string): Array<[string, string]> | string {
     pattern.lastIndex = index;
     const match = pattern.exec(raw);
     if (!match || match[0] === '') {
-      return `cannot read "${raw.slice(index, index + 20)}"; expected Key=Value pairs separated by ";"`;
+      const rest = raw
+        .slice(index)
+        .split(';')
+        .filter((part) => part.trim() !== '');
+      return [...parts, ...rest.map(() => undefined)];
     }
-    const key = match[1] ?? '';
     let value = match[2] ?? '';
     if (/^".*"$/s.test(value)) value = value.slice(1, -1).replace(/""/g, '"');
     else if (/^'.*'$/s.test(value)) value = value.slice(1, -1).replace(/''/g, "'");
-    pairs.push([key, value]);
+    parts.push([match[1] ?? '', value]);
     index = pattern.lastIndex;
   }
-  return pairs;
+  return parts;
 }

@@ -51,6 +51,8 @@ export interface AttemptRecord {
   worker: string | null;
   outcome: 'succeeded' | 'failed' | 'abandoned' | 'released' | 'retried' | 'cancelled';
   error: string | null;
+  /** A failed attempt's error stack, bounded; absent for other outcomes and for older entries. */
+  stack?: string;
 }
 
 /** A job with everything the job page shows. */

@@ -31,6 +31,8 @@ export interface JobFailure {
   backoffSeconds: number;
   /** No attempt can succeed: the job is Failed at once, whatever attempts it has left. */
   permanent?: boolean;
+  /** Where the error was thrown (already bounded), kept in the attempt history beside the error. */
+  stack?: string;
 }
 
 /**
@@ -139,6 +141,7 @@ export async function jobsFail(
       failures.map((f) => f.error),
       failures.map((f) => f.backoffSeconds),
       failures.map((f) => f.permanent === true),
+      failures.map((f) => f.stack ?? null),
     ],
   });
   return rows;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config/connectionString.js';
+import { explainPoolerRefusal, PoolerSettingRefusedError } from './poolerSettings.js';
 
 /** A node-postgres pool; the only way the service talks to the database. */
 export type Pool = pg.Pool;
@@ -71,6 +72,52 @@ class UnnamedStatementClient extends pg.Client {
 }
 
 /**
+ * A client that sends connection settings (statement_timeout, lock_timeout) and explains a pooler's
+ * refusal of them (poolerSettings.ts) instead of passing on PgBouncer's bare "unsupported startup
+ * parameter", which otherwise reaches every log line of every failed connection.
+ */
+class SessionClient extends pg.Client {
+  // As in UnnamedStatementClient: the overloads of connect() cannot be restated, so this forwards them.
+  override connect(...args: unknown[]): never {
+    const [callback] = args;
+    const explain = (error: Error) => explainPoolerRefusal(error, `${this.host}:${this.port}`);
+    if (typeof callback === 'function') {
+      return super.connect((error: Error | null) =>
+        (callback as (error: Error | null) => void)(error && explain(error)),
+      ) as never;
+    }
+    return super.connect().catch((error: Error) => Promise.reject(explain(error))) as never;
+  }
+}
+
+/**
+ * Whether connections with the settings the API's pools send are refused by a pooler in front of the
+ * database: the refusal (whose message says what to set), or undefined. Any other failure (the database
+ * is down) is left to the pools, which try again on each use. Opens and closes one connection.
+ */
+export async function poolerSettingsRefusal(
+  database: DatabaseConfig,
+): Promise<PoolerSettingRefusedError | undefined> {
+  if (database.poolMode === 'transaction') return undefined;
+  const pool = createPool(database, {
+    max: 1,
+    applicationName: 'ingest-settings-check',
+    connectionTimeoutMillis: 3000,
+    statementTimeoutMillis: 10_000,
+    lockTimeoutMillis: 3000,
+    onIdleError: () => undefined,
+  });
+  try {
+    await pool.query('SELECT 1');
+    return undefined;
+  } catch (error) {
+    return error instanceof PoolerSettingRefusedError ? error : undefined;
+  } finally {
+    await pool.end();
+  }
+}
+
+/**
  * The PostgreSQL process serving a connection taken from `pool`, or undefined when it cannot be known:
  * behind a transaction-mode pooler the id the connection reports is the pooler's, and each transaction
  * may run in another server process anyway.
@@ -97,7 +144,7 @@ export function createPool(database: DatabaseConfig, options: PoolOptions): Pool
       : {}),
     ...(options.queryTimeoutMillis ? { query_timeout: options.queryTimeoutMillis } : {}),
     ...(options.lockTimeoutMillis && !transactionPooler ? { lock_timeout: options.lockTimeoutMillis } : {}),
-    ...(transactionPooler ? { Client: UnnamedStatementClient } : {}),
+    Client: transactionPooler ? UnnamedStatementClient : SessionClient,
     idleTimeoutMillis: options.idleTimeoutMillis ?? 30_000,
   });
   pool.on('error', options.onIdleError);

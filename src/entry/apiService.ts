@@ -4,7 +4,7 @@ import { isLoopbackHost } from '../admin/adminAccess.js';
 import { buildApp } from '../api/app.js';
 import { ApiKeyAuthenticator } from '../auth/keyAuthenticator.js';
 import { jobsCountByStatus } from '../data/jobCounts.js';
-import { createPool, type Pool } from '../data/pool.js';
+import { createPool, poolerSettingsRefusal, type Pool } from '../data/pool.js';
 import { tenantReaderRoleAvailable } from '../data/tenantReads.js';
 import type { Logger } from '../log/logger.js';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
@@ -18,6 +18,10 @@ export async function startApi(
   logger: Logger,
   metrics: MetricsRegistry,
 ): Promise<Running> {
+  // Its pools send statement and lock timeouts, which a pooler refuses on every connection: the API could
+  // never serve. Stop at start, saying what to set, rather than log the refusal on every request.
+  const refusal = await poolerSettingsRefusal(database);
+  if (refusal) throw refusal;
   const onIdleError = (error: Error) => logger.warn({ err: error }, 'idle database connection failed');
   const pool: Pool = createPool(database, {
     max: config.http.poolSize,

@@ -15,14 +15,34 @@ warnOnOldNode(logger);
 
 let embedded: EmbeddedPostgres | undefined;
 const started: Running[] = [];
+
+/** Stops the embedded server, unless another process of this checkout still uses it: then says so. */
+async function releaseEmbedded(): Promise<void> {
+  const outcome = await embedded?.stop();
+  if (outcome?.stopped === false) {
+    logger.info(
+      { usedBy: outcome.usedBy },
+      `embedded PostgreSQL left running: still used by process ${outcome.usedBy.join(', ')}`,
+    );
+  }
+}
+
 try {
   let database = config.database;
   if (!database) {
     embedded = await startEmbeddedPostgres(join(config.dataDir, 'postgres'));
     database = embedded.database;
     logger.info(
-      { dataDir: embedded.dataDir, port: database.port, log: embedded.logFile },
-      `embedded PostgreSQL on 127.0.0.1:${database.port}, data in ${embedded.dataDir}`,
+      {
+        dataDir: embedded.dataDir,
+        port: database.port,
+        log: embedded.logFile,
+        startedHere: embedded.startedHere,
+      },
+      embedded.startedHere
+        ? `embedded PostgreSQL on 127.0.0.1:${database.port}, data in ${embedded.dataDir}`
+        : `embedded PostgreSQL already running on 127.0.0.1:${database.port} (data in ${embedded.dataDir}): ` +
+            'using it; it keeps running while another process uses it',
     );
   }
   if (config.runMigrationsOnStartup) await runMigrations(database, logger, config.migrationDatabase);
@@ -36,10 +56,10 @@ try {
   onShutdownSignal(logger, (config.worker.shutdownGraceSeconds + 15) * 1000, async () => {
     // The API stops first so no new job is accepted; the worker then drains; the database goes last.
     for (const part of started) await part.stop();
-    await embedded?.stop();
+    await releaseEmbedded();
   });
 } catch (error) {
   for (const part of started.reverse()) await part.stop().catch(() => undefined);
-  await embedded?.stop().catch(() => undefined);
+  await releaseEmbedded().catch(() => undefined);
   exitOnStartupError(logger, error);
 }

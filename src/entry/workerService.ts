@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
 import { jobsCountByStatus } from '../data/jobCounts.js';
-import { createPool } from '../data/pool.js';
+import { createPool, poolerSettingsRefusal } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
 import { maintenanceSettingsOf } from '../maintenance/maintenancePass.js';
 import { MaintenanceSchedule } from '../maintenance/maintenanceSchedule.js';
@@ -26,6 +26,7 @@ export async function startWorker(
 ): Promise<Running> {
   // Loaded before anything opens: a wrong module stops the start with nothing to close.
   const processor = await loadProcessor(config.worker.processorModule);
+  await warnOfPooler(database, logger);
   const pool = createPool(database, {
     max: config.worker.concurrency + 2,
     applicationName: 'ingest-worker',
@@ -55,6 +56,23 @@ export async function startWorker(
       await pool.end();
     },
   };
+}
+
+/**
+ * A worker sends no connection settings, so a pooler lets it connect; but behind one in transaction mode
+ * its named statements fail ("prepared statement … does not exist"). A refusal of the API's settings
+ * shows a pooler is there, not its mode (in session mode the worker works): a warning, not a stop.
+ */
+async function warnOfPooler(database: DatabaseConfig, logger: Logger): Promise<void> {
+  const refusal = await poolerSettingsRefusal(database);
+  if (!refusal) return;
+  logger.warn(
+    { server: refusal.server },
+    `the database at ${refusal.server} is reached through a connection pooler (it refused the ` +
+      `connection setting ${refusal.setting}). If its pool_mode is transaction, set ` +
+      'DATABASE_POOL_MODE=transaction: named prepared statements fail there ("prepared statement … does ' +
+      'not exist"). The API cannot run without it in either mode (docs/pgbouncer.md).',
+  );
 }
 
 /**

@@ -46,7 +46,7 @@ export const uiRoutes: FastifyPluginAsync<UiRouteOptions> = async (app, options)
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'no-referrer')
       .header('cache-control', 'no-cache');
-    const refusal = options.access.refusesPages();
+    const refusal = options.access.refusesPages(request.headers);
     if (refusal) return sendProblem(request, reply, refusal);
   });
 

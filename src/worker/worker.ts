@@ -11,13 +11,12 @@ import {
   jobsSucceedWithOutput,
   newClaimCursor,
   type ClaimedJob,
-  type JobFailure,
 } from '../data/jobQueue.js';
 import type { Logger } from '../log/logger.js';
 import { isDatabaseAway, retryWhileDatabaseAway } from './databaseAway.js';
 import { noWorkerMetrics, type WorkerMetrics } from '../metrics/workerMetrics.js';
 import { JobAbortReason, type JobProcessor } from '../processing/processor.js';
-import { jobFailureOf } from './jobFailure.js';
+import { jobFailureOf, type WorkerJobFailure } from './jobFailure.js';
 import { LeaseSweep } from './leaseSweep.js';
 import { runProcessor } from './processorRun.js';
 import { ProcessorSignals } from './processorSignals.js';
@@ -202,7 +201,7 @@ export class Worker {
 
   private async processBatch(jobs: readonly ClaimedJob[]): Promise<void> {
     const { config, hooks } = this.options;
-    const failures: JobFailure[] = [];
+    const failures: WorkerJobFailure[] = [];
     let ready = jobs;
     if (hooks?.beforeComplete) {
       const passed: ClaimedJob[] = [];
@@ -260,7 +259,7 @@ export class Worker {
   }
 
   /** Records failed attempts, fenced; a lease lost meanwhile leaves that job to its new owner. */
-  private async recordFailures(failures: readonly JobFailure[]): Promise<void> {
+  private async recordFailures(failures: readonly WorkerJobFailure[]): Promise<void> {
     if (failures.length > 0) {
       const outcomes = await this.whileLeaseHeld(() => jobsFail(this.options.pool, this.id, failures));
       const failed = outcomes.filter((outcome) => outcome.status === 'Failed').length;
@@ -269,8 +268,9 @@ export class Worker {
       this.metrics.leasesLost(failures.length - outcomes.length);
       for (const outcome of outcomes) {
         const failure = failures.find((f) => f.id === outcome.id);
+        // The error itself, so the log carries its type and stack (pino's err); error is what the job says.
         this.log.warn(
-          { jobId: outcome.id, status: outcome.status, error: failure?.error },
+          { jobId: outcome.id, status: outcome.status, error: failure?.error, err: failure?.cause },
           'job attempt failed',
         );
       }
@@ -282,7 +282,7 @@ export class Worker {
    * being away, the jobs are completed one by one, so one bad job fails alone and its batch-mates
    * succeed. Returns the failures to record.
    */
-  private async complete(jobs: readonly ClaimedJob[]): Promise<JobFailure[]> {
+  private async complete(jobs: readonly ClaimedJob[]): Promise<WorkerJobFailure[]> {
     const { pool, config } = this.options;
     const ids = jobs.map((job) => job.id);
     try {
@@ -298,7 +298,7 @@ export class Worker {
       if (jobs.length === 1) return [jobFailureOf(jobs[0]!, error, config.baseBackoffSeconds)];
       this.log.warn({ err: error, jobs: jobs.length }, 'batch completion failed; completing jobs one by one');
     }
-    const failures: JobFailure[] = [];
+    const failures: WorkerJobFailure[] = [];
     for (const job of jobs) {
       failures.push(...(await this.complete([job])));
     }

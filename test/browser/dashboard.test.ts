@@ -3,6 +3,7 @@
 // unless CI is set (then its absence fails). Screenshots go to test-artifacts/ (not committed).
 import { execSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -73,7 +74,14 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     expect(api.output()).toMatch(/open without a token: the service listens on loopback/);
     base = `http://127.0.0.1:${port}`;
     readOnlyBase = `http://127.0.0.1:${readOnlyPort}`;
-    browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+    // Two names another site could hold that resolve to this host, as DNS rebinding makes them.
+    browser = await chromium.launch({
+      executablePath,
+      args: [
+        '--no-sandbox',
+        '--host-resolver-rules=MAP attacker.example 127.0.0.1, MAP evil.example 127.0.0.1',
+      ],
+    });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     // No test here confirms with a dialog: any dialog is script the page did not mean to run.
     page.on('dialog', (dialog) => {
@@ -149,6 +157,15 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
       'attempt 1 of 2 failed: injected failure while the marker file exists',
       'attempt 2 of 2 failed: injected failure while the marker file exists',
     ]);
+    // Each failed attempt's stack, folded under it until asked for.
+    const stacks = page.locator('tr.attempt-stack pre.stack');
+    expect(await stacks.count()).toBe(2);
+    expect(await stacks.first().isVisible()).toBe(false);
+    await page.click('tr.attempt-stack summary >> nth=0');
+    expect(await stacks.first().isVisible()).toBe(true);
+    expect(await stacks.first().textContent()).toMatch(
+      /^Error: injected failure while the marker file exists\n\s+at .*faultyWorker\.ts:\d+/,
+    );
     await page.screenshot({ path: `${artifacts}/job-failed.png`, fullPage: true });
 
     rmSync(marker);
@@ -201,6 +218,36 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     expect(await page.locator('main img, main script').count()).toBe(0);
     await page.screenshot({ path: `${artifacts}/hostile.png`, fullPage: true });
     expect(dialogs).toEqual([]);
+  });
+
+  it('serves no other site: not by DNS rebinding, not a cross-site POST from its page', async () => {
+    const port = new URL(base).port;
+    const refused = await page.goto(`http://attacker.example:${port}/ui/jobs`);
+    expect(refused?.status()).toBe(403);
+    expect(await refused?.text()).toMatch(/ADMIN_TOKEN/);
+
+    const jobId = await submit('poison');
+    expect(await eventually(async () => (await statusOf(jobId)) === 'Failed')).toBe(true);
+    // A page of another site that posts to the admin API as a form would (no CORS needed to send it).
+    const evil: Server = createServer((_request, response) =>
+      response.end('<!doctype html><title>evil</title>'),
+    );
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    try {
+      const evilPort = (evil.address() as { port: number }).port;
+      await page.goto(`http://evil.example:${evilPort}/`);
+      await page.evaluate(async (url) => {
+        await fetch(url, { method: 'POST', mode: 'no-cors' });
+      }, `${base}/admin/jobs/${jobId}/retry`);
+    } finally {
+      evil.close();
+    }
+    const job = (await (await fetch(`${base}/admin/jobs/${jobId}`)).json()) as {
+      status: string;
+      attempts: Array<{ outcome: string }>;
+    };
+    expect(job.status).toBe('Failed');
+    expect(job.attempts.map((a) => a.outcome)).not.toContain('retried');
   });
 
   it('shows the counts and the last hour on the overview', async () => {

@@ -1,8 +1,10 @@
 // A processor for tests of the worker's guarantees, loaded by real worker processes through
 // PROCESSOR_MODULE=test/support/testProcessor.ts. It behaves by the job's tenant: "slow" takes
 // SLOW_JOB_MS and honours its signal, "hang" never settles and ignores its signal, "throw" throws,
-// "permanent" throws a PermanentJobError; any other tenant counts the job's events. It appends one JSON
-// line per start, end and abort to PROCESSOR_LOG_FILE, so a test sees what the processor itself saw.
+// "permanent" throws a PermanentJobError, "type-error" fails with a TypeError of its own code,
+// "huge-error" throws a TypeError with a 20 KB message; any other tenant counts the job's events. It
+// appends one JSON line per start, end and abort to PROCESSOR_LOG_FILE, so a test sees what the
+// processor itself saw.
 import { appendFileSync } from 'node:fs';
 import { JobAbortReason, PermanentJobError, type JobProcessor } from '../../src/processing/processor.js';
 
@@ -22,6 +24,10 @@ function record(line: Omit<ProcessorLogLine, 'pid'>): void {
   if (logFile) appendFileSync(logFile, `${JSON.stringify({ ...line, pid: process.pid })}\n`);
 }
 
+function readField(record: { field: string } | undefined): string {
+  return (record as { field: string }).field;
+}
+
 /** The processor the worker processes of the tests load. */
 export const processor: JobProcessor = {
   name: 'test-processor',
@@ -37,6 +43,9 @@ export const processor: JobProcessor = {
       count += 1;
     }
     if (job.tenantId === 'throw') throw new Error('processor refused');
+    // A processor's own bug, as a user's would be: a field read from something that is not there.
+    if (job.tenantId === 'type-error') return readField(undefined);
+    if (job.tenantId === 'huge-error') throw new TypeError(`huge ${'x'.repeat(20_000)}`);
     if (job.tenantId === 'permanent') throw new PermanentJobError('payload cannot be processed');
     if (job.tenantId === 'hang') await new Promise(() => undefined);
     if (job.tenantId === 'slow') {

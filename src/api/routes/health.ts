@@ -70,11 +70,15 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, 
         ]);
         return { status: 'Healthy' as const };
       } catch (error) {
+        // The reason goes to the log only: the probe needs no credentials, and the database's own text
+        // names roles, databases and hosts. The correlation id ties the answer to its log line.
         request.log.warn({ err: error }, 'readiness check failed');
         return sendProblem(request, reply, {
           status: 503,
           title: 'Not ready',
-          detail: `The database did not answer a query on the jobs table within ${options.readyTimeoutMs} ms: ${(error as Error).message}`,
+          detail:
+            `The database did not answer a query on the jobs table within ${options.readyTimeoutMs} ms. ` +
+            "The reason is in this instance's log under this answer's correlationId.",
         });
       } finally {
         clearTimeout(timer);

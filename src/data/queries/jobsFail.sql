@@ -1,5 +1,5 @@
--- Records failed attempts of worker $1: jobs $2 with errors $3, backoff seconds $4 and whether the
--- failure is permanent $5. A job with attempts left is Pending again once its backoff has passed; one
+-- Records failed attempts of worker $1: jobs $2 with errors $3, backoff seconds $4, whether the
+-- failure is permanent $5 and the error's stack $6 (null: none; kept in the history only). A job with attempts left is Pending again once its backoff has passed; one
 -- without, or whose processor said no attempt can succeed (PermanentJobError), is Failed for good.
 -- Fenced like completion: only the lease's owner can record a failure.
 WITH failed AS (
@@ -9,13 +9,17 @@ WITH failed AS (
                           ELSE now() + make_interval(secs => f.backoff_seconds) END,
       processed_at = CASE WHEN job.attempt >= job.max_attempts OR f.permanent THEN now() END,
       error = f.error,
-      attempts = job.attempts || jsonb_build_object('attempt', job.attempt, 'startedAt', job.attempted_at,
-                                                    'endedAt', now(), 'worker', job.locked_by,
-                                                    'outcome', 'failed', 'error', f.error),
+      -- The entry is one object: its stack merged in before it is appended, not appended after it.
+      attempts = job.attempts || (jsonb_build_object('attempt', job.attempt, 'startedAt', job.attempted_at,
+                                                     'endedAt', now(), 'worker', job.locked_by,
+                                                     'outcome', 'failed', 'error', f.error)
+                                  || CASE WHEN f.stack IS NULL THEN '{}'::jsonb
+                                          ELSE jsonb_build_object('stack', f.stack) END),
       locked_by = NULL,
       locked_until = NULL,
       updated_at = now()
-  FROM unnest($2::uuid[], $3::text[], $4::float8[], $5::boolean[]) AS f (id, error, backoff_seconds, permanent)
+  FROM unnest($2::uuid[], $3::text[], $4::float8[], $5::boolean[], $6::text[])
+       AS f (id, error, backoff_seconds, permanent, stack)
   -- status || '': the same test, but one no index can serve, so the jobs are found by their ids
   -- (primary key). As status = 'Processing' the planner, whose statistics rarely see a job
   -- Processing, walked the Processing range of the status index instead, over every entry

@@ -247,7 +247,7 @@ async function jobPage(jobId) {
     job.attempts.length
       ? table(
           ['#', 'Outcome', 'Started', 'Ended', 'Worker', 'Error'],
-          job.attempts.map((a) =>
+          job.attempts.flatMap((a) => [
             el(
               'tr',
               { class: `attempt attempt-${a.outcome}` },
@@ -258,7 +258,19 @@ async function jobPage(jobId) {
               el('td', { class: 'wrap' }, a.worker ?? ''),
               el('td', { class: 'error' }, a.error ?? ''),
             ),
-          ),
+            // Where the processor threw, folded away under its attempt; text only, like every value.
+            a.stack
+              ? el(
+                  'tr',
+                  { class: 'attempt-stack' },
+                  el(
+                    'td',
+                    { colspan: 6 },
+                    el('details', {}, el('summary', {}, 'Stack'), el('pre', { class: 'stack' }, a.stack)),
+                  ),
+                )
+              : null,
+          ]),
         )
       : el('p', { class: 'muted' }, 'No attempt has finished yet.'),
     el('h2', {}, 'Results'),
