@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
-import { isLoopbackHost } from '../admin/adminAccess.js';
+import { isLoopbackHost, type AdminAccessMode } from '../admin/adminAccess.js';
 import { buildApp } from '../api/app.js';
 import { ApiKeyAuthenticator } from '../auth/keyAuthenticator.js';
 import { jobsCountByStatus } from '../data/jobCounts.js';
@@ -11,13 +11,18 @@ import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import { operatorRoutes } from './operatorRoutes.js';
 import { listenDatabaseFor, type Running } from './services.js';
 
+/** A started API, and how its admin API and dashboard are protected (for the start-up log). */
+export interface RunningApi extends Running {
+  adminAccess: AdminAccessMode;
+}
+
 /** Starts the HTTP API and listens on the configured address; it serves `metrics` at GET /metrics. */
 export async function startApi(
   config: Config,
   database: DatabaseConfig,
   logger: Logger,
   metrics: MetricsRegistry,
-): Promise<Running> {
+): Promise<RunningApi> {
   const onIdleError = (error: Error) => logger.warn({ err: error }, 'idle database connection failed');
   const pool: Pool = createPool(database, {
     max: config.http.poolSize,
@@ -77,6 +82,7 @@ export async function startApi(
   );
   await app.listen({ host: config.http.host, port: config.http.port });
   return {
+    adminAccess: operator.access.mode,
     async stop() {
       shuttingDown = true;
       // Finishes the requests in flight; a 202 already sent was stored before it was sent. A connection
