@@ -5,7 +5,8 @@ import { buildApp } from '../api/app.js';
 import { ApiKeyAuthenticator } from '../auth/keyAuthenticator.js';
 import { jobsCountByStatus } from '../data/jobCounts.js';
 import { createPool, type Pool } from '../data/pool.js';
-import { tenantReaderRoleAvailable } from '../data/tenantReads.js';
+import { TenantReadsUnprotectedError, type TenantReadMode } from '../data/tenantReadProtection.js';
+import { tenantReadModeOf } from '../data/tenantReads.js';
 import type { Logger } from '../log/logger.js';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import { operatorRoutes } from './operatorRoutes.js';
@@ -115,17 +116,19 @@ async function logAuthMode(config: Config, pool: Pool, logger: Logger): Promise<
     }
     return;
   }
-  let confined: boolean | undefined;
+  let mode: TenantReadMode | undefined;
   try {
-    confined = await tenantReaderRoleAvailable(pool);
+    mode = await tenantReadModeOf(pool);
   } catch (error) {
     logger.warn({ err: error }, 'could not check the role ingest_tenant_reader; will check on first read');
   }
-  if (confined === false) {
+  if (mode === 'unconfined') {
     logger.warn(
       { authMode: 'keys' },
       'AUTH_MODE=keys, but this database role cannot become ingest_tenant_reader (the migration could not ' +
         "create or grant it): a tenant's reads are confined by the application's WHERE only (docs/security.md).",
     );
+  } else if (mode === 'lost') {
+    logger.error({ authMode: 'keys' }, new TenantReadsUnprotectedError().message);
   } else logger.info({ authMode: 'keys' }, 'AUTH_MODE=keys: /v1 routes require an API key');
 }

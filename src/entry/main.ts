@@ -13,7 +13,9 @@ import { startWorker } from './workerService.js';
 
 const loaded = loadConfigOrExit();
 // With its embedded database `npm start` is a laptop's run: loopback unless HOST or ASPNETCORE_URLS says.
-const config = loaded.database ? loaded : { ...loaded, http: { ...loaded.http, ...embeddedListen(loaded.http) } };
+const config = loaded.database
+  ? loaded
+  : { ...loaded, http: { ...loaded.http, ...embeddedListen(loaded.http) } };
 const logger = createLogger(config.logLevel, 'ingest', config.logFormat);
 warnOnOldNode(logger);
 

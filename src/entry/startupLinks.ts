@@ -13,7 +13,11 @@ const dashboardNeeds: Record<AdminAccessMode, string> = {
  * The start-up line that says where the service listens and which addresses to open: the dashboard
  * and the API documentation, as links a terminal makes clickable, or why the dashboard is closed.
  */
-export function listeningMessage(prefix: string, listen: ListenAddress, adminAccess: AdminAccessMode): string {
+export function listeningMessage(
+  prefix: string,
+  listen: ListenAddress,
+  adminAccess: AdminAccessMode,
+): string {
   const base = localUrl(listen);
   const dashboard =
     adminAccess === 'refused'

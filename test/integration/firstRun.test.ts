@@ -29,7 +29,11 @@ function listeningAddresses(port: number): string[] {
       const hex = local.split(':')[0]!;
       addresses.push(
         hex.length === 8
-          ? hex.match(/../g)!.reverse().map((byte) => parseInt(byte, 16)).join('.')
+          ? hex
+              .match(/../g)!
+              .reverse()
+              .map((byte) => parseInt(byte, 16))
+              .join('.')
           : `ipv6:${hex}`,
       );
     }
