@@ -50,7 +50,7 @@ fi
 counted=
 for _ in $(seq 1 10); do
   metrics=$(curl -fsS "http://127.0.0.1:$port/metrics")
-  if grep -q '^ingest_jobs_completed_total{outcome="succeeded"} [1-9]' <<<"$metrics"; then counted=1; break; fi
+  if grep -q '^ingest_job_attempts_total{outcome="succeeded"} [1-9]' <<<"$metrics"; then counted=1; break; fi
   sleep 0.5
 done
 [ -n "$counted" ] || { echo "GET /metrics does not report the worker's completions:"; echo "$metrics"; exit 1; }

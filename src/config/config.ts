@@ -90,6 +90,8 @@ export interface MetricsConfig {
   port: number;
   /** How long a process reuses its count of jobs by status before asking the database again. */
   jobCountsCacheSeconds: number;
+  /** GIT_COMMIT: the commit ingest_build_info names; unset, the checkout's HEAD when there is one. */
+  buildCommit: string | undefined;
 }
 
 /** Time partitions of raw_events and retention (src/maintenance/, docs/operations.md). */
@@ -220,6 +222,7 @@ export function loadConfig(env: Env): Config {
       // 9464 is the port Prometheus' registry of exporter ports gives OpenTelemetry's Prometheus exporter.
       port: read.integer('METRICS_PORT', 9464, 0, 65535),
       jobCountsCacheSeconds: read.positiveNumber('METRICS_JOB_COUNTS_CACHE_SECONDS', 5, 3600),
+      buildCommit: read.string('GIT_COMMIT'),
     },
     maintenance: {
       rawEventRetentionDays: read.integer('RAW_EVENT_RETENTION_DAYS', 30, 0, 36_500),

@@ -19,7 +19,12 @@ const database = requireDatabase(config, 'npm run api');
 
 try {
   if (config.runMigrationsOnStartup) await runMigrations(database, logger, config.migrationDatabase);
-  const api = await startApi(config, database, logger, new MetricsRegistry(config.metrics.enabled));
+  const api = await startApi(
+    config,
+    database,
+    logger,
+    new MetricsRegistry(config.metrics.enabled, config.metrics.buildCommit),
+  );
   logger.info(
     { host: config.http.host, port: config.http.port },
     listeningMessage('API listening', config.http, api.adminAccess),

@@ -33,7 +33,7 @@ try {
   }
   if (config.runMigrationsOnStartup) await runMigrations(database, logger, config.migrationDatabase);
   // One registry: GET /metrics on the API's port reports the worker too.
-  const metrics = new MetricsRegistry(config.metrics.enabled);
+  const metrics = new MetricsRegistry(config.metrics.enabled, config.metrics.buildCommit);
   const api = await startApi(config, database, logger, metrics);
   started.push(api);
   started.push(await startWorker(config, database, logger, { metrics }));

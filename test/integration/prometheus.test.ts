@@ -132,9 +132,9 @@ describe.skipIf(prometheusTool.skip)('a real Prometheus scraping the service', (
 
     // Exactly the 60 jobs accepted, all succeeded, at a rate above zero, and the backlog is gone.
     await expectQuery(base, 'sum(ingest_jobs_accepted_total)', (v) => v === 60);
-    await expectQuery(base, 'sum(ingest_jobs_completed_total{outcome="succeeded"})', (v) => v === 60);
-    await expectQuery(base, 'sum(ingest_jobs_completed_total{outcome=~"failed|retry"})', (v) => v === 0);
-    await expectQuery(base, 'sum(rate(ingest_jobs_completed_total{outcome="succeeded"}[1m]))', (v) => v > 0);
+    await expectQuery(base, 'sum(ingest_job_attempts_total{outcome="succeeded"})', (v) => v === 60);
+    await expectQuery(base, 'sum(ingest_job_attempts_total{outcome=~"failed|retry"})', (v) => v === 0);
+    await expectQuery(base, 'sum(rate(ingest_job_attempts_total{outcome="succeeded"}[1m]))', (v) => v > 0);
     await expectQuery(
       base,
       'sum(max by (status) (ingest_jobs{status=~"Pending|Processing"}))',
