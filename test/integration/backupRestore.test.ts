@@ -21,8 +21,8 @@ import { useTestDatabase } from '../support/testDatabase.js';
 
 const run = promisify(execFile);
 const installClient = 'apt-get install -y postgresql-client';
-const pgDump = externalTool('pg_dump', installClient);
-const pgRestore = externalTool('pg_restore', installClient);
+const pgDump = externalTool('pg_dump', installClient, 'the backup and restore tests');
+const pgRestore = externalTool('pg_restore', installClient, 'the backup and restore tests');
 const db = useTestDatabase();
 
 const workDir = `.data/backup-test-${process.pid}`;

@@ -10,7 +10,11 @@ import { useTestDatabase } from '../support/testDatabase.js';
 const db = useTestDatabase();
 const pool = db.createPool(2);
 const started: ServiceProcess[] = [];
-const promtool = externalTool('promtool', installPrometheus);
+const promtool = externalTool(
+  'promtool',
+  installPrometheus,
+  'the promtool checks of the metrics and alert rules',
+);
 
 afterAll(async () => {
   await Promise.all(started.map((service) => service.stop('SIGKILL')));

@@ -12,7 +12,11 @@ import { freePort, startProcess, waitForOutput, type ServiceProcess } from '../s
 import { useTestDatabase } from '../support/testDatabase.js';
 
 const db = useTestDatabase();
-const prometheusTool = externalTool('prometheus', installPrometheus);
+const prometheusTool = externalTool(
+  'prometheus',
+  installPrometheus,
+  'the tests with a real Prometheus scraping the service',
+);
 const started: ServiceProcess[] = [];
 const tempDir = mkdtempSync(join(tmpdir(), 'ingest-prometheus-'));
 let prometheus: ChildProcess | undefined;
