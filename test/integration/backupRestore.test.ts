@@ -93,7 +93,7 @@ describe('a dump restored into a fresh server', () => {
       skipReason =
         `pg_dump ${dumpMajor} cannot dump the test database's PostgreSQL ${sourceMajor}: install client ` +
         `tools ${sourceMajor} or newer, or run with TEST_DATABASE_URL on PostgreSQL ${dumpMajor} or older`;
-      process.stderr.write(`skipping the backup and restore tests: ${skipReason}.\n`);
+      process.stderr.write(`Skipping the backup and restore tests: ${skipReason}.\n`);
       return;
     }
     rmSync(workDir, { recursive: true, force: true });
