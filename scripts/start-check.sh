@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Proves the zero-setup path: `npm start` with no database configured starts the embedded PostgreSQL,
-# becomes ready, processes a job, and stops cleanly (exit 0, PostgreSQL stopped) on SIGINT.
+# becomes ready, opens the dashboard on loopback, processes a job, and stops cleanly (exit 0, PostgreSQL stopped) on SIGINT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +22,14 @@ done
 [ -n "$ready" ] || { echo "npm start did not become ready in 60 s:"; cat "$log"; exit 1; }
 echo "ready after start"
 
+# The first run shows the dashboard: the log names its address, and it opens without a token because
+# npm start with its embedded database listens on loopback (PORT alone moves only the port).
+grep -q "open the dashboard at http://127.0.0.1:$port/ui" "$log" || { echo "no dashboard link in the log:"; cat "$log"; exit 1; }
+curl -fsS -H 'Accept: text/html' "http://127.0.0.1:$port/ui" | grep -q '<title>Ingest jobs</title>' ||
+  { echo "GET /ui did not serve the dashboard"; exit 1; }
+curl -fsS "http://127.0.0.1:$port/admin/overview" >/dev/null || { echo "the admin API is not open on loopback"; exit 1; }
+echo "dashboard open at http://127.0.0.1:$port/ui"
+
 if [ -x scripts/smoke.sh ]; then
   bash scripts/smoke.sh "http://127.0.0.1:$port"
 else
@@ -42,7 +50,7 @@ fi
 counted=
 for _ in $(seq 1 10); do
   metrics=$(curl -fsS "http://127.0.0.1:$port/metrics")
-  if grep -q '^ingest_jobs_completed_total{outcome="succeeded"} [1-9]' <<<"$metrics"; then counted=1; break; fi
+  if grep -q '^ingest_job_attempts_total{outcome="succeeded"} [1-9]' <<<"$metrics"; then counted=1; break; fi
   sleep 0.5
 done
 [ -n "$counted" ] || { echo "GET /metrics does not report the worker's completions:"; echo "$metrics"; exit 1; }

@@ -35,7 +35,9 @@ const filterFields = {
 export const JobListQuerySchema = Type.Object(
   {
     status: Type.Optional(
-      Type.String({ description: 'Comma-separated statuses, e.g. Failed or Pending,Processing.' }),
+      Type.String({
+        description: 'Comma-separated statuses in any case, e.g. Failed, failed or Pending,Processing.',
+      }),
     ),
     ...filterFields,
     cursor: Type.Optional(Type.String({ maxLength: 500, description: 'nextCursor of the previous page.' })),

@@ -1,5 +1,5 @@
 import type { AdminJobFilter } from '../data/adminStore.js';
-import { jobStatuses, type JobStatus } from '../domain/jobStatus.js';
+import { jobStatusOf, jobStatuses, type JobStatus } from '../domain/jobStatus.js';
 import { parsePayloadCondition } from '../domain/payloadCondition.js';
 import { isRfc3339DateTime } from '../domain/timestamp.js';
 
@@ -34,9 +34,11 @@ export function parseJobFilter(raw: RawJobFilter, now: Date): FilterOutcome {
 
   let statuses: JobStatus[] = [...jobStatuses];
   if (raw.status !== undefined && raw.status.trim() !== '') {
-    const wanted = raw.status.split(',').map((s) => s.trim());
-    const unknown = wanted.filter((s) => !(jobStatuses as readonly string[]).includes(s));
-    if (unknown.length > 0) add('status', `expected a comma-separated list of ${jobStatuses.join(', ')}`);
+    // Any case (`failed`), read as the canonical spelling every answer uses.
+    const wanted = raw.status.split(',').map(jobStatusOf);
+    if (wanted.includes(undefined)) {
+      add('status', `expected a comma-separated list of ${jobStatuses.join(', ')} (in any case)`);
+    }
     statuses = jobStatuses.filter((s) => wanted.includes(s));
   }
   const date = (field: 'from' | 'to'): Date | undefined => {

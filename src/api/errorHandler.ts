@@ -1,12 +1,16 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isEventPartitionMissing, isUnstorableText } from '../data/databaseErrors.js';
 import { InsertOutcomeUnknownError } from '../data/insertOutcome.js';
+import { TenantReadsUnprotectedError } from '../data/tenantReadProtection.js';
 import { correlationIdHeader } from './correlationId.js';
 import { ProblemError, sendProblem } from './problem.js';
 import { fieldErrorsFromValidation } from './validationErrors.js';
 
 /** Seconds a client is asked to wait when the database is unavailable. */
 const retryAfterSeconds = 5;
+
+/** Seconds a tenant's read is asked to wait while the database lacks its row-level security. */
+const unprotectedRetryAfterSeconds = 30;
 
 /** Limits from the configuration, quoted in 413 answers. */
 export interface ErrorLimits {
@@ -105,6 +109,18 @@ export function createErrorHandler(limits: ErrorLimits) {
           'answers the stored job if there is one); one sent without a key should be resent only once that ' +
           `check answers 404. Retry in ${retryAfterSeconds} seconds.`,
         ...(jobId ? { jobId } : {}),
+      });
+    }
+
+    if (error instanceof TenantReadsUnprotectedError) {
+      request.log.error({ err: error }, error.message);
+      reply.header('retry-after', String(unprotectedRetryAfterSeconds));
+      return sendProblem(request, reply, {
+        status: 503,
+        title: 'Service unavailable',
+        detail:
+          "Reads with a tenant's key are paused until the service's database has its row-level security " +
+          `back; the service's log says what to run. Retry in ${unprotectedRetryAfterSeconds} seconds.`,
       });
     }
 

@@ -3,6 +3,8 @@ import { addFieldError, type FieldErrors } from './problem.js';
 import { uuidPattern } from './schemas/ingestion.js';
 
 const uuidMessage = 'must be a UUID';
+const emptyMessage = 'must not be empty';
+const blankMessage = 'must not be blank';
 
 // `/events/3/timestamp` → `events[3].timestamp`
 function fieldPath(instancePath: string): string {
@@ -22,11 +24,11 @@ function message(error: FastifySchemaValidationError, field: string): string {
     case 'type':
       return `must be ${params.type === 'array' || params.type === 'object' || params.type === 'integer' ? 'an' : 'a'} ${String(params.type)}`;
     case 'minLength':
-      return 'must not be empty';
+      return emptyMessage;
     case 'maxLength':
       return `must be at most ${String(params.limit)} characters`;
     case 'pattern':
-      return params.pattern === uuidPattern ? uuidMessage : 'must not be blank';
+      return params.pattern === uuidPattern ? uuidMessage : blankMessage;
     case 'minItems':
       return field === 'events'
         ? 'at least one event is required'
@@ -69,7 +71,11 @@ export function fieldErrorsFromValidation(
       error.keyword === 'type' && field === context
         ? `${context} must be a JSON object`
         : message(error, field);
-    if (!fields[field]?.includes(text)) addFieldError(fields, field, text);
+    // An empty string fails both minLength and the non-blank pattern: one message says it.
+    const emptyAndBlank =
+      [emptyMessage, blankMessage].includes(text) &&
+      fields[field]?.some((m) => [emptyMessage, blankMessage].includes(m));
+    if (!fields[field]?.includes(text) && !emptyAndBlank) addFieldError(fields, field, text);
   }
   return fields;
 }

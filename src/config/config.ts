@@ -2,12 +2,12 @@ import { ConfigError } from './configError.js';
 import { withCaCert } from './databaseCaCert.js';
 import { parseConnectionString, type DatabaseConfig } from './connectionString.js';
 import { EnvReader, type Env } from './envReader.js';
-import { parseAspNetCoreUrls, type ListenAddress } from './listenAddress.js';
+import { readListenAddress, type HttpListen } from './listenAddress.js';
 import { acceptedLogFormats, parseLogFormat, type LogFormat } from './logFormat.js';
 import { acceptedLogLevels, parseLogLevel, type LogLevel } from './logLevel.js';
 
 /** Settings of the HTTP API. */
-export interface HttpConfig extends ListenAddress {
+export interface HttpConfig extends HttpListen {
   /** Largest accepted request body, in bytes. */
   maxBodyBytes: number;
   /** Most events one request may carry. */
@@ -90,6 +90,8 @@ export interface MetricsConfig {
   port: number;
   /** How long a process reuses its count of jobs by status before asking the database again. */
   jobCountsCacheSeconds: number;
+  /** GIT_COMMIT: the commit ingest_build_info names; unset, the checkout's HEAD when there is one. */
+  buildCommit: string | undefined;
 }
 
 /** Time partitions of raw_events and retention (src/maintenance/, docs/operations.md). */
@@ -142,17 +144,7 @@ export function loadConfig(env: Env): Config {
   const listenDatabase = readOptionalDatabase(read, 'LISTEN_DATABASE_URL');
   const migrationDatabase = readOptionalDatabase(read, 'MIGRATION_DATABASE_URL');
 
-  let listen: ListenAddress = { host: '0.0.0.0', port: 8080 };
-  const urls = read.string('ASPNETCORE_URLS');
-  if (urls !== undefined) {
-    const parsed = parseAspNetCoreUrls(urls);
-    if (typeof parsed === 'string') read.problems.push(`ASPNETCORE_URLS=${JSON.stringify(urls)}: ${parsed}`);
-    else listen = parsed;
-  }
-  listen = {
-    host: read.string('HOST') ?? listen.host,
-    port: read.integer('PORT', listen.port, 0, 65535),
-  };
+  const listen = readListenAddress(read);
 
   let logLevel: LogLevel = 'info';
   const rawLevel = read.string('LOG_LEVEL');
@@ -230,6 +222,7 @@ export function loadConfig(env: Env): Config {
       // 9464 is the port Prometheus' registry of exporter ports gives OpenTelemetry's Prometheus exporter.
       port: read.integer('METRICS_PORT', 9464, 0, 65535),
       jobCountsCacheSeconds: read.positiveNumber('METRICS_JOB_COUNTS_CACHE_SECONDS', 5, 3600),
+      buildCommit: read.string('GIT_COMMIT'),
     },
     maintenance: {
       rawEventRetentionDays: read.integer('RAW_EVENT_RETENTION_DAYS', 30, 0, 36_500),

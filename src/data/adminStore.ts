@@ -1,4 +1,5 @@
 import type { JobStatus } from '../domain/jobStatus.js';
+import { canonicalInstantText } from '../domain/timestamp.js';
 import { jobViewOf, type JobRow, type JobView } from './ingestionStore.js';
 import type { Pool } from './pool.js';
 import { queryRetryingMovedRows } from './movedRowRetry.js';
@@ -152,10 +153,23 @@ export async function adminJobFind(
     lockedUntil: row.locked_until,
     attemptedAt: row.attempted_at,
     idempotencyKey: row.idempotency_key,
-    attempts: row.attempts,
+    // jsonb keeps timestamps as PostgreSQL writes them (`+00:00`, up to six digits): given here in the
+    // form of every other timestamp of the API (UTC, `Z`, milli- or microseconds).
+    attempts: row.attempts.map((attempt) => ({
+      ...attempt,
+      startedAt: attempt.startedAt === null ? null : canonicalInstantText(attempt.startedAt),
+      endedAt: canonicalInstantText(attempt.endedAt),
+    })),
     eventTypes: row.event_types,
-    firstEvents: row.first_events,
-    results: row.results,
+    firstEvents: row.first_events.map((event) => ({
+      ...event,
+      timestamp: canonicalInstantText(event.timestamp),
+    })),
+    results: row.results.map((result) => ({
+      ...result,
+      firstTimestamp: canonicalInstantText(result.firstTimestamp),
+      lastTimestamp: canonicalInstantText(result.lastTimestamp),
+    })),
   };
 }
 

@@ -3,16 +3,26 @@ import { sqlStatement } from './sql.js';
 
 const statement = sqlStatement('jobsCountByStatus');
 
+/**
+ * Succeeded and Failed jobs are counted exactly up to this many each (an index range of at most this
+ * length, a few milliseconds), and estimated from the table's statistics beyond.
+ */
+export const jobCountExactCap = 10_000;
+
 /** How many jobs are in each status, and how long the queue has kept a due job waiting. */
 export interface JobCounts {
   /** Exact. */
   pending: number;
   /** Exact. */
   processing: number;
-  /** Estimated from the table's statistics (see jobsCountByStatus.sql). */
+  /** Exact up to {@link jobCountExactCap}, estimated beyond (see jobsCountByStatus.sql). */
   succeeded: number;
-  /** Estimated from the table's statistics (see jobsCountByStatus.sql). */
+  /** Exact up to {@link jobCountExactCap}, estimated beyond (see jobsCountByStatus.sql). */
   failed: number;
+  /** Whether `succeeded` is an estimate. */
+  succeededEstimated: boolean;
+  /** Whether `failed` is an estimate. */
+  failedEstimated: boolean;
   /** When the oldest due Pending job became due (Unix seconds, database clock); undefined if none is due. */
   oldestDueAt: number | undefined;
   /** When the database counted (Unix seconds, database clock). */
@@ -26,15 +36,19 @@ export async function jobsCountByStatus(pool: Pool): Promise<JobCounts> {
     processing: number;
     succeeded: number;
     failed: number;
+    succeeded_estimated: boolean;
+    failed_estimated: boolean;
     oldest_due_at: number | null;
     counted_at: number;
-  }>(statement);
+  }>({ ...statement, values: [jobCountExactCap] });
   const row = rows[0]!;
   return {
     pending: row.pending,
     processing: row.processing,
     succeeded: row.succeeded,
     failed: row.failed,
+    succeededEstimated: row.succeeded_estimated,
+    failedEstimated: row.failed_estimated,
     oldestDueAt: row.oldest_due_at ?? undefined,
     countedAt: row.counted_at,
   };

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { MigrationPrivilegeError, quoteIdentifier } from './migrationPrivilegeError.js';
 import type { Pool } from './pool.js';
 import { sqlStatement } from './sql.js';
+import { tenantReadProtectionEnsure, type TenantReadProtectionState } from './tenantReadProtection.js';
 import { templateDataCopy, templateSchemaDetect, templateTablesRename } from './templateAdoption.js';
 
 /** A numbered schema change from `migrations/NNN_name.sql`. */
@@ -26,6 +27,8 @@ export interface MigrationOutcome {
    * build applied them, then this older one was deployed again: a rollback). Empty normally.
    */
   unknownCompatible: string[];
+  /** Row-level security of a tenant's reads before and after the migrator recreated what was missing. */
+  tenantReads?: { before: TenantReadProtectionState; after: TenantReadProtectionState };
 }
 
 // Any constant works; it only has to be the same in every process of the service.
@@ -142,8 +145,10 @@ export async function migrateDatabase(
           `${adopted.results} results (its tables are kept as ${adopted.keptTables.join(', ')})`,
       );
     }
+    // After every run, not as a migration: a restored database needs it whatever its schema version.
+    const tenantReads = await tenantReadProtectionEnsure(client);
     await client.query('COMMIT');
-    return { applied, unknownCompatible };
+    return { applied, unknownCompatible, ...(tenantReads ? { tenantReads } : {}) };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

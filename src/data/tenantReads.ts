@@ -8,33 +8,37 @@ import {
 } from './ingestionStore.js';
 import type { Pool, PoolClient } from './pool.js';
 import { sqlStatement } from './sql.js';
+import {
+  tenantReadMode,
+  tenantReadProtectionFind,
+  TenantReadsUnprotectedError,
+  type TenantReadMode,
+} from './tenantReadProtection.js';
 
 const statements = {
   tenantScopeEnter: sqlStatement('tenantScopeEnter'),
   tenantScopeEnterWithoutRole: sqlStatement('tenantScopeEnterWithoutRole'),
-  tenantReaderRoleFind: sqlStatement('tenantReaderRoleFind'),
   jobFindForTenant: sqlStatement('jobFindForTenant'),
   resultsFindForTenant: sqlStatement('resultsFindForTenant'),
 };
 
-// Whether each pool's role may become ingest_tenant_reader, learnt once per pool.
-const readerRoleByPool = new WeakMap<Pool, Promise<boolean>>();
+// How each pool's tenant reads run, learnt at most every few seconds: after the migrator has repaired a
+// restored database, reads resume without a restart.
+const modeByPool = new WeakMap<Pool, { mode: Promise<TenantReadMode>; at: number }>();
+const modeRecheckMs = 5000;
 
 /**
- * Whether a tenant's reads on this pool run as ingest_tenant_reader (row-level security confines them)
- * or only with the tenant set (the migration could not create or grant the role; see docs/security.md).
+ * How a tenant's reads on this pool run: confined by row-level security, unconfined (the migration could
+ * never create or grant the role; see docs/security.md), or refused because the protection was lost.
  */
-export function tenantReaderRoleAvailable(pool: Pool): Promise<boolean> {
-  let known = readerRoleByPool.get(pool);
-  if (!known) {
-    known = pool
-      .query<{ available: boolean }>(statements.tenantReaderRoleFind)
-      .then((result) => result.rows[0]!.available);
-    // A failure (the database away) is asked again next time, not remembered.
-    known.catch(() => readerRoleByPool.delete(pool));
-    readerRoleByPool.set(pool, known);
-  }
-  return known;
+export function tenantReadModeOf(pool: Pool): Promise<TenantReadMode> {
+  const known = modeByPool.get(pool);
+  if (known && performance.now() - known.at < modeRecheckMs) return known.mode;
+  const mode = tenantReadProtectionFind(pool).then(tenantReadMode);
+  // A failure (the database away) is asked again next time, not remembered.
+  mode.catch(() => modeByPool.delete(pool));
+  modeByPool.set(pool, { mode, at: performance.now() });
+  return mode;
 }
 
 function ignoreConnectionError(): void {
@@ -50,7 +54,9 @@ export async function inTenantScope<T>(
   tenantId: string,
   read: (client: PoolClient) => Promise<T>,
 ): Promise<T> {
-  const withRole = await tenantReaderRoleAvailable(pool);
+  const mode = await tenantReadModeOf(pool);
+  if (mode === 'lost') throw new TenantReadsUnprotectedError();
+  const withRole = mode === 'confined';
   const client = await pool.connect();
   client.on('error', ignoreConnectionError);
   let broken: unknown;

@@ -6,3 +6,9 @@ export const jobStatuses = ['Pending', 'Processing', 'Succeeded', 'Failed'] as c
 
 /** One of {@link jobStatuses}. */
 export type JobStatus = (typeof jobStatuses)[number];
+
+/** The status a text names, in any case (`failed`, `FAILED`), spelled as the API writes it; else undefined. */
+export function jobStatusOf(text: string): JobStatus | undefined {
+  const lower = text.trim().toLowerCase();
+  return jobStatuses.find((status) => status.toLowerCase() === lower);
+}

@@ -145,3 +145,36 @@ export function instantText(micros: bigint): string {
     `T${pad(date.getUTCHours(), 2)}:${pad(date.getUTCMinutes(), 2)}:${pad(date.getUTCSeconds(), 2)}.${fraction}${offset}`
   );
 }
+
+// PostgreSQL's JSON text of a timestamptz: ISO 8601 with `T`, up to six fraction digits, the session's
+// offset (seconds too, for a zone such as LMT), and ` BC` for years before 1.
+const postgresInstant =
+  /^(\d{4,})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|([+-])(\d{2})(?::?(\d{2}))?(?::?(\d{2}))?)( BC)?$/;
+
+/**
+ * The instant (microseconds since the epoch) a timestamp text names as PostgreSQL writes one in JSON
+ * (`2024-05-01T12:00:02.46564+00:00`), or undefined when it is not such a text. With {@link instantText}
+ * it turns the timestamps kept in jsonb into the one form every answer uses.
+ */
+export function instantOfPostgresText(text: string): bigint | undefined {
+  const match = postgresInstant.exec(text);
+  if (!match) return undefined;
+  const [, year, month, day, hour, minute, second, fraction, zone, sign, offH, offM, offS, bc] = match;
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC, which reads years 0-99 as 1900-1999; BC 1 is year 0.
+  date.setUTCFullYear(bc ? 1 - Number(year) : Number(year), Number(month) - 1, Number(day));
+  date.setUTCHours(Number(hour), Number(minute), Number(second), 0);
+  const offsetSeconds =
+    zone === 'Z'
+      ? 0
+      : (sign === '-' ? -1 : 1) * (Number(offH) * 3600 + Number(offM ?? 0) * 60 + Number(offS ?? 0));
+  return (
+    (BigInt(date.getTime()) - BigInt(offsetSeconds) * 1000n) * 1000n + BigInt((fraction ?? '').padEnd(6, '0'))
+  );
+}
+
+/** A timestamp text from PostgreSQL's JSON in the form of {@link instantText}; any other text unchanged. */
+export function canonicalInstantText(text: string): string {
+  const micros = instantOfPostgresText(text);
+  return micros === undefined ? text : instantText(micros);
+}

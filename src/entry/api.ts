@@ -10,6 +10,7 @@ import {
 } from './runtime.js';
 import { runMigrations } from './services.js';
 import { startApi } from './apiService.js';
+import { listeningMessage } from './startupLinks.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel, 'ingest-api', config.logFormat);
@@ -18,8 +19,16 @@ const database = requireDatabase(config, 'npm run api');
 
 try {
   if (config.runMigrationsOnStartup) await runMigrations(database, logger, config.migrationDatabase);
-  const api = await startApi(config, database, logger, new MetricsRegistry(config.metrics.enabled));
-  logger.info({ host: config.http.host, port: config.http.port }, 'API listening');
+  const api = await startApi(
+    config,
+    database,
+    logger,
+    new MetricsRegistry(config.metrics.enabled, config.metrics.buildCommit),
+  );
+  logger.info(
+    { host: config.http.host, port: config.http.port },
+    listeningMessage('API listening', config.http, api.adminAccess),
+  );
   onShutdownSignal(logger, 30_000, () => api.stop());
 } catch (error) {
   exitOnStartupError(logger, error);

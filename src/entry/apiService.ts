@@ -1,15 +1,21 @@
 import type { Config } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
-import { isLoopbackHost } from '../admin/adminAccess.js';
+import { isLoopbackHost, type AdminAccessMode } from '../admin/adminAccess.js';
 import { buildApp } from '../api/app.js';
 import { ApiKeyAuthenticator } from '../auth/keyAuthenticator.js';
 import { jobsCountByStatus } from '../data/jobCounts.js';
 import { createPool, poolerSettingsRefusal, type Pool } from '../data/pool.js';
-import { tenantReaderRoleAvailable } from '../data/tenantReads.js';
+import { TenantReadsUnprotectedError, type TenantReadMode } from '../data/tenantReadProtection.js';
+import { tenantReadModeOf } from '../data/tenantReads.js';
 import type { Logger } from '../log/logger.js';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import { operatorRoutes } from './operatorRoutes.js';
 import { listenDatabaseFor, type Running } from './services.js';
+
+/** A started API, and how its admin API and dashboard are protected (for the start-up log). */
+export interface RunningApi extends Running {
+  adminAccess: AdminAccessMode;
+}
 
 /** Starts the HTTP API and listens on the configured address; it serves `metrics` at GET /metrics. */
 export async function startApi(
@@ -17,7 +23,7 @@ export async function startApi(
   database: DatabaseConfig,
   logger: Logger,
   metrics: MetricsRegistry,
-): Promise<Running> {
+): Promise<RunningApi> {
   // Its pools send statement and lock timeouts, which a pooler refuses on every connection: the API could
   // never serve. Stop at start, saying what to set, rather than log the refusal on every request.
   const refusal = await poolerSettingsRefusal(database);
@@ -81,6 +87,7 @@ export async function startApi(
   );
   await app.listen({ host: config.http.host, port: config.http.port });
   return {
+    adminAccess: operator.access.mode,
     async stop() {
       shuttingDown = true;
       // Finishes the requests in flight; a 202 already sent was stored before it was sent. A connection
@@ -113,17 +120,19 @@ async function logAuthMode(config: Config, pool: Pool, logger: Logger): Promise<
     }
     return;
   }
-  let confined: boolean | undefined;
+  let mode: TenantReadMode | undefined;
   try {
-    confined = await tenantReaderRoleAvailable(pool);
+    mode = await tenantReadModeOf(pool);
   } catch (error) {
     logger.warn({ err: error }, 'could not check the role ingest_tenant_reader; will check on first read');
   }
-  if (confined === false) {
+  if (mode === 'unconfined') {
     logger.warn(
       { authMode: 'keys' },
       'AUTH_MODE=keys, but this database role cannot become ingest_tenant_reader (the migration could not ' +
         "create or grant it): a tenant's reads are confined by the application's WHERE only (docs/security.md).",
     );
+  } else if (mode === 'lost') {
+    logger.error({ authMode: 'keys' }, new TenantReadsUnprotectedError().message);
   } else logger.info({ authMode: 'keys' }, 'AUTH_MODE=keys: /v1 routes require an API key');
 }

@@ -3,7 +3,7 @@
 // (ASPNETCORE_URLS=http://+:5000 without PORT included). Exit 0 when the answer is 200, else 1.
 import { request } from 'node:http';
 import { loadConfig } from '../config/config.js';
-import { localProbeHost } from '../config/listenAddress.js';
+import { localUrl } from '../config/listenAddress.js';
 
 const timeoutMs = 4000;
 
@@ -12,17 +12,14 @@ function fail(reason: string): never {
   process.exit(1);
 }
 
-let host: string;
-let port: number;
+let base: string;
 try {
-  const { http } = loadConfig(process.env);
-  host = localProbeHost(http.host);
-  port = http.port;
+  base = localUrl(loadConfig(process.env).http);
 } catch (error) {
   fail((error as Error).message);
 }
 
-const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/health/live`;
+const url = `${base}/health/live`;
 const probe = request(url, { timeout: timeoutMs }, (response) => {
   response.resume();
   if (response.statusCode === 200) process.exit(0);

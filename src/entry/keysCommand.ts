@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { generateKeyText, keyDigest, keyKinds, kindOfKeyText, type KeyKind } from '../auth/apiKeyText.js';
 import { lifetimeSeconds } from '../auth/keyLifetime.js';
-import { apiKeyInsert, apiKeyRevoke, apiKeysList, type ApiKeyListing } from '../data/apiKeyStore.js';
+import { apiKeyInsert, apiKeyRevoke, apiKeysList } from '../data/apiKeyStore.js';
 import type { Pool } from '../data/pool.js';
+import { keysTable } from './keysTable.js';
 
 /** What a run of the keys CLI printed and how it ended. */
 export interface KeysCommandOutcome {
@@ -36,20 +37,6 @@ function rateOf(text: string | undefined): number | null | undefined {
 }
 
 const iso = (date: Date | null) => (date === null ? '-' : date.toISOString());
-
-function listingLine(key: ApiKeyListing): string {
-  const state = key.revokedAt
-    ? `revoked ${iso(key.revokedAt)}`
-    : `expires ${key.expiresAt ? iso(key.expiresAt) : 'never'}`;
-  const limits =
-    key.requestsPerSecond === null && key.eventsPerSecond === null
-      ? ''
-      : ` rps=${key.requestsPerSecond ?? '-'} eps=${key.eventsPerSecond ?? '-'}`;
-  return (
-    `${key.id}  ${key.kind.padEnd(5)}  ${(key.tenantId ?? '(all)').padEnd(16)}  ${key.hint}…  ` +
-    `name=${JSON.stringify(key.name)} created ${iso(key.createdAt)} last-used ${iso(key.lastUsedAt)} ${state}${limits}`
-  );
-}
 
 /**
  * Runs one command of `npm run keys` against `pool`. Separate from the process around it so that tests
@@ -120,7 +107,7 @@ export async function runKeysCommand(pool: Pool, argv: readonly string[]): Promi
     case 'list': {
       if (rest.length > 0) return usageError('list takes no positional arguments.');
       const keys = await apiKeysList(pool, values.tenant);
-      return { exitCode: 0, stdout: keys.length === 0 ? ['no keys'] : keys.map(listingLine), stderr: [] };
+      return { exitCode: 0, stdout: keys.length === 0 ? ['no keys'] : keysTable(keys), stderr: [] };
     }
     case 'revoke': {
       const [target, ...extra] = rest;

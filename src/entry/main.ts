@@ -4,12 +4,18 @@ import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../embedded/embeddedPostgres.js';
 import { createLogger } from '../log/logger.js';
 import { MetricsRegistry } from '../metrics/metricsRegistry.js';
+import { embeddedListen } from '../config/listenAddress.js';
 import { exitOnStartupError, loadConfigOrExit, onShutdownSignal, warnOnOldNode } from './runtime.js';
 import { startApi } from './apiService.js';
 import { runMigrations, type Running } from './services.js';
+import { listeningMessage } from './startupLinks.js';
 import { startWorker } from './workerService.js';
 
-const config = loadConfigOrExit();
+const loaded = loadConfigOrExit();
+// With its embedded database `npm start` is a laptop's run: loopback unless HOST or ASPNETCORE_URLS says.
+const config = loaded.database
+  ? loaded
+  : { ...loaded, http: { ...loaded.http, ...embeddedListen(loaded.http) } };
 const logger = createLogger(config.logLevel, 'ingest', config.logFormat);
 warnOnOldNode(logger);
 
@@ -47,11 +53,13 @@ try {
   }
   if (config.runMigrationsOnStartup) await runMigrations(database, logger, config.migrationDatabase);
   // One registry: GET /metrics on the API's port reports the worker too.
-  const metrics = new MetricsRegistry(config.metrics.enabled);
-  started.push(await startApi(config, database, logger, metrics));
+  const metrics = new MetricsRegistry(config.metrics.enabled, config.metrics.buildCommit);
+  const api = await startApi(config, database, logger, metrics);
+  started.push(api);
   started.push(await startWorker(config, database, logger, { metrics }));
   logger.info(
-    `ingest service listening on http://${config.http.host}:${config.http.port} (try GET /health/ready)`,
+    { host: config.http.host, port: config.http.port },
+    listeningMessage('ingest service listening', config.http, api.adminAccess),
   );
   onShutdownSignal(logger, (config.worker.shutdownGraceSeconds + 15) * 1000, async () => {
     // The API stops first so no new job is accepted; the worker then drains; the database goes last.

@@ -16,7 +16,11 @@ export function operatorRoutes(config: Config, pool: Pool, authenticator?: ApiKe
     access,
     async register(app: FastifyInstance) {
       await app.register(adminRoutes, { pool, access, readOnly: config.admin.readOnly });
-      await app.register(uiRoutes, { access });
+      await app.register(uiRoutes, {
+        access,
+        port: config.http.port,
+        adminTokenSet: config.admin.token !== undefined,
+      });
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
-import { migrateDatabase } from '../data/migrate.js';
+import { migrateDatabase, type MigrationOutcome } from '../data/migrate.js';
 import { createPool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
 
@@ -29,8 +29,9 @@ export async function runMigrations(
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
   try {
-    const { applied, unknownCompatible } = await migrateDatabase(pool);
+    const { applied, unknownCompatible, tenantReads } = await migrateDatabase(pool);
     logger.info({ applied }, applied.length > 0 ? 'migrations applied' : 'schema up to date');
+    if (tenantReads) logTenantReadRepair(logger, tenantReads);
     if (unknownCompatible.length > 0) {
       logger.warn(
         { unknownCompatible },
@@ -41,6 +42,25 @@ export async function runMigrations(
     }
   } finally {
     await pool.end();
+  }
+}
+
+/** Says when the migrator recreated the row-level security of tenant reads, or could not. */
+function logTenantReadRepair(
+  logger: Logger,
+  { before, after }: NonNullable<MigrationOutcome['tenantReads']>,
+): void {
+  if (after.present && !before.present && before.required) {
+    logger.warn(
+      'row-level security for tenant reads was missing (a database restored into another server?): ' +
+        'recreated the role ingest_tenant_reader, its grants and policies',
+    );
+  } else if (after.required && !after.present) {
+    logger.error(
+      'row-level security for tenant reads is missing and this database role cannot recreate it: tenant ' +
+        'reads are refused until it is. Run `npm run migrate` as a role with CREATEROLE that owns the ' +
+        'tables (MIGRATION_DATABASE_URL), or create the role as docs/backup.md says.',
+    );
   }
 }
 

@@ -21,7 +21,7 @@ try {
   // The worker migrates too (the advisory lock makes it safe), so it never polls a schema that the API
   // has not created yet when both start at the same moment.
   if (config.runMigrationsOnStartup) await runMigrations(database, logger, config.migrationDatabase);
-  const metrics = new MetricsRegistry(config.metrics.enabled);
+  const metrics = new MetricsRegistry(config.metrics.enabled, config.metrics.buildCommit);
   // Listening first: a port already taken stops the process before it claims anything.
   const metricsServer = metrics.enabled
     ? await startMetricsServer(metrics, config.http.host, config.metrics.port, logger)

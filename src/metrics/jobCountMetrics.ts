@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { JobCounts } from '../data/jobCounts.js';
+import { jobCountExactCap, type JobCounts } from '../data/jobCounts.js';
 
 /** Where the gauges get their counts, and how long one count is reused. */
 export interface JobCountSource {
@@ -11,7 +11,7 @@ export interface JobCountSource {
 }
 
 /**
- * `ingest_jobs{status}` and `ingest_oldest_pending_job_timestamp_seconds`, from one statement that each
+ * `ingest_jobs{status}`, `ingest_jobs_estimated{status}` and `ingest_oldest_pending_job_timestamp_seconds`, from one statement that each
  * process runs at most once per `cacheSeconds`, however often and by however many scrapers it is read:
  * scrapes that arrive while a count runs wait for that count instead of starting another.
  */
@@ -43,7 +43,7 @@ export function createJobCountMetrics(registry: Registry, source: JobCountSource
 
   new Gauge({
     name: 'ingest_jobs',
-    help: 'Jobs by status. Pending and Processing are exact; Succeeded and Failed are estimated from the table statistics (see docs/operations.md). Counted by the database at most once per METRICS_JOB_COUNTS_CACHE_SECONDS per process: every process reports the same queue, so aggregate with max, not sum.',
+    help: `Jobs by status. Pending and Processing are exact. Succeeded and Failed are exact up to ${jobCountExactCap} each and estimated from the table statistics beyond (ingest_jobs_estimated says when; docs/operations.md). Counted by the database at most once per METRICS_JOB_COUNTS_CACHE_SECONDS per process: every process reports the same queue, so aggregate with max, not sum.`,
     labelNames: ['status'],
     registers: [registry],
     async collect() {
@@ -53,6 +53,20 @@ export function createJobCountMetrics(registry: Registry, source: JobCountSource
       this.labels('Processing').set(counts.processing);
       this.labels('Succeeded').set(counts.succeeded);
       this.labels('Failed').set(counts.failed);
+    },
+  });
+  new Gauge({
+    name: 'ingest_jobs_estimated',
+    help: `1 where this count of ingest_jobs{status} is an estimate from the table statistics (over ${jobCountExactCap} jobs of the status), 0 where it is exact.`,
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const counts = await current();
+      if (!counts) return;
+      this.labels('Pending').set(0);
+      this.labels('Processing').set(0);
+      this.labels('Succeeded').set(counts.succeededEstimated ? 1 : 0);
+      this.labels('Failed').set(counts.failedEstimated ? 1 : 0);
     },
   });
   new Gauge({

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createBuildInfoMetric, currentBuild } from './buildInfo.js';
 import { createApiMetrics, noApiMetrics, type ApiMetrics } from './apiMetrics.js';
 import {
   createMaintenanceMetrics,
@@ -28,7 +29,11 @@ export class MetricsRegistry {
   private addPool: ((name: string, pool: PoolCounts) => void) | undefined;
   private jobCountsWatched = false;
 
-  constructor(readonly enabled: boolean) {
+  /** `commit`: GIT_COMMIT from the configuration, for `ingest_build_info`. */
+  constructor(
+    readonly enabled: boolean,
+    commit?: string,
+  ) {
     // CPU, memory, heap, event-loop lag, handles, GC: prom-client's standard process_ and nodejs_ metrics.
     if (enabled) {
       // The event-loop lag is sampled by a timer: prom-client's default of every 10 ms cost an idle worker
@@ -39,6 +44,7 @@ export class MetricsRegistry {
       // metrics refuses them); the same counts by type remain as nodejs_active_handles{type} and so on.
       for (const name of ['handles', 'requests', 'resources'])
         this.registry.removeSingleMetric(`nodejs_active_${name}_total`);
+      createBuildInfoMetric(this.registry, currentBuild(commit));
     }
   }
 

@@ -40,8 +40,8 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     registry,
   );
   const completed = new Counter({
-    name: 'ingest_jobs_completed_total',
-    help: 'Attempts ended, by outcome: succeeded, failed (no attempts left: the job is Failed) or retry (Pending again after its backoff). Abandoned attempts taken back by the lease sweep count as failed or retry too.',
+    name: 'ingest_job_attempts_total',
+    help: 'Attempts that ended, by outcome: succeeded (the job is Succeeded), failed (no attempts left: the job is Failed) or retry (the job is Pending again after its backoff). Abandoned attempts taken back by the lease sweep count as failed or retry too. A job counts once under succeeded or failed and once under retry for each attempt it retried: the sum over outcomes counts attempts, not jobs.',
     labelNames: ['outcome'],
     registers: [registry],
   });

@@ -1,11 +1,27 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { sendProblem } from '../api/problem.js';
-import type { AdminAccess } from '../admin/adminAccess.js';
+import type { AdminAccess, AdminAccessMode } from '../admin/adminAccess.js';
+import { closedDashboardPage } from './closedPage.js';
 
 /** What the dashboard needs. */
 export interface UiRouteOptions {
   access: AdminAccess;
+  /** The port the service listens on, for the closed page's instructions. */
+  port: number;
+  /** Whether ADMIN_TOKEN is set: the token prompt then names it beside an admin key. */
+  adminTokenSet: boolean;
+}
+
+/** What the token prompt asks for, by how the admin API is protected. */
+function tokenHint(mode: AdminAccessMode, adminTokenSet: boolean): string {
+  if (mode === 'keys') {
+    return (
+      'This service wants an admin key (npm run keys -- create --kind admin)' +
+      (adminTokenSet ? ' or its ADMIN_TOKEN.' : '.')
+    );
+  }
+  return 'This service requires its ADMIN_TOKEN.';
 }
 
 /**
@@ -47,11 +63,26 @@ export const uiRoutes: FastifyPluginAsync<UiRouteOptions> = async (app, options)
       .header('referrer-policy', 'no-referrer')
       .header('cache-control', 'no-cache');
     const refusal = options.access.refusesPages(request.headers);
-    if (refusal) return sendProblem(request, reply, refusal);
+    // The closed page's own style sheet: a static file that holds nothing about the service.
+    if (!refusal || request.url === '/ui/assets/style.css') return;
+    if (request.headers.accept?.includes('text/html')) {
+      return reply
+        .code(refusal.status)
+        .type('text/html; charset=utf-8')
+        .send(closedDashboardPage(refusal, options.access.mode, options.port));
+    }
+    return sendProblem(request, reply, refusal);
   });
 
+  const page = {
+    type: 'text/html; charset=utf-8',
+    body: assets
+      .get('index.html')!
+      .body.toString()
+      .replace('{{tokenHint}}', tokenHint(options.access.mode, options.adminTokenSet)),
+  };
   const send = (file: string) => {
-    const asset = assets.get(file)!;
+    const asset = file === 'index.html' ? page : assets.get(file)!;
     return async (_request: unknown, reply: FastifyReply) => reply.type(asset.type).send(asset.body);
   };
   const hide = { schema: { hide: true } };

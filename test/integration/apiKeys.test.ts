@@ -349,7 +349,8 @@ describe('keys', () => {
 
   it('are listed per tenant without their text, and refused by the CLI when malformed', async () => {
     const listed = await runKeysCommand(pool, ['list', '--tenant', 'globex']);
-    expect(listed.stdout).toHaveLength(2);
+    // A header row, then the tenant's two keys.
+    expect(listed.stdout).toHaveLength(3);
     expect(listed.stdout.join('\n')).not.toContain(keys.otherRead.text);
     expect(listed.stdout.join('\n')).toContain(keys.otherRead.id);
     for (const args of [

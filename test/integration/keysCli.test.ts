@@ -41,9 +41,20 @@ describe('npm run keys and AUTH_MODE=keys', () => {
     const { api, base } = await startApi({ HOST: '127.0.0.1', AUTH_MODE: 'keys' });
     expect(api.output()).toContain('AUTH_MODE=keys: /v1 routes require an API key');
     expect((await submit(base, key)).status).toBe(202);
+    await keysCli(['create', '--tenant', 'acme', '--kind', 'read', '--expires-in', '30d', '--rps', '5']);
     const listed = await keysCli(['list', '--tenant', 'acme']);
-    expect(listed.stdout).toContain('name="cli"');
     expect(listed.stdout).not.toContain(key);
+    // A header row and aligned columns: every column starts where its title does.
+    const [head, ...rows] = listed.stdout.trimEnd().split('\n');
+    expect(head).toMatch(/^ID +KIND +TENANT +NAME +KEY +CREATED +LAST USED +STATE +LIMITS$/);
+    expect(rows).toHaveLength(2);
+    for (const title of ['KIND', 'TENANT', 'NAME', 'KEY', 'CREATED', 'LAST USED', 'STATE', 'LIMITS']) {
+      const at = head!.indexOf(title);
+      for (const row of rows) expect(row[at - 1], `${title} in ${row}`).toBe(' ');
+      for (const row of rows) expect(row[at], `${title} in ${row}`).not.toBe(' ');
+    }
+    expect(rows.join('\n')).toMatch(/ cli +ik_write_/);
+    expect(rows.join('\n')).toMatch(/ expires \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +rps=5 eps=-$/m);
     await keysCli(['revoke', key]);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const refused = await submit(base, key);

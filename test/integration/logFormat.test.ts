@@ -1,15 +1,21 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { ConfigError } from '../../src/config/configError.js';
 import { prettyLine } from '../../src/log/prettyLine.js';
+import { externalTool } from '../support/externalTool.js';
 import { useTestDatabase } from '../support/testDatabase.js';
 
 const db = useTestDatabase();
 
 // `npm run migrate` as a real process: it logs a line or two and exits, which is all this needs.
 const command = [process.execPath, '--import', 'tsx', 'src/entry/migrate.ts'];
-const hasScript = spawnSync('script', ['--version']).status === 0;
+// util-linux `script`, in Debian's essential bsdutils: present on any Debian, absent on some machines.
+const scriptTool = externalTool(
+  'script',
+  'apt-get install -y bsdutils',
+  'the test of readable log lines on a terminal',
+);
 
 function env(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '', ...db.env, NO_COLOR: '1', ...extra };
@@ -34,7 +40,7 @@ describe('log format', () => {
     expect(out).not.toContain('{"level"');
   });
 
-  it.skipIf(!hasScript && !process.env.CI)('writes readable lines on a terminal by default (auto)', () => {
+  it.skipIf(scriptTool.skip)('writes readable lines on a terminal by default (auto)', () => {
     // util-linux `script` runs the command on a pseudo-terminal, as a person's shell would.
     const quoted = command.map((part) => `'${part}'`).join(' ');
     const out = execFileSync('script', ['-qec', quoted, '/dev/null'], { env: env({}), encoding: 'utf8' });

@@ -10,7 +10,11 @@ import { useTestDatabase } from '../support/testDatabase.js';
 const db = useTestDatabase();
 const pool = db.createPool(2);
 const started: ServiceProcess[] = [];
-const promtool = externalTool('promtool', installPrometheus);
+const promtool = externalTool(
+  'promtool',
+  installPrometheus,
+  'the promtool checks of the metrics and alert rules',
+);
 
 afterAll(async () => {
   await Promise.all(started.map((service) => service.stop('SIGKILL')));
@@ -30,7 +34,7 @@ async function scrape(url: string): Promise<string> {
   return response.text();
 }
 
-/** The value of one sample, e.g. `ingest_jobs_completed_total{outcome="succeeded"}`; undefined when absent. */
+/** The value of one sample, e.g. `ingest_job_attempts_total{outcome="succeeded"}`; undefined when absent. */
 function sample(exposition: string, series: string): number | undefined {
   const line = exposition.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
@@ -80,7 +84,7 @@ describe('metrics endpoints of real processes', () => {
 
     const completed = await eventually(async () => {
       const text = await scrape(`${worker}/metrics`);
-      return sample(text, 'ingest_jobs_completed_total{outcome="succeeded"}') === 5;
+      return sample(text, 'ingest_job_attempts_total{outcome="succeeded"}') === 5;
     });
     expect(completed, 'the worker did not report 5 jobs succeeded').toBe(true);
 
@@ -114,7 +118,7 @@ describe('metrics endpoints of real processes', () => {
     const workerText = await scrape(`${worker}/metrics`);
     expect(sample(workerText, 'ingest_job_queue_wait_seconds_count')).toBe(5);
     expect(sample(workerText, 'ingest_job_processing_seconds_count')).toBe(5);
-    expect(sample(workerText, 'ingest_jobs_completed_total{outcome="failed"}')).toBe(0);
+    expect(sample(workerText, 'ingest_job_attempts_total{outcome="failed"}')).toBe(0);
     expect(sample(workerText, 'ingest_leases_lost_total')).toBe(0);
     expect(sample(workerText, 'ingest_jobs_reclaimed_total')).toBe(0);
     expect(workerText).toMatch(/^ingest_db_pool_connections\{pool="worker",state="idle"\} \d+$/m);
@@ -133,6 +137,17 @@ describe('metrics endpoints of real processes', () => {
     expect(queue).toBe(true);
     const oldest = sample(await scrape(`${api}/metrics`), 'ingest_oldest_pending_job_timestamp_seconds')!;
     expect(Math.abs(oldest - Date.now() / 1000)).toBeLessThan(600);
+  });
+
+  it("name the build in ingest_build_info: version, the checkout's commit, the Node.js version", async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const head = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+    for (const url of [`${api}/metrics`, `${worker}/metrics`]) {
+      const text = await scrape(url);
+      expect(
+        sample(text, `ingest_build_info{version="${version}",commit="${head}",node="${process.version}"}`),
+      ).toBe(1);
+    }
   });
 
   it.skipIf(promtool.skip)('pass promtool check metrics on the API and on the worker', async () => {
@@ -202,6 +217,7 @@ describe('metrics endpoints of real processes', () => {
       METRICS_PORT: String(port),
       BASE_BACKOFF_SECONDS: '0.05',
       LEASE_SECONDS: '2',
+      METRICS_JOB_COUNTS_CACHE_SECONDS: '0.2',
     });
     await waitForOutput(faulty, /worker started/);
     const settled = await eventually(async () => {
@@ -211,12 +227,31 @@ describe('metrics endpoints of real processes', () => {
     expect(settled).toBe(true);
     const text = await scrape(`http://127.0.0.1:${port}/metrics`);
     expect(sample(text, 'ingest_jobs_reclaimed_total')).toBe(1);
-    expect(sample(text, 'ingest_jobs_completed_total{outcome="succeeded"}')).toBe(1);
-    expect(sample(text, 'ingest_jobs_completed_total{outcome="failed"}')).toBe(1);
+    expect(sample(text, 'ingest_job_attempts_total{outcome="succeeded"}')).toBe(1);
+    expect(sample(text, 'ingest_job_attempts_total{outcome="failed"}')).toBe(1);
     // Two failed attempts of the poison job, and the abandoned attempt the sweep took back.
-    expect(sample(text, 'ingest_jobs_completed_total{outcome="retry"}')).toBe(3);
+    expect(sample(text, 'ingest_job_attempts_total{outcome="retry"}')).toBe(3);
     // First claims only: the abandoned job's second claim and the poison job's retries are not waits.
     expect(sample(text, 'ingest_job_queue_wait_seconds_count')).toBe(1);
     expect(sample(text, 'ingest_leases_lost_total')).toBe(0);
+
+    // A small history is counted exactly, not estimated from statistics not gathered yet (which said 0).
+    const { rows } = await pool.query<{ status: string; n: number }>(
+      'SELECT status, count(*)::int AS n FROM ingestion_jobs GROUP BY status',
+    );
+    const counted = Object.fromEntries(rows.map((row) => [row.status, row.n]));
+    expect(counted.Failed).toBe(1);
+    const countsOf = async () => {
+      const now = await scrape(`http://127.0.0.1:${port}/metrics`);
+      return {
+        Succeeded: sample(now, 'ingest_jobs{status="Succeeded"}'),
+        Failed: sample(now, 'ingest_jobs{status="Failed"}'),
+      };
+    };
+    await eventually(async () => (await countsOf()).Failed === 1, 5000);
+    expect(await countsOf()).toEqual({ Succeeded: counted.Succeeded, Failed: 1 });
+    const estimated = await scrape(`http://127.0.0.1:${port}/metrics`);
+    expect(sample(estimated, 'ingest_jobs_estimated{status="Succeeded"}')).toBe(0);
+    expect(sample(estimated, 'ingest_jobs_estimated{status="Failed"}')).toBe(0);
   });
 });

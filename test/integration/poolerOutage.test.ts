@@ -11,12 +11,16 @@ import { isDatabaseUnavailable } from '../../src/data/databaseErrors.js';
 import { jobInsertMany, type NewJob } from '../../src/data/ingestionStore.js';
 import { InsertNotSentError } from '../../src/data/insertOutcome.js';
 import { createPool, type Pool } from '../../src/data/pool.js';
-import { pgBouncerBinary, startPgBouncer, type PgBouncer } from '../support/pgbouncer.js';
+import { externalTool, installPgBouncer } from '../support/externalTool.js';
+import { startPgBouncer, type PgBouncer } from '../support/pgbouncer.js';
 import { freePort } from '../support/processes.js';
 import { useTestDatabase } from '../support/testDatabase.js';
 
 const db = useTestDatabase();
-const skip = pgBouncerBinary() === undefined && !process.env.CI;
+const pgBouncer = externalTool('pgbouncer', installPgBouncer, 'the database outage tests behind PgBouncer', [
+  'pgbouncer',
+  '/usr/sbin/pgbouncer',
+]);
 
 /** A TCP proxy to PostgreSQL that can be taken down (stops listening, cuts every connection) and up again. */
 class OutageProxy {
@@ -59,7 +63,7 @@ function newJob(): NewJob {
   };
 }
 
-describe.skipIf(skip)('a database outage behind PgBouncer', () => {
+describe.skipIf(pgBouncer.skip)('a database outage behind PgBouncer', () => {
   let proxy: OutageProxy;
   let pooler: PgBouncer;
   let pool: Pool;

@@ -12,7 +12,11 @@ import { freePort, startProcess, waitForOutput, type ServiceProcess } from '../s
 import { useTestDatabase } from '../support/testDatabase.js';
 
 const db = useTestDatabase();
-const prometheusTool = externalTool('prometheus', installPrometheus);
+const prometheusTool = externalTool(
+  'prometheus',
+  installPrometheus,
+  'the tests with a real Prometheus scraping the service',
+);
 const started: ServiceProcess[] = [];
 const tempDir = mkdtempSync(join(tmpdir(), 'ingest-prometheus-'));
 let prometheus: ChildProcess | undefined;
@@ -132,9 +136,9 @@ describe.skipIf(prometheusTool.skip)('a real Prometheus scraping the service', (
 
     // Exactly the 60 jobs accepted, all succeeded, at a rate above zero, and the backlog is gone.
     await expectQuery(base, 'sum(ingest_jobs_accepted_total)', (v) => v === 60);
-    await expectQuery(base, 'sum(ingest_jobs_completed_total{outcome="succeeded"})', (v) => v === 60);
-    await expectQuery(base, 'sum(ingest_jobs_completed_total{outcome=~"failed|retry"})', (v) => v === 0);
-    await expectQuery(base, 'sum(rate(ingest_jobs_completed_total{outcome="succeeded"}[1m]))', (v) => v > 0);
+    await expectQuery(base, 'sum(ingest_job_attempts_total{outcome="succeeded"})', (v) => v === 60);
+    await expectQuery(base, 'sum(ingest_job_attempts_total{outcome=~"failed|retry"})', (v) => v === 0);
+    await expectQuery(base, 'sum(rate(ingest_job_attempts_total{outcome="succeeded"}[1m]))', (v) => v > 0);
     await expectQuery(
       base,
       'sum(max by (status) (ingest_jobs{status=~"Pending|Processing"}))',

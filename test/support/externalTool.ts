@@ -11,16 +11,27 @@ export interface ExternalTool {
 }
 
 /**
- * Finds `command` on PATH. Absent, the tests that need it skip with a message saying how to install it,
- * unless CI is set: there its absence fails them, so a CI run cannot pass by skipping.
+ * Finds `command` on PATH (or the first of `candidates`, for a tool outside PATH such as /usr/sbin's).
+ * Absent, the tests that need it skip with a line on standard error that names them, the tool and how to
+ * install it, as the browser tests do; unless CI is set: there its absence fails them, so a CI run
+ * cannot pass by skipping.
  */
-export function externalTool(command: string, install: string): ExternalTool {
-  const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' });
-  const path = found.status === 0 ? found.stdout.trim() : undefined;
-  const skip = path === undefined && !process.env.CI;
-  if (skip) {
-    process.stderr.write(`skipping the tests that need ${command}: it is not installed (${install}).\n`);
+export function externalTool(
+  command: string,
+  install: string,
+  tests: string,
+  candidates: readonly string[] = [command],
+): ExternalTool {
+  let path: string | undefined;
+  for (const candidate of candidates) {
+    const found = spawnSync('sh', ['-c', 'command -v "$0"', candidate], { encoding: 'utf8' });
+    if (found.status === 0) {
+      path = found.stdout.trim();
+      break;
+    }
   }
+  const skip = path === undefined && !process.env.CI;
+  if (skip) process.stderr.write(`Skipping ${tests}: ${command} is not installed (${install}).\n`);
   return {
     path,
     skip,
@@ -33,3 +44,6 @@ export function externalTool(command: string, install: string): ExternalTool {
 
 /** Debian's package carries both Prometheus and promtool. */
 export const installPrometheus = 'apt-get install -y --no-install-recommends prometheus';
+
+/** Debian's PgBouncer; its binary lands in /usr/sbin, which a user's PATH may lack. */
+export const installPgBouncer = 'apt-get install -y --no-install-recommends pgbouncer';

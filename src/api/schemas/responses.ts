@@ -132,7 +132,12 @@ export const jobIdProblemResponses = {
   404: problemResponse('No job has this id.'),
   414: problemResponse('The jobId path segment is longer than any UUID.'),
   500: internalErrorResponse,
-  503: unavailableResponse,
+  503: problemResponse(
+    'The database is unreachable (Retry-After: 5) or this instance is shutting down (Retry-After: 1); with ' +
+      "a tenant's read key also while the database lacks the row-level security that confines tenant " +
+      'reads, until the operator runs the migrations (Retry-After: 30). Retry.',
+    retryAfterHeader,
+  ),
 };
 
 /** Sent with every 401: how to authenticate (RFC 9110, RFC 6750). */

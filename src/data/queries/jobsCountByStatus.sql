@@ -1,14 +1,20 @@
--- Jobs by status and the oldest due Pending job, for the metrics ingest_jobs{status} and
--- ingest_oldest_pending_job_timestamp_seconds. Pending and Processing are counted exactly: each count reads
--- only its partial index, so it costs as much as the backlog is long, however many finished jobs the
--- table holds. Succeeded and Failed grow without bound and a GROUP BY over them reads the whole table
--- (seconds at ten million rows, at every refresh of every process): they are estimated instead from the
--- statistics PostgreSQL keeps anyway, the live rows of the partition of finished jobs (n_live_tup of
--- pg_stat_user_tables, current within a second or so) and the share of Failed rows in its last ANALYZE
--- (pg_stats, refreshed by autovacuum, which analyzes partitions and never their partitioned parent).
+-- Jobs by status and the oldest due Pending job, for the metrics ingest_jobs{status},
+-- ingest_jobs_estimated{status} and ingest_oldest_pending_job_timestamp_seconds. Pending and Processing
+-- are counted exactly: each count reads only its partial index, so it costs as much as the backlog is
+-- long. Succeeded and Failed grow without bound: each is counted exactly up to $1 rows (a short range of
+-- the finished partition's (status, created_at) index), so a small or young installation sees exact
+-- figures; beyond that a count would read the whole history at every refresh of every process, and the
+-- figure is estimated instead from the statistics PostgreSQL keeps anyway: the live rows of the partition
+-- of finished jobs (n_live_tup, current within a second or so) and the share of Failed rows in its last
+-- ANALYZE (pg_stats, refreshed by autovacuum, which analyzes partitions and never their parent).
+-- $1 the exact-count cap
 WITH counted AS (
   SELECT (SELECT count(*) FROM ingestion_jobs WHERE status = 'Pending')::float8 AS pending,
          (SELECT count(*) FROM ingestion_jobs WHERE status = 'Processing')::float8 AS processing,
+         (SELECT count(*) FROM (SELECT 1 FROM ingestion_jobs WHERE status = 'Succeeded'
+                                LIMIT $1::bigint + 1) AS s)::float8 AS succeeded,
+         (SELECT count(*) FROM (SELECT 1 FROM ingestion_jobs WHERE status = 'Failed'
+                                LIMIT $1::bigint + 1) AS f)::float8 AS failed,
          (SELECT min(available_at) FROM ingestion_jobs
           WHERE status = 'Pending' AND available_at <= now()) AS oldest_due_at
 ),
@@ -24,8 +30,12 @@ estimated AS (
 )
 SELECT pending,
        processing,
-       greatest(finished_rows - round(finished_rows * failed_share), 0) AS succeeded,
-       round(finished_rows * failed_share) AS failed,
+       CASE WHEN succeeded <= $1 THEN succeeded
+            ELSE greatest(finished_rows - round(finished_rows * failed_share), succeeded) END AS succeeded,
+       succeeded > $1 AS succeeded_estimated,
+       CASE WHEN failed <= $1 THEN failed
+            ELSE greatest(round(finished_rows * failed_share), failed) END AS failed,
+       failed > $1 AS failed_estimated,
        extract(epoch FROM oldest_due_at)::float8 AS oldest_due_at,
        extract(epoch FROM now())::float8 AS counted_at
 FROM counted, estimated

@@ -9,6 +9,9 @@ const main = document.getElementById('main');
 const message = document.getElementById('message');
 const statuses = ['Pending', 'Processing', 'Succeeded', 'Failed'];
 const filterFields = ['status', 'tenant', 'from', 'to', 'error', 'payload'];
+/** The status the URL names, in any case (?status=failed), as the API spells it. */
+const statusParam = (params) =>
+  statuses.find((s) => s.toLowerCase() === (params.get('status') ?? '').trim().toLowerCase());
 const confirmButton = (label, question, act) =>
   confirmWith(label, question, act, (error) => showMessage(error.message));
 
@@ -109,7 +112,7 @@ function filterForm(params) {
     'select',
     { name: 'status' },
     el('option', { value: '' }, 'any'),
-    statuses.map((s) => el('option', { value: s, selected: params.get('status') === s }, s)),
+    statuses.map((s) => el('option', { value: s, selected: statusParam(params) === s }, s)),
   );
   const form = el(
     'form',
@@ -193,7 +196,7 @@ async function jobsPage() {
           : null,
         data.nextCursor ? el('a', { href: `/ui/jobs?${next}`, id: 'next-page' }, 'Next page') : null,
       ),
-      params.get('status') === 'Failed'
+      statusParam(params) === 'Failed'
         ? confirmButton('Retry all', 'Retry every Failed job matching this filter?', async () => {
             const result = await api('/admin/jobs/retry', { method: 'POST', body: filter });
             showMessage(
