@@ -24,6 +24,7 @@ import { ProblemError } from './problem.js';
 import { sendProblem } from './problem.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestionRoutes } from './routes/ingestions.js';
+import { jobListRoutes } from './routes/jobList.js';
 import { resultRoutes } from './routes/results.js';
 
 /** Everything the HTTP API needs from its surroundings. */
@@ -205,6 +206,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     jobWaiters,
     authenticator: deps.authenticator,
   });
+  await app.register(jobListRoutes, { pool: deps.pool, authenticator: deps.authenticator });
   await app.register(resultRoutes, { pool: deps.pool, authenticator: deps.authenticator });
   // The interactive docs: routes of their own, none of their hooks run on the API's routes.
   await registerDocsPage(app);

@@ -8,6 +8,7 @@ import { requestFingerprint } from '../../domain/fingerprint.js';
 import { preferredWaitSeconds } from '../../domain/preferWait.js';
 import { callerOf, requireKey } from '../callerAccess.js';
 import type { JobWaiters } from '../jobWaiters.js';
+import { jobStatusBody } from '../jobStatusBody.js';
 import type { ApiMetrics } from '../../metrics/apiMetrics.js';
 import { ProblemError } from '../problem.js';
 import { markRejection } from '../rejectionMarks.js';
@@ -223,19 +224,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
           }
         }
       }
-      return {
-        jobId: job.id,
-        status: job.status,
-        attempt: job.attempt,
-        createdAt: job.createdAt.toISOString(),
-        updatedAt: job.updatedAt.toISOString(),
-        processedAt: job.processedAt?.toISOString() ?? null,
-        error: job.error,
-        tenantId: job.tenantId,
-        eventCount: job.eventCount,
-        maxAttempts: job.maxAttempts,
-        availableAt: job.availableAt.toISOString(),
-      };
+      return jobStatusBody(job);
     },
   );
 };
