@@ -25,6 +25,8 @@ import { sendProblem } from './problem.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestionRoutes } from './routes/ingestions.js';
 import { jobListRoutes } from './routes/jobList.js';
+import { preflightRoutes } from './routes/preflight.js';
+import { registerCors } from './cors.js';
 import { resultRoutes } from './routes/results.js';
 
 /** Everything the HTTP API needs from its surroundings. */
@@ -120,6 +122,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       );
     }
   });
+  registerCors(app, deps.http.cors);
   app.addHook('onSend', async (request, reply) => {
     reply.header(correlationIdHeader, request.id);
     // An answer sent before the body arrived (too large, not JSON, shutting down) must still reach the
@@ -207,6 +210,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     authenticator: deps.authenticator,
   });
   await app.register(jobListRoutes, { pool: deps.pool, authenticator: deps.authenticator });
+  await app.register(preflightRoutes, { cors: deps.http.cors });
   await app.register(resultRoutes, { pool: deps.pool, authenticator: deps.authenticator });
   // The interactive docs: routes of their own, none of their hooks run on the API's routes.
   await registerDocsPage(app);

@@ -62,6 +62,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
   app.post(
     '/v1/ingestions',
     {
+      config: { cors: 'submit' },
       ...(authenticator ? { onRequest: requireKey(authenticator, 'submit') } : {}),
       schema: {
         ...(submitKey.security ? { security: submitKey.security } : {}),
@@ -175,6 +176,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
   app.get(
     '/v1/ingestions/:jobId',
     {
+      config: { cors: 'read' },
       ...(authenticator ? { onRequest: requireKey(authenticator, 'read') } : {}),
       schema: {
         ...(readKey.security ? { security: readKey.security } : {}),

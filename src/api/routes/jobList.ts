@@ -58,6 +58,7 @@ export const jobListRoutes: FastifyPluginAsyncTypebox<JobListRouteOptions> = asy
   app.get(
     '/v1/ingestions',
     {
+      config: { cors: 'read' },
       ...(authenticator ? { onRequest: requireKey(authenticator, 'read') } : {}),
       schema: {
         ...(readKey.security ? { security: readKey.security } : {}),
@@ -76,7 +77,8 @@ export const jobListRoutes: FastifyPluginAsyncTypebox<JobListRouteOptions> = asy
           ...(readKey.responses[403]
             ? {
                 403: problemResponse(
-                  "The key may not read (a write key only submits), or tenantId names another tenant than the read key's.",
+                  "The key may not read (a write key only submits), tenantId names another tenant than the read key's, " +
+                    'or the key is restricted to origins (keys create --origin) and the request comes from none of them.',
                 ),
               }
             : {}),

@@ -65,6 +65,11 @@ export function jsonResponse<Schema extends TSchema>(
   };
 }
 
+/** An answer without a body (204); `type: 'null'` is how @fastify/swagger is told there is no content. */
+export function emptyResponse(description: string, headers: Record<string, HeaderSchema> = {}) {
+  return { type: 'null' as const, description, headers: { ...correlationIdHeader, ...headers } };
+}
+
 /**
  * The shared Problem schema by reference (a component of the document), typed as a Problem so that
  * routes keep typed replies.
@@ -154,9 +159,10 @@ export function keyRequirement(
         wwwAuthenticateHeader,
       ),
       403: problemResponse(
-        permission === 'submit'
-          ? "The key may not submit for this tenantId: it is not a write key, or it is another tenant's."
-          : 'The key may not read: a write key only submits.',
+        (permission === 'submit'
+          ? "The key may not submit for this tenantId: it is not a write key, or it is another tenant's"
+          : 'The key may not read: a write key only submits') +
+          '; or the key is restricted to origins (keys create --origin) and the request comes from none of them.',
       ),
     },
   };
