@@ -27,6 +27,7 @@ import { ingestionRoutes } from './routes/ingestions.js';
 import { jobListRoutes } from './routes/jobList.js';
 import { preflightRoutes } from './routes/preflight.js';
 import { registerCors } from './cors.js';
+import { registerRequestDecompression } from './requestDecompression.js';
 import { resultRoutes } from './routes/results.js';
 
 /** Everything the HTTP API needs from its surroundings. */
@@ -122,6 +123,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       );
     }
   });
+  // After admission (whose budget counts the decompressed bytes too) and the charset check.
+  registerRequestDecompression(app, { maxBodyBytes: deps.http.maxBodyBytes });
   registerCors(app, deps.http.cors);
   app.addHook('onSend', async (request, reply) => {
     reply.header(correlationIdHeader, request.id);

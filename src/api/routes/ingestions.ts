@@ -23,6 +23,7 @@ import {
 } from '../schemas/ingestion.js';
 import { JobStatusSchema } from '../schemas/job.js';
 import {
+  acceptEncodingHeader,
   idempotentReplayedHeader,
   internalErrorResponse,
   jobIdProblemResponses,
@@ -82,16 +83,23 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
             ...idempotentReplayedHeader,
           }),
           400: problemResponse(
-            'Invalid input: malformed or empty JSON, a body that breaks the rules, or a bad Idempotency-Key. ' +
+            'Invalid input: malformed or empty JSON, a compressed body that does not decompress, a body that ' +
+              'breaks the rules, or a bad Idempotency-Key. ' +
               '`errors` maps each field path to what to fix.',
           ),
           413: problemResponse(
-            `Too large: the body is over MAX_BODY_BYTES, there are more than MAX_EVENTS_PER_REQUEST ` +
+            `Too large: the body (decompressed, when it is sent compressed) is over MAX_BODY_BYTES, there ` +
+              `are more than MAX_EVENTS_PER_REQUEST ` +
               `(${options.maxEventsPerRequest}) events, or one payload is over MAX_PAYLOAD_BYTES ` +
               `(${options.maxPayloadBytes}) of JSON. Split the batch.`,
           ),
           ...submitKey.responses,
-          415: problemResponse('The body is not sent as JSON: use Content-Type: application/json.'),
+          415: problemResponse(
+            'The body is not sent as JSON (use Content-Type: application/json), is declared in a charset other ' +
+              'than UTF-8, or is compressed with a coding other than gzip, deflate or br (then Accept-Encoding ' +
+              'names those).',
+            acceptEncodingHeader,
+          ),
           422: problemResponse(
             'The Idempotency-Key was already used by this tenant with a different body; `jobId` names the ' +
               'job stored for it.',

@@ -54,8 +54,16 @@ export const JobIdParamsSchema = Type.Object({
   jobId: Type.String({ format: 'uuid', pattern: uuidPattern }),
 });
 
-/** The Idempotency-Key header. */
+/** The headers POST /v1/ingestions reads: Content-Encoding and Idempotency-Key. */
 export const IngestionHeadersSchema = Type.Object({
+  'content-encoding': Type.Optional(
+    Type.String({
+      description:
+        'gzip, deflate or br: the body is decompressed as it arrives, and MAX_BODY_BYTES applies to the ' +
+        'decompressed body. Another coding is answered 415 with Accept-Encoding naming these.',
+      examples: ['gzip'],
+    }),
+  ),
   'idempotency-key': Type.Optional(
     Type.String({
       minLength: 1,

@@ -25,6 +25,14 @@ export const locationHeader = {
   }),
 };
 
+/** Set on the 415 that refuses a body's Content-Encoding (RFC 7694): the codings accepted. */
+export const acceptEncodingHeader = {
+  'Accept-Encoding': Type.String({
+    description: 'The content codings a request body may be sent in.',
+    examples: ['gzip, deflate, br'],
+  }),
+};
+
 /** Set on a 202 that answers a repeated Idempotency-Key with the original job. */
 export const idempotentReplayedHeader = {
   'Idempotent-Replayed': Type.Literal('true', {
