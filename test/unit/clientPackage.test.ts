@@ -1,0 +1,54 @@
+// The client package (client/): its types are what the OpenAPI document generates today, and it stands
+// alone: no import of the server's code, no runtime dependency, nothing Node-only imported (it runs in
+// browsers too).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { clientTypesFile, clientTypesText } from '../../scripts/clientTypes.js';
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
+  );
+}
+
+describe('the client package', () => {
+  it('has the types the OpenAPI document generates (run npm run client:types after changing the API)', async () => {
+    const committed = readFileSync(clientTypesFile, 'utf8');
+    expect(
+      committed === (await clientTypesText()),
+      'client/src/generated/openapi.ts is out of date: npm run client:types',
+    ).toBe(true);
+  }, 60_000);
+
+  it('imports only its own files: not the server, not a package, not a Node.js module', () => {
+    const imports = sourceFiles('client/src').flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'/gm)].map(
+        (match) => ({
+          file,
+          target: match[1]!,
+        }),
+      ),
+    );
+    expect(imports.length).toBeGreaterThan(10);
+    expect(imports.filter(({ target }) => !target.startsWith('./') && !target.startsWith('../'))).toEqual([]);
+    expect(imports.filter(({ target }) => target.includes('/src/') || target.startsWith('../../'))).toEqual(
+      [],
+    );
+  });
+
+  it('has no runtime dependencies and is publishable', () => {
+    const manifest = JSON.parse(readFileSync('client/package.json', 'utf8')) as Record<string, unknown>;
+    expect(manifest.dependencies).toBeUndefined();
+    expect(manifest.private).toBeUndefined();
+    expect(manifest).toMatchObject({
+      name: '@ingest-service/client',
+      type: 'module',
+      files: ['dist', 'README.md'],
+    });
+  });
+});
