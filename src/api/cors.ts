@@ -71,7 +71,7 @@ export function registerCors(app: FastifyInstance, cors: CorsConfig): void {
     if (policy === undefined || request.method === 'OPTIONS') return;
     vary(reply, 'Origin');
     const origin = request.headers.origin;
-    if (origin === undefined || !originAllowed(cors, policy, origin)) return;
+    if (!origin || !originAllowed(cors, policy, origin)) return;
     reply
       .header('access-control-allow-origin', origin)
       .header('access-control-expose-headers', corsExposedHeaders.join(', '));
@@ -93,7 +93,7 @@ export function answerPreflight(
   const allow = ['OPTIONS', ...Object.keys(methods)].join(', ');
   const origin = request.headers.origin;
   const requested = request.headers['access-control-request-method'];
-  if (origin === undefined || requested === undefined) return reply.code(204).header('allow', allow).send();
+  if (!origin || requested === undefined) return reply.code(204).header('allow', allow).send();
   reply.header('vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
   const policy = methods[requested.trim().toUpperCase()];
   if (policy === undefined) {
