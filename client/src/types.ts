@@ -12,8 +12,16 @@ export type JobStatus = Job['status'];
 export type JobResults = JsonOf<operations['getResults']['responses'][200]>;
 /** A page of the tenant's jobs (GET /v1/ingestions). */
 export type JobPage = JsonOf<operations['listIngestions']['responses'][200]>;
-/** What to list (GET /v1/ingestions): statuses, a time range, a page size and the cursor to continue from. */
-export type ListJobsQuery = NonNullable<operations['listIngestions']['parameters']['query']>;
+/**
+ * What to list (GET /v1/ingestions): statuses, a time range, a page size (a number here, though a
+ * query string carries text) and the cursor to continue from.
+ */
+export type ListJobsQuery = Omit<
+  NonNullable<operations['listIngestions']['parameters']['query']>,
+  'limit'
+> & {
+  limit?: number | string;
+};
 /** The body of POST /v1/ingestions. */
 export type Batch = operations['submitIngestion']['requestBody']['content']['application/json'];
 /** One event as the API stores it. */

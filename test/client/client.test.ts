@@ -232,14 +232,14 @@ describe('reading', () => {
     client.track({ type: 'Signed_Up', payload: { n: -1 } });
     client.track({ type: 'signed_up', payload: { n: -2 } });
     await client.flush();
-    const page = await client.listJobs({ limit: '1' });
+    const page = await client.listJobs({ limit: 1 });
     expect(page.jobs).toHaveLength(1);
     const job = await client.waitForJob(page.jobs[0]!.jobId, { timeoutMs: 30_000 });
     expect(job.status).toBe('Succeeded');
     const results = await client.getResults(job.jobId);
     expect(results.results).toEqual([expect.objectContaining({ eventType: 'Signed_Up', count: 2 })]);
     let seen = 0;
-    for await (const listed of client.jobs({ limit: '2', status: 'Succeeded' })) {
+    for await (const listed of client.jobs({ limit: 2, status: 'Succeeded' })) {
       expect(listed.status).toBe('Succeeded');
       seen += 1;
     }
