@@ -1,20 +1,10 @@
 // The client package (client/): its types are what the OpenAPI document generates today, and it stands
 // alone: no import of the server's code, no runtime dependency, nothing Node-only imported (it runs in
 // browsers too).
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from '../support/sourceFiles.js';
 import { clientTypesFile, clientTypesText } from '../../scripts/clientTypes.js';
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
-}
 
 describe('the client package', () => {
   it('has the types the OpenAPI document generates (run npm run client:types after changing the API)', async () => {
