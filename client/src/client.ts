@@ -139,10 +139,16 @@ export function createClient(options: ClientOptions): IngestClient {
     clearTimeout(deadline);
   };
 
+  // The last event an exit flush was started for: a natural exit flushes each event once, so a service
+  // that stays away delays the exit by exitFlushTimeoutMs, not by every retry.
+  let exitFlushedThrough = -1;
   const stopExitFlush = settings.flushOnExit
     ? flushOnExit({
-        flushForExit: () => flushWithin(settings.exitFlushTimeoutMs),
-        pending: () => queue.length > 0 || inFlight.length > 0,
+        flushForExit: () => {
+          exitFlushedThrough = queue.lastSeq;
+          return flushWithin(settings.exitFlushTimeoutMs);
+        },
+        pending: () => (queue.length > 0 || inFlight.length > 0) && queue.lastSeq > exitFlushedThrough,
       })
     : () => undefined;
 

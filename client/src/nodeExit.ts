@@ -7,14 +7,15 @@
  * - no one does: the clients flush, for at most their exitFlushTimeoutMs, and then the listener removes
  *   itself and sends the signal again, so the process ends as it would have, by that signal (exit
  *   status 128 + its number). A second signal meanwhile ends it at once.
- * And before a natural exit (beforeExit: nothing left to do), what is queued is flushed.
+ * And before a natural exit (beforeExit: nothing left to do), what is queued is flushed, once: what it
+ * cannot send within exitFlushTimeoutMs (the service away) does not hold the process any longer.
  */
 
 /** What the exit handling asks of a client. */
 export interface ExitFlushing {
   /** Sends what is queued, giving up after the client's exitFlushTimeoutMs. */
   flushForExit(): Promise<void>;
-  /** Whether anything is waiting to be sent. */
+  /** Whether anything is waiting to be sent that no exit flush has tried yet. */
   pending(): boolean;
 }
 

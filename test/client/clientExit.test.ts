@@ -19,7 +19,11 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
 }, 180_000);
 
+// Programs a failing test left running.
+const programs: ServiceProcess[] = [];
+
 afterAll(async () => {
+  await Promise.all(programs.map((child) => child.stop('SIGKILL')));
   await api?.stop('SIGTERM');
   await pool.end();
 });
@@ -32,12 +36,15 @@ async function storedEvents(batch: string): Promise<number> {
   return rows[0]!.n;
 }
 
-function program(mode: 'wait' | 'handler' | 'end', batch: string) {
-  return startProcess('test/support/clientExitScript.ts', {
+function program(mode: 'wait' | 'handler' | 'end', batch: string, env: Record<string, string> = {}) {
+  const child = startProcess('test/support/clientExitScript.ts', {
     BASE_URL: base,
     MODE: mode,
     BATCH: batch,
+    ...env,
   });
+  programs.push(child);
+  return child;
 }
 
 describe('a Node.js process using the client', () => {
@@ -59,6 +66,15 @@ describe('a Node.js process using the client', () => {
     expect(child.output()).toContain('application handler ran');
     expect(child.output()).toMatch(/closed: \{"queued":0,"sending":0,"sent":20/);
     expect(await storedEvents('handler')).toBe(20);
+  });
+
+  it('does not hold a program that ends by itself longer than exitFlushTimeoutMs when the service is away', async () => {
+    // Retried for as long as maxRetries allows (minutes), the events would keep the process alive.
+    const child = program('end', 'away', {
+      BASE_URL: `http://127.0.0.1:${await freePort()}`,
+      EXIT_FLUSH_TIMEOUT_MS: '1000',
+    });
+    expect(await child.exited).toBe(0);
   });
 
   it('sends what is queued before a program that ends by itself exits', async () => {

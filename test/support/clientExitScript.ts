@@ -10,6 +10,7 @@ const client = createClient({
   baseUrl: process.env.BASE_URL!,
   tenantId: 'exit',
   flushIntervalMs: 3_600_000,
+  exitFlushTimeoutMs: Number(process.env.EXIT_FLUSH_TIMEOUT_MS ?? 5000),
 });
 if (process.env.MODE === 'handler') {
   process.on('SIGTERM', () => {

@@ -8,11 +8,15 @@ import { clientTypesFile, clientTypesText } from '../../scripts/clientTypes.js';
 
 describe('the client package', () => {
   it('has the types the OpenAPI document generates (run npm run client:types after changing the API)', async () => {
-    const committed = readFileSync(clientTypesFile, 'utf8');
+    const committed = readFileSync(clientTypesFile, 'utf8').split('\n');
+    const generated = (await clientTypesText()).split('\n');
+    const first = generated.findIndex((line, i) => line !== committed[i]);
     expect(
-      committed === (await clientTypesText()),
-      'client/src/generated/openapi.ts is out of date: npm run client:types',
-    ).toBe(true);
+      first === -1 && committed.length === generated.length
+        ? 'same'
+        : `line ${first + 1}: ${generated[first]}`,
+      `${clientTypesFile} is out of date: run npm run client:types`,
+    ).toBe('same');
   }, 60_000);
 
   it('imports only its own files: not the server, not a package, not a Node.js module', () => {
