@@ -9,7 +9,7 @@ const boundary = (files, patterns) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.data/', 'coverage/'] },
+  { ignores: ['dist/', 'node_modules/', '.data/', 'coverage/', 'client/dist/', 'client/src/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

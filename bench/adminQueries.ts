@@ -1,5 +1,5 @@
-// `npx tsx bench/adminQueries.ts [--jobs=1000000]`: how fast the admin list and overview answer with a
-// million jobs. Fills the jobs table with one INSERT … SELECT generate_series (30 days of jobs across
+// `npx tsx bench/adminQueries.ts [--jobs=1000000]`: how fast the admin list and overview, and a tenant's
+// own job list (GET /v1/ingestions), answer with a million jobs. Fills the jobs table with one INSERT … SELECT generate_series (30 days of jobs across
 // 1,000 tenants: mostly Succeeded, 2 % Failed, 1 % Pending, one event each with a payload), then times
 // the admin endpoints over real HTTP against the API as it ships. Prints median and worst of 15 calls.
 import { buildApp } from '../src/api/app.js';
@@ -7,6 +7,8 @@ import { loadConfig } from '../src/config/config.js';
 import { parseConnectionString, type DatabaseConfig } from '../src/config/connectionString.js';
 import { migrateDatabase } from '../src/data/migrate.js';
 import { createPool } from '../src/data/pool.js';
+import { sqlStatement } from '../src/data/sql.js';
+import { inTenantScope } from '../src/data/tenantReads.js';
 import { operatorRoutes } from '../src/entry/operatorRoutes.js';
 import { createLogger } from '../src/log/logger.js';
 import { openBenchDatabase } from './benchDatabase.js';
@@ -57,6 +59,16 @@ try {
     }
     return cursor;
   })();
+  const tenantDeep = async () => {
+    let cursor = '';
+    for (let page = 0; page < 3; page += 1) {
+      const body = (await (
+        await fetch(`${base}/v1/ingestions?tenantId=tenant-42&limit=200${cursor}`)
+      ).json()) as { nextCursor: string };
+      cursor = `&cursor=${body.nextCursor}`;
+    }
+    return cursor;
+  };
   const tenDaysAgo = new Date(Date.now() - 10 * 86400_000);
   const cases: Array<[string, string]> = [
     ['overview', '/admin/overview'],
@@ -86,6 +98,21 @@ try {
       `/admin/jobs?tenant=tenant-42&payload=${encodeURIComponent('customer.id=-1')}&from=${new Date(Date.now() - 86400_000 + 60_000).toISOString()}`,
     ],
     ['one job', `/admin/jobs/${sample.id}`],
+    // A tenant's own list reads through row-level security as a read key's does (AUTH_MODE=none names
+    // the tenant in the query instead of the key; the statement and the scope are the same).
+    ['tenant list (GET /v1/ingestions)', '/v1/ingestions?tenantId=tenant-42'],
+    ['tenant list, 200 rows', '/v1/ingestions?tenantId=tenant-42&limit=200'],
+    [
+      'tenant list, page 4 (after 600 rows)',
+      `/v1/ingestions?tenantId=tenant-42&limit=200${await tenantDeep()}`,
+    ],
+    ['tenant list, Failed', '/v1/ingestions?tenantId=tenant-42&status=Failed'],
+    ['tenant list, Pending,Processing', '/v1/ingestions?tenantId=tenant-42&status=Pending,Processing'],
+    [
+      'tenant list, one day 10 days ago',
+      `/v1/ingestions?tenantId=tenant-42&from=${tenDaysAgo.toISOString()}&to=${new Date(tenDaysAgo.getTime() + 86400_000).toISOString()}`,
+    ],
+    ['tenant list, unknown tenant', '/v1/ingestions?tenantId=nobody'],
   ];
   const results: Array<{ case: string; medianMs: number; worstMs: number; rows: number }> = [];
   for (const [name, path] of cases) {
@@ -106,13 +133,44 @@ try {
     `SELECT indexrelname AS index, pg_size_pretty(pg_relation_size(indexrelid)) AS size
      FROM pg_stat_user_indexes WHERE relname LIKE 'ingestion\\_jobs%' ORDER BY indexrelname`,
   );
+  const tenantPlan = await tenantListPlan();
   await app.close();
   console.log(`${jobs.toLocaleString()} jobs, ${database.source}`);
   console.table(results);
   console.table(sizes);
+  console.log(
+    `tenant list, a page of tenant-42 after 800 jobs, as the prepared statement's generic plan:\n${tenantPlan}`,
+  );
 } finally {
   await pool.end().catch(() => undefined);
   if (!keep) await database.dispose();
+}
+
+/**
+ * The plan of the tenant list's statement as a read key runs it: in the tenant's scope (the role that
+ * row-level security restricts), with the one generic plan a prepared statement keeps, and the buffers
+ * it touched.
+ */
+async function tenantListPlan(): Promise<string> {
+  const parameterTypes = 'text, text[], timestamptz, timestamptz, timestamptz, uuid, integer';
+  return inTenantScope(pool, 'tenant-42', async (client) => {
+    await client.query("SET LOCAL plan_cache_mode = 'force_generic_plan'");
+    await client.query(
+      `PREPARE tenant_list (${parameterTypes}) AS ${sqlStatement('jobsListForTenant').text}`,
+    );
+    // A page deep in the tenant's history: its cursor is the 800th newest job's.
+    const { rows: deepest } = await client.query<{ created_key: string; id: string }>(
+      `SELECT created_at::text AS created_key, id FROM ingestion_jobs WHERE tenant_id = 'tenant-42'
+       ORDER BY created_at DESC, id DESC OFFSET 799 LIMIT 1`,
+    );
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(
+      "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE tenant_list('tenant-42', " +
+        `'{Pending,Processing,Succeeded,Failed}', '-infinity', 'infinity', ` +
+        `${client.escapeLiteral(deepest[0]!.created_key)}, ${client.escapeLiteral(deepest[0]!.id)}, 51)`,
+    );
+    await client.query('DEALLOCATE tenant_list');
+    return rows.map((row) => row['QUERY PLAN']).join('\n');
+  });
 }
 
 /** Empties the tables and fills them with `jobs` jobs of one event each, then vacuums and analyzes. */

@@ -27,9 +27,20 @@ interface AutocannonJson {
 
 const cli = new URL('../node_modules/autocannon/autocannon.js', import.meta.url).pathname;
 
+/** Runs autocannon's API with a body read as bytes, printing its result as the CLI's -j does. */
+const bytesRunner = `
+const autocannon = require(process.argv[1]);
+const { file, ...options } = JSON.parse(process.argv[2]);
+autocannon({ ...options, body: require('node:fs').readFileSync(file) }, (error, result) => {
+  if (error) { console.error(error); process.exit(1); }
+  process.stdout.write(JSON.stringify(result));
+});
+`;
+
 export function postLoad(options: {
   url: string;
-  body: string;
+  /** The request body; bytes are sent as they are (a gzip body with its Content-Encoding header). */
+  body: string | Buffer;
   connections: number;
   seconds: number;
   /** Requests per second over all connections; unlimited when absent. */
@@ -56,7 +67,28 @@ export function postLoad(options: {
     ...(options.rate ? ['-R', String(options.rate)] : []),
     options.url,
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The CLI reads its body file as UTF-8 text: bytes (a gzip body) go through autocannon's own API,
+  // in a process of its own all the same.
+  const child = Buffer.isBuffer(options.body)
+    ? spawn(
+        process.execPath,
+        [
+          '-e',
+          bytesRunner,
+          cli,
+          JSON.stringify({
+            url: options.url,
+            connections: options.connections,
+            duration: options.seconds,
+            method,
+            headers: { 'content-type': 'application/json', ...options.headers },
+            file,
+            ...(options.rate ? { overallRate: options.rate } : {}),
+          }),
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      )
+    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -10,6 +10,7 @@ import type { IngestFigures } from './workloads/ingest.js';
 import type { LatencyFigures } from './workloads/latency.js';
 import { adminIndexCostSummary, type AdminIndexFigures } from './workloads/adminIndexCost.js';
 import { metricsCostSummary, type MetricsCostFigures } from './workloads/metricsCost.js';
+import { compressedIngestLines, type CompressedIngestFigures } from './workloads/compressedIngest.js';
 import { storageCpuSummary, type StorageCpuFigures } from './workloads/storageCpu.js';
 import type { SustainedFigures } from './workloads/sustained.js';
 import { churnSummary, type ChurnFigures } from './workloads/churn.js';
@@ -25,6 +26,7 @@ export interface Figures {
   drain?: { rows: DrainRow[]; graphilePerSec: number | string };
   sustained?: SustainedFigures;
   metricsCost?: MetricsCostFigures;
+  compressedIngest?: CompressedIngestFigures;
   adminIndexCost?: AdminIndexFigures;
   fairness?: FairnessFigures;
   churn?: ChurnFigures;
@@ -151,6 +153,7 @@ export function renderReport(f: Figures): string {
       `| sustained: no backlog growth | end backlog ${n(s.backlogEnd)} jobs (${n(s.backlogEnd / Math.max(s.acceptedPerSec, 1), 2)} s of intake) | ${mark(kept)} |`,
     );
   }
+  if (f.compressedIngest) lines.push(...compressedIngestLines(f.compressedIngest));
   if (f.metricsCost) {
     const rounds = f.metricsCost.ingest.length / 3;
     lines.push(

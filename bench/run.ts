@@ -1,6 +1,6 @@
 // `npm run bench` (or `npm run bench -- --quick`): the four workloads of issue 5 against the compiled
 // build, each next to a baseline measured in the same run. Prints a table and writes the figures into
-// docs/performance.md. `--only=ingest,latency,drain,sustained,metrics,fairness,adminIndexes,storageCpu,churn` runs a subset
+// docs/performance.md. `--only=ingest,compression,latency,drain,sustained,metrics,fairness,adminIndexes,storageCpu,churn` runs a subset
 // (not written to the docs).
 import pg from 'pg';
 import { openBenchDatabase, resetTables } from './benchDatabase.js';
@@ -11,6 +11,7 @@ import { startApi } from './serviceProcesses.js';
 import { drainWorkload } from './workloads/drain.js';
 import { fairnessWorkload } from './workloads/fairness.js';
 import { ingestWorkload } from './workloads/ingest.js';
+import { compressedIngestWorkload } from './workloads/compressedIngest.js';
 import { latencyWorkload } from './workloads/latency.js';
 import { adminIndexCostWorkload } from './workloads/adminIndexCost.js';
 import { metricsCostWorkload } from './workloads/metricsCost.js';
@@ -99,6 +100,13 @@ try {
     const copyJobs = Math.max(1000, Math.round(figures.ingest.main.accepted));
     figures.copyEventsPerSec = await copyIngest(client, copyJobs, 100);
     figures.copyEvents = copyJobs * 100;
+  }
+  if (wants('compression')) {
+    log(`compression: 100-event batches sent plain and as gzip, ${plan.repeats} alternating round(s)`);
+    figures.compressedIngest = await compressedIngestWorkload(database.url, client, {
+      rounds: plan.repeats,
+      seconds: plan.metricsIngestSeconds,
+    });
   }
   if (wants('latency')) {
     log(`latency: ${plan.latencyJobs} one-event jobs on an idle system`);

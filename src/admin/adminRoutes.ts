@@ -28,7 +28,8 @@ import {
   JobListSchema,
   OverviewSchema,
 } from './adminSchemas.js';
-import { decodeCursor, encodeCursor } from './jobCursor.js';
+import { encodeCursor } from '../domain/jobCursor.js';
+import { requestedPage } from '../api/jobListPaging.js';
 import { parseJobFilter, type RawJobFilter } from './jobFilter.js';
 
 /** What the admin routes need. */
@@ -136,23 +137,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
     async (request) => {
       const { cursor, limit, ...raw } = request.query;
       const filter = filterOrThrow(raw);
-      const after = cursor ? decodeCursor(cursor) : undefined;
-      if (cursor && !after) {
-        throw new ProblemError(
-          400,
-          'Invalid cursor',
-          'The cursor is not one this service gave; start from the first page.',
-          {
-            errors: { cursor: ['pass nextCursor of a previous page unchanged'] },
-          },
-        );
-      }
-      const size = limit === undefined ? 50 : Number(limit);
-      if (size < 1 || size > 200) {
-        throw new ProblemError(400, 'Invalid filter', 'The page size is out of range.', {
-          errors: { limit: ['expected a whole number from 1 to 200'] },
-        });
-      }
+      const { after, size } = requestedPage(cursor, limit);
       // One row more than the page tells whether another page follows.
       const rows = await adminJobsList(pool, filter, after, size + 1);
       const page = rows.slice(0, size);

@@ -1,14 +1,10 @@
 import type { AdminJobFilter } from '../data/adminStore.js';
-import { jobStatusOf, jobStatuses, type JobStatus } from '../domain/jobStatus.js';
+import { parseJobListWindow, type RawJobListWindow } from '../domain/jobListFilter.js';
 import { parsePayloadCondition } from '../domain/payloadCondition.js';
-import { isRfc3339DateTime } from '../domain/timestamp.js';
 
 /** The filter as it arrives: query parameters of GET /admin/jobs, or the body of POST /admin/jobs/retry. */
-export interface RawJobFilter {
-  status?: string;
+export interface RawJobFilter extends RawJobListWindow {
   tenant?: string;
-  from?: string;
-  to?: string;
   error?: string;
   payload?: string;
 }
@@ -31,28 +27,9 @@ export type FilterOutcome = { filter: AdminJobFilter } | { errors: Record<string
 export function parseJobFilter(raw: RawJobFilter, now: Date): FilterOutcome {
   const errors: Record<string, string[]> = {};
   const add = (field: string, message: string) => (errors[field] ??= []).push(message);
-
-  let statuses: JobStatus[] = [...jobStatuses];
-  if (raw.status !== undefined && raw.status.trim() !== '') {
-    // Any case (`failed`), read as the canonical spelling every answer uses.
-    const wanted = raw.status.split(',').map(jobStatusOf);
-    if (wanted.includes(undefined)) {
-      add('status', `expected a comma-separated list of ${jobStatuses.join(', ')} (in any case)`);
-    }
-    statuses = jobStatuses.filter((s) => wanted.includes(s));
-  }
-  const date = (field: 'from' | 'to'): Date | undefined => {
-    const value = raw[field];
-    if (value === undefined || value === '') return undefined;
-    if (!isRfc3339DateTime(value)) {
-      add(field, 'expected an RFC 3339 date-time with offset, such as 2024-05-01T12:00:00Z');
-      return undefined;
-    }
-    return new Date(value);
-  };
-  let createdFrom = date('from');
-  const createdBefore = date('to');
-  if (createdFrom && createdBefore && createdFrom >= createdBefore) add('to', 'must be later than from');
+  const window = parseJobListWindow(raw, errors);
+  let { statuses, createdFrom } = window;
+  const { createdBefore } = window;
 
   let payloadContains: unknown;
   const hasPayload = raw.payload !== undefined && raw.payload.trim() !== '';
@@ -63,15 +40,15 @@ export function parseJobFilter(raw: RawJobFilter, now: Date): FilterOutcome {
     else payloadContains = parsed.contains;
   }
   // The narrower window of the content filters in use applies.
-  const window = hasPayload ? contentWindows.payload : hasError ? contentWindows.error : undefined;
-  if (window) {
+  const contentWindow = hasPayload ? contentWindows.payload : hasError ? contentWindows.error : undefined;
+  if (contentWindow) {
     const end = createdBefore ?? now;
-    if (!createdFrom) createdFrom = new Date(end.getTime() - window.defaultHours * 3600_000);
-    else if (end.getTime() - createdFrom.getTime() > window.maxHours * 3600_000) {
+    if (!createdFrom) createdFrom = new Date(end.getTime() - contentWindow.defaultHours * 3600_000);
+    else if (end.getTime() - createdFrom.getTime() > contentWindow.maxHours * 3600_000) {
       add(
         'from',
-        `${hasPayload ? 'a payload condition' : 'an error text filter'} searches at most ${window.maxHours} hours of jobs: ` +
-          `set from and to at most ${window.maxHours} hours apart`,
+        `${hasPayload ? 'a payload condition' : 'an error text filter'} searches at most ${contentWindow.maxHours} hours of jobs: ` +
+          `set from and to at most ${contentWindow.maxHours} hours apart`,
       );
     }
   }

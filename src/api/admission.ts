@@ -1,5 +1,5 @@
 import { Transform } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError, sendProblem } from './problem.js';
 import { markRejection } from './rejectionMarks.js';
 
@@ -43,6 +43,18 @@ class Reservation {
   #released = false;
 
   constructor(private readonly budget: InflightBytes) {}
+
+  /** Counts `more` bytes too, if they fit in the budget. */
+  grow(more: number): boolean {
+    if (!this.budget.tryReserve(more)) return false;
+    this.bytes += more;
+    return true;
+  }
+
+  /** The budget's limit, for the answer that refuses a request. */
+  get limit(): number {
+    return this.budget.limit;
+  }
 
   /** The route handler has the parsed body: it is held until the answer is ready. */
   handlerStarted(): void {
@@ -146,4 +158,22 @@ export function registerAdmission(
   app.addHook('onSend', async (request) => {
     reservations.get(request)?.handlerDone();
   });
+}
+
+/**
+ * Counts `bytes` more of an admitted request's body against the budget: what a compressed body
+ * decompresses to, which is what the request then holds. Returns the 503 to refuse the request with
+ * when they do not fit (the connection closes after it, as for a chunked body that does not fit). A
+ * request with no reservation (no body, or one over the body limit, refused anyway) counts nothing.
+ */
+export function reserveMore(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  bytes: number,
+): ProblemError | undefined {
+  const reservation = reservations.get(request);
+  if (!reservation || reservation.grow(bytes)) return undefined;
+  reply.header('connection', 'close');
+  markRejection(request, 'overloaded');
+  return overloaded(reservation.limit);
 }

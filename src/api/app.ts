@@ -24,6 +24,10 @@ import { ProblemError } from './problem.js';
 import { sendProblem } from './problem.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestionRoutes } from './routes/ingestions.js';
+import { jobListRoutes } from './routes/jobList.js';
+import { preflightRoutes } from './routes/preflight.js';
+import { registerCors } from './cors.js';
+import { registerRequestDecompression } from './requestDecompression.js';
 import { resultRoutes } from './routes/results.js';
 
 /** Everything the HTTP API needs from its surroundings. */
@@ -119,6 +123,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       );
     }
   });
+  // After admission (whose budget counts the decompressed bytes too) and the charset check.
+  registerRequestDecompression(app, { maxBodyBytes: deps.http.maxBodyBytes });
+  registerCors(app, deps.http.cors);
   app.addHook('onSend', async (request, reply) => {
     reply.header(correlationIdHeader, request.id);
     // An answer sent before the body arrived (too large, not JSON, shutting down) must still reach the
@@ -205,6 +212,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     jobWaiters,
     authenticator: deps.authenticator,
   });
+  await app.register(jobListRoutes, { pool: deps.pool, authenticator: deps.authenticator });
+  await app.register(preflightRoutes, { cors: deps.http.cors });
   await app.register(resultRoutes, { pool: deps.pool, authenticator: deps.authenticator });
   // The interactive docs: routes of their own, none of their hooks run on the API's routes.
   await registerDocsPage(app);

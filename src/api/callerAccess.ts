@@ -40,6 +40,24 @@ const refusedKind: Record<Permission, Record<Caller['kind'], string | undefined>
 };
 
 /**
+ * Why a key restricted to origins (`keys create --origin`) may not be used from this request's Origin,
+ * or undefined when it may. A request without an Origin is refused too: browsers always send one
+ * with a cross-origin request, so a restricted key used without one is not used from its pages.
+ */
+function refusedOrigin(caller: Caller, origin: string | undefined): string | undefined {
+  const allowed = caller.allowedOrigins;
+  if (allowed === undefined || (origin !== undefined && allowed.includes(origin.toLowerCase())))
+    return undefined;
+  return (
+    `This key may be used only from pages of ${allowed.join(', ')}; the request ` +
+    (origin === undefined
+      ? 'carries no Origin header.'
+      : `comes from ${JSON.stringify(origin.slice(0, 200))}.`) +
+    ' Use a key made for this origin (npm run keys -- create --origin <origin>).'
+  );
+}
+
+/**
  * The onRequest hook of a route that needs a key (AUTH_MODE=keys): answers 401 with WWW-Authenticate
  * when the request carries no usable key (missing, malformed, unknown, revoked or expired: the last
  * three alike), 403 when the key's kind may not do `permission`, and otherwise remembers the caller for
@@ -67,6 +85,13 @@ export function requireKey(authenticator: ApiKeyAuthenticator, permission: Permi
       if (caller) {
         const refusal = refusedKind[permission][caller.kind];
         if (refusal) return sendProblem(request, reply, { status: 403, title: 'Forbidden', detail: refusal });
+        const originRefusal = refusedOrigin(caller, request.headers.origin);
+        if (originRefusal)
+          return sendProblem(request, reply, {
+            status: 403,
+            title: 'Origin not allowed',
+            detail: originRefusal,
+          });
         callers.set(request, caller);
         return;
       }

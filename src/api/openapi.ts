@@ -96,6 +96,13 @@ const swaggerOptions: FastifyDynamicSwaggerOptions = {
     security: [],
     tags: [
       { name: 'Ingestion', description: 'Submit batches of events and follow their jobs to the results.' },
+      {
+        name: 'Browsers',
+        description:
+          'CORS preflights: pages of the origins CORS_ALLOWED_ORIGINS lists may call the /v1 routes (any page ' +
+          'may submit when it lists *); every /v1 answer to such a page carries Access-Control-Allow-Origin ' +
+          'and exposes Location, Retry-After, RateLimit, RateLimit-Policy and X-Correlation-Id.',
+      },
       { name: 'Health', description: 'Probes for load balancers and orchestrators.' },
       { name: 'admin', description: 'Operators: inspect, retry and cancel jobs (docs/admin.md).' },
     ],

@@ -11,4 +11,9 @@ export interface Caller {
    * settings' defaults apply. Consumed by the rate limiter.
    */
   rateLimits: { requestsPerSecond: number | null; eventsPerSecond: number | null };
+  /**
+   * The origins the key may be used from (`keys create --origin`), as browsers write the Origin header;
+   * undefined: any, and requests without an Origin too.
+   */
+  allowedOrigins: readonly string[] | undefined;
 }

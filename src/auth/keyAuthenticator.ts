@@ -84,6 +84,7 @@ export class ApiKeyAuthenticator {
       kind: stored.kind,
       tenantId: stored.tenantId ?? undefined,
       rateLimits: { requestsPerSecond: stored.requestsPerSecond, eventsPerSecond: stored.eventsPerSecond },
+      allowedOrigins: stored.allowedOrigins ?? undefined,
     };
   }
 

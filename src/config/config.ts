@@ -1,4 +1,5 @@
 import { ConfigError } from './configError.js';
+import { readCors, type CorsConfig } from './corsConfig.js';
 import { withCaCert } from './databaseCaCert.js';
 import { parseConnectionString, type DatabaseConfig } from './connectionString.js';
 import { EnvReader, type Env } from './envReader.js';
@@ -25,6 +26,7 @@ export interface HttpConfig extends HttpListen {
   maxInflightBytes: number;
   /** Per-tenant limits of POST /v1/ingestions; 0 turns one off. */
   rateLimits: RateLimitConfig;
+  cors: CorsConfig;
 }
 
 /** Per-tenant limits, held across all API processes; a caller's own limits (an API key's) replace the first two. */
@@ -203,6 +205,7 @@ export function loadConfig(env: Env): Config {
         eventsPerSecond: read.integer('RATE_LIMIT_EVENTS_PER_SECOND', 0, 0, 100_000_000),
         maxPendingEvents: read.integer('TENANT_MAX_PENDING_EVENTS', 0, 0, 1_000_000_000),
       },
+      cors: readCors(read),
     },
     worker: {
       concurrency: read.integer('WORKER_CONCURRENCY', 2, 1, 1000),

@@ -1,3 +1,4 @@
+import type { JobKey } from '../domain/jobCursor.js';
 import type { JobStatus } from '../domain/jobStatus.js';
 import { canonicalInstantText } from '../domain/timestamp.js';
 import { jobViewOf, type JobRow, type JobView } from './ingestionStore.js';
@@ -30,12 +31,6 @@ export interface AdminJobFilter {
   errorContains?: string;
   /** A JSON object one of the job's events' payload must contain (jsonb `@>`). */
   payloadContains?: unknown;
-}
-
-/** A position in the job list: the (created_at, id) of a row, created_at with its full precision. */
-export interface JobKey {
-  createdKey: string;
-  id: string;
 }
 
 /** A job as the admin list shows it: the status route's view, and when an operator cancelled it. */

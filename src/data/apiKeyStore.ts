@@ -23,6 +23,8 @@ export interface NewApiKey {
   lifetimeSeconds: number | null;
   requestsPerSecond: number | null;
   eventsPerSecond: number | null;
+  /** The origins it may be used from; null: any. */
+  allowedOrigins: string[] | null;
 }
 
 /** Stores a key; returns when it was created and when it expires (null: never). */
@@ -42,6 +44,7 @@ export async function apiKeyInsert(
       key.lifetimeSeconds,
       key.requestsPerSecond,
       key.eventsPerSecond,
+      key.allowedOrigins,
     ],
   });
   return { createdAt: rows[0]!.created_at, expiresAt: rows[0]!.expires_at };
@@ -54,6 +57,8 @@ export interface StoredApiKey {
   tenantId: string | null;
   requestsPerSecond: number | null;
   eventsPerSecond: number | null;
+  /** The origins it may be used from; null: any. */
+  allowedOrigins: string[] | null;
   /** Neither revoked nor expired, on the database clock. */
   usable: boolean;
 }
@@ -66,6 +71,7 @@ export async function apiKeyFindByDigest(pool: Pool, digest: Buffer): Promise<St
     tenant_id: string | null;
     rate_limit_rps: number | null;
     rate_limit_eps: number | null;
+    allowed_origins: string[] | null;
     usable: boolean;
   }>({ ...statements.apiKeyFindByDigest, values: [digest] });
   const row = rows[0];
@@ -76,6 +82,7 @@ export async function apiKeyFindByDigest(pool: Pool, digest: Buffer): Promise<St
       tenantId: row.tenant_id,
       requestsPerSecond: row.rate_limit_rps,
       eventsPerSecond: row.rate_limit_eps,
+      allowedOrigins: row.allowed_origins,
       usable: row.usable,
     }
   );
@@ -99,6 +106,7 @@ export interface ApiKeyListing {
   revokedAt: Date | null;
   requestsPerSecond: number | null;
   eventsPerSecond: number | null;
+  allowedOrigins: string[] | null;
 }
 
 /** Every key, or one tenant's, newest first. */
@@ -115,6 +123,7 @@ export async function apiKeysList(pool: Pool, tenantId: string | undefined): Pro
     revoked_at: Date | null;
     rate_limit_rps: number | null;
     rate_limit_eps: number | null;
+    allowed_origins: string[] | null;
   }>({ ...statements.apiKeysList, values: [tenantId ?? null] });
   return rows.map((row) => ({
     id: row.id,
@@ -128,6 +137,7 @@ export async function apiKeysList(pool: Pool, tenantId: string | undefined): Pro
     revokedAt: row.revoked_at,
     requestsPerSecond: row.rate_limit_rps,
     eventsPerSecond: row.rate_limit_eps,
+    allowedOrigins: row.allowed_origins,
   }));
 }
 

@@ -6,6 +6,8 @@ import {
   type JobView,
   type ResultRow,
 } from './ingestionStore.js';
+import type { JobKey } from '../domain/jobCursor.js';
+import type { JobListWindow } from '../domain/jobListFilter.js';
 import type { Pool, PoolClient } from './pool.js';
 import { sqlStatement } from './sql.js';
 import {
@@ -20,6 +22,7 @@ const statements = {
   tenantScopeEnterWithoutRole: sqlStatement('tenantScopeEnterWithoutRole'),
   jobFindForTenant: sqlStatement('jobFindForTenant'),
   resultsFindForTenant: sqlStatement('resultsFindForTenant'),
+  jobsListForTenant: sqlStatement('jobsListForTenant'),
 };
 
 // How each pool's tenant reads run, learnt at most every few seconds: after the migrator has repaired a
@@ -104,5 +107,35 @@ export async function resultsFindForTenant(
       values: [jobId, tenantId],
     });
     return resultsOf(rows);
+  });
+}
+
+/** A job of a tenant's list, with its position for the next page's cursor. */
+export interface TenantJobRow extends JobView {
+  key: JobKey;
+}
+
+/** One page of the tenant's own jobs matching `window`, newest first, after `after` (exclusive). */
+export async function jobsListForTenant(
+  pool: Pool,
+  tenantId: string,
+  window: JobListWindow,
+  after: JobKey | undefined,
+  limit: number,
+): Promise<TenantJobRow[]> {
+  return inTenantScope(pool, tenantId, async (client) => {
+    const { rows } = await client.query<JobRow & { created_key: string }>({
+      ...statements.jobsListForTenant,
+      values: [
+        tenantId,
+        window.statuses,
+        window.createdFrom ?? '-infinity',
+        window.createdBefore ?? 'infinity',
+        after?.createdKey ?? 'infinity',
+        after?.id ?? 'ffffffff-ffff-ffff-ffff-ffffffffffff',
+        limit,
+      ],
+    });
+    return rows.map((row) => ({ ...jobViewOf(row), key: { createdKey: row.created_key, id: row.id } }));
   });
 }

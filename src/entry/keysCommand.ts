@@ -5,6 +5,7 @@ import { lifetimeSeconds } from '../auth/keyLifetime.js';
 import { apiKeyInsert, apiKeyRevoke, apiKeysList } from '../data/apiKeyStore.js';
 import type { Pool } from '../data/pool.js';
 import { keysTable } from './keysTable.js';
+import { normalizeOrigin, originForm } from '../config/origin.js';
 
 /** What a run of the keys CLI printed and how it ended. */
 export interface KeysCommandOutcome {
@@ -17,10 +18,12 @@ export interface KeysCommandOutcome {
 export const keysUsage = [
   'usage:',
   '  npm run keys -- create --tenant <id> --kind write|read [--name N] [--expires-in 30d] [--rps N] [--eps N]',
+  '                         [--origin https://app.example.com ...]',
   '  npm run keys -- create --kind admin [--name N] [--expires-in 30d]',
   '  npm run keys -- list [--tenant <id>]',
   '  npm run keys -- revoke <key id, or the key itself>',
-  'A lifetime is a number and s, m, h or d (90s, 15m, 12h, 30d). The new key is the last line of output.',
+  'A lifetime is a number and s, m, h or d (90s, 15m, 12h, 30d). --origin, repeatable, restricts the key',
+  'to pages of those origins. The new key is the last line of output.',
 ].join('\n');
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -34,6 +37,18 @@ function rateOf(text: string | undefined): number | null | undefined {
   if (text === undefined) return null;
   const value = Number(text);
   return /^\d+(\.\d+)?$/.test(text) && value > 0 && value <= 1_000_000 ? value : undefined;
+}
+
+/** The origins `--origin` names, as browsers write them; null for none; a message for a bad one. */
+function originsOf(texts: readonly string[] | undefined): string[] | null | string {
+  if (texts === undefined || texts.length === 0) return null;
+  const origins: string[] = [];
+  for (const text of texts) {
+    const origin = normalizeOrigin(text.trim());
+    if (origin === undefined) return `--origin ${JSON.stringify(text)} is not ${originForm}.`;
+    if (!origins.includes(origin)) origins.push(origin);
+  }
+  return origins;
 }
 
 const iso = (date: Date | null) => (date === null ? '-' : date.toISOString());
@@ -55,6 +70,7 @@ export async function runKeysCommand(pool: Pool, argv: readonly string[]): Promi
         'expires-in': { type: 'string' },
         rps: { type: 'string' },
         eps: { type: 'string' },
+        origin: { type: 'string', multiple: true },
       },
     });
   } catch (error) {
@@ -81,6 +97,10 @@ export async function runKeysCommand(pool: Pool, argv: readonly string[]): Promi
         return usageError('--rps and --eps must be positive numbers (per second).');
       if (kind === 'admin' && (requestsPerSecond !== null || eventsPerSecond !== null))
         return usageError('--rps and --eps are limits of a tenant key; an admin key has none.');
+      const origins = originsOf(values.origin);
+      if (typeof origins === 'string') return usageError(origins);
+      if (kind === 'admin' && origins !== null)
+        return usageError('--origin restricts a tenant key used from pages; the admin API answers no page.');
       const key = generateKeyText(kind);
       const id = randomUUID();
       const stored = await apiKeyInsert(pool, {
@@ -93,11 +113,13 @@ export async function runKeysCommand(pool: Pool, argv: readonly string[]): Promi
         lifetimeSeconds: lifetime,
         requestsPerSecond,
         eventsPerSecond,
+        allowedOrigins: origins,
       });
       return {
         exitCode: 0,
         stdout: [
-          `created ${kind} key ${id}${kind === 'admin' ? '' : ` for tenant ${tenant}`}, expires ${stored.expiresAt ? iso(stored.expiresAt) : 'never'}`,
+          `created ${kind} key ${id}${kind === 'admin' ? '' : ` for tenant ${tenant}`}, expires ${stored.expiresAt ? iso(stored.expiresAt) : 'never'}` +
+            (origins ? `, used only from ${origins.join(' ')}` : ''),
           'It is shown this once and stored only as a digest: keep it now. The key:',
           key.text,
         ],

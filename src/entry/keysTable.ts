@@ -16,7 +16,7 @@ function limitsOf(key: ApiKeyListing): string {
   return `rps=${key.requestsPerSecond ?? '-'} eps=${key.eventsPerSecond ?? '-'}`;
 }
 
-const header = ['ID', 'KIND', 'TENANT', 'NAME', 'KEY', 'CREATED', 'LAST USED', 'STATE', 'LIMITS'];
+const header = ['ID', 'KIND', 'TENANT', 'NAME', 'KEY', 'CREATED', 'LAST USED', 'STATE', 'LIMITS', 'ORIGINS'];
 
 /**
  * `npm run keys -- list` as a table: a header row, then one row per key, each column as wide as its
@@ -33,6 +33,7 @@ export function keysTable(keys: readonly ApiKeyListing[], now = new Date()): str
     key.lastUsedAt ? seconds(key.lastUsedAt) : 'never',
     stateOf(key, now),
     limitsOf(key),
+    key.allowedOrigins ? key.allowedOrigins.join(',') : '-',
   ]);
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => [...row[column]!].length)),

@@ -1,32 +1,18 @@
 // The dashboard in a real browser: Debian's Chromium driven by playwright-core, against the API and a
 // worker running as processes on a real PostgreSQL. Skipped with a message when Chromium is absent,
 // unless CI is set (then its absence fails). Screenshots go to test-artifacts/ (not committed).
-import { execSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath } from '../support/chromium.js';
 import { eventually } from '../support/jobs.js';
 import { freePort, startProcess, waitForOutput, type ServiceProcess } from '../support/processes.js';
 import { useTestDatabase } from '../support/testDatabase.js';
 
-function chromiumPath(): string | undefined {
-  try {
-    return execSync('command -v chromium', { encoding: 'utf8', shell: '/bin/sh' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const executablePath = chromiumPath();
-if (!executablePath && process.env.CI) {
-  throw new Error('CI is set but Chromium is missing: apt-get install -y chromium (.ci/run does).');
-}
-if (!executablePath) {
-  process.stderr.write('Skipping the browser tests: no `chromium` on PATH (apt-get install -y chromium).\n');
-}
 
 const artifacts = 'test-artifacts';
 const hostile = '<img src=x onerror=alert(1)>';

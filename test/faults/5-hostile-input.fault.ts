@@ -3,6 +3,9 @@
 // every 4xx a problem document, and the service still ready at the end. Run twice: with AUTH_MODE=none,
 // and with AUTH_MODE=keys (issue 12), where every request also carries a credential, mostly a valid
 // write or read key and otherwise every way of getting one wrong, each held to the status it must get.
+// Also compressed bodies (every coding, intact and broken, and compression bombs, each a 413 with the
+// API's memory unmoved) and cross-origin requests and preflights (CORS answered only where allowed).
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../support/testDatabase.js';
@@ -10,6 +13,18 @@ import { recordFigures } from './support/figures.js';
 import { keyCredentials, noCredentials, type Credential } from './support/keyCredentials.js';
 import { closeRawAgent, rawRequest, type RawAnswer } from './support/rawHttp.js';
 import { batchFor, Services } from './support/services.js';
+import {
+  codings,
+  compress,
+  compressionBombs,
+  corrupt,
+  corruption,
+  corsPath,
+  corsProblems,
+  corsSetting,
+  decodes,
+  originValue,
+} from './support/hostileEncodings.js';
 
 const db = useTestDatabase();
 const services = new Services(() => db.env);
@@ -369,13 +384,17 @@ describe.each(['none', 'keys'] as const)('hostile input, AUTH_MODE=%s', (mode) =
       }
     }
     // Jobs the runs below stored (for tenant acme, in keys mode): the GET run reads them with every key.
+    // Another tenant's write key stores a body without tenantId for its own tenant: not remembered.
     const storedJobs: string[] = [];
-    const remember = (answer: RawAnswer) => {
-      if (answer.status === 202 && storedJobs.length < 1000)
+    const remember = (answer: RawAnswer, credential: Credential) => {
+      if (answer.status === 202 && storedJobs.length < 1000 && credential.name !== 'other tenant write')
         storedJobs.push((JSON.parse(answer.text) as { jobId: string }).jobId);
       return answer;
     };
-    const { service, base } = await services.api(mode === 'keys' ? { AUTH_MODE: 'keys' } : {});
+    const { service, base } = await services.api({
+      CORS_ALLOWED_ORIGINS: corsSetting,
+      ...(mode === 'keys' ? { AUTH_MODE: 'keys' } : {}),
+    });
     const ready = async () => (await rawRequest(base, { method: 'GET', path: '/health/ready' })).status;
     const started = Date.now();
     const runs = (n: number) => ({ numRuns: Math.round(n * scale), seed, endOnFailure: true });
@@ -392,6 +411,7 @@ describe.each(['none', 'keys'] as const)('hostile input, AUTH_MODE=%s', (mode) =
               headers: { ...headers, ...credential.headers },
               body,
             }),
+            credential,
           ),
           Buffer.byteLength(body) > maxBodyBytes,
           credential.expect?.submit,
@@ -418,6 +438,7 @@ describe.each(['none', 'keys'] as const)('hostile input, AUTH_MODE=%s', (mode) =
                 headers: { 'content-type': 'application/json', ...credential.headers },
                 body,
               }),
+              credential,
             ),
             false,
             credential.expect?.submit,
@@ -582,6 +603,131 @@ describe.each(['none', 'keys'] as const)('hostile input, AUTH_MODE=%s', (mode) =
       extremeAnswers[name] = answer.status;
     }
 
+    // 5. Compressed bodies: every coding, the ones decoded and the ones refused, intact and broken
+    // (truncated, a flipped byte, trailing garbage, compressed as another coding than named).
+    let compressedRequests = 0;
+    const validText = fc
+      .nat(10_000)
+      .map((n) => JSON.stringify(batchFor(n, mode === 'keys' ? 'acme' : undefined)));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(bodyText, validText),
+        fc.constantFrom(...codings),
+        corruption,
+        auth.submit,
+        async (text, coding, how, credential) => {
+          const plain = Buffer.from(text);
+          const body = corrupt(compress(plain, coding), plain, how);
+          compressedRequests += 1;
+          const refusedCoding = !decodes(coding) && body.length > 0;
+          return check(
+            `POST ${JSON.stringify(coding)} ${how?.op ?? 'intact'} ${text.slice(0, 150)}${describeCredential(credential)}`,
+            remember(
+              await rawRequest(base, {
+                method: 'POST',
+                path: '/v1/ingestions',
+                headers: {
+                  'content-type': 'application/json',
+                  'content-encoding': coding,
+                  ...credential.headers,
+                },
+                body,
+              }),
+              credential,
+            ),
+            false,
+            credential.expect?.submit ?? (refusedCoding ? [415] : undefined),
+          );
+        },
+      ),
+      runs(1500),
+    );
+    expect(await ready()).toBe(200);
+
+    // Compression bombs: 200 MB of spaces in each coding, each refused within a few milliseconds of the
+    // limit with the API's memory unmoved. Peak resident memory from /proc (VmHWM).
+    const memoryMb = (field: 'VmRSS' | 'VmHWM') =>
+      Math.round(
+        Number(
+          new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(
+            readFileSync(`/proc/${service.child.pid}/status`, 'utf8'),
+          )![1],
+        ) / 1024,
+      );
+    const peakBeforeBombs = memoryMb('VmHWM');
+    const bombAnswers: Record<string, string> = {};
+    for (const [name, coding, body] of compressionBombs(200)) {
+      const started = performance.now();
+      const answer = await rawRequest(base, {
+        method: 'POST',
+        path: '/v1/ingestions',
+        headers: {
+          'content-type': 'application/json',
+          'content-encoding': coding,
+          ...extremeCredential.headers,
+        },
+        body,
+      });
+      // gzip inside gzip is decoded once: what is left is not JSON.
+      check(`bomb: ${name}`, answer, false, name.startsWith('gzip of') ? [400] : [413]);
+      bombAnswers[name] =
+        `${answer.status} in ${Math.round(performance.now() - started)} ms (${body.length} bytes)`;
+    }
+    const peakAfterBombs = memoryMb('VmHWM');
+    expect(await ready()).toBe(200);
+
+    // 6. Cross-origin requests and preflights with hostile Origin headers, on the /v1 routes and on
+    // every path that must never answer CORS (admin API, documents, health, metrics, the dashboard).
+    let crossOriginRequests = 0;
+    let crossOriginAllowed = 0;
+    const corsJob = storedJobs[0] ?? '00000000-0000-0000-0000-000000000000';
+    await fc.assert(
+      fc.asyncProperty(
+        corsPath(corsJob),
+        fc.constantFrom('OPTIONS', 'OPTIONS', 'GET', 'POST'),
+        fc.option(originValue, { freq: 8, nil: undefined }),
+        fc.option(fc.oneof(fc.constantFrom('POST', 'GET', 'DELETE', 'get', ' post '), headerValue), {
+          freq: 6,
+          nil: undefined,
+        }),
+        fc.option(headerValue, { nil: undefined }),
+        auth.submit,
+        auth.read,
+        fc.nat(10_000),
+        async (path, method, origin, requestedMethod, requestHeaders, submitter, reader, n) => {
+          const credential = method === 'POST' ? submitter : reader;
+          const headers: Record<string, string | string[]> = { ...credential.headers };
+          if (origin !== undefined) headers.origin = origin;
+          if (requestedMethod !== undefined) headers['access-control-request-method'] = requestedMethod;
+          if (requestHeaders !== undefined) headers['access-control-request-headers'] = requestHeaders;
+          if (method === 'POST') headers['content-type'] = 'application/json';
+          const answer = await rawRequest(base, {
+            method,
+            path,
+            headers,
+            ...(method === 'POST'
+              ? { body: JSON.stringify(batchFor(n, mode === 'keys' ? 'acme' : undefined)) }
+              : {}),
+          });
+          crossOriginRequests += 1;
+          if (answer.headers['access-control-allow-origin'] !== undefined) crossOriginAllowed += 1;
+          const what = `${method} ${path} Origin ${JSON.stringify(origin?.slice(0, 80))} ${JSON.stringify(requestedMethod?.slice(0, 40))}${describeCredential(credential)}`;
+          check(what, answer);
+          const problems =
+            answer.status > 0
+              ? corsProblems(
+                  { method, path, origin: headers.origin as string | undefined, requestedMethod },
+                  answer,
+                )
+              : [];
+          if (problems.length > 0 && tally.violations.length < 50)
+            tally.violations.push(`${what}: ${problems.join(', ')} → ${answer.status}`);
+          return true;
+        },
+      ),
+      runs(1500),
+    );
+
     const readyAtEnd = await ready();
     const seconds = Math.round((Date.now() - started) / 1000);
     const errorsLogged = (service.output().match(/"msg":"unhandled error"/g) ?? []).length;
@@ -599,6 +745,11 @@ describe.each(['none', 'keys'] as const)('hostile input, AUTH_MODE=%s', (mode) =
       unhandledErrorsLogged: errorsLogged,
       readyAtEnd,
       extremes: JSON.stringify(extremeAnswers),
+      compressedRequests,
+      bombs: JSON.stringify(bombAnswers),
+      apiPeakRssMbBeforeAndAfterBombs: `${peakBeforeBombs} → ${peakAfterBombs}`,
+      crossOriginRequests,
+      crossOriginAnswersWithCors: crossOriginAllowed,
     });
     const unhandled = service
       .output()
@@ -612,6 +763,8 @@ describe.each(['none', 'keys'] as const)('hostile input, AUTH_MODE=%s', (mode) =
     expect(tally.requests).toBeGreaterThanOrEqual(10_000 * Math.min(scale, 1));
     expect(errorsLogged).toBe(0);
     expect(readyAtEnd).toBe(200);
+    // A bomb decompressed whole would take 200 MB.
+    expect(peakAfterBombs - peakBeforeBombs).toBeLessThan(20);
     expect(await service.stop('SIGTERM')).toBe(0);
   });
 });

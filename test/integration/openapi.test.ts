@@ -70,7 +70,7 @@ describe('the OpenAPI document', () => {
       license: { name: 'MIT', identifier: 'MIT' },
     });
     expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
-    expect(document.tags.map((tag: Json) => tag.name)).toEqual(['Ingestion', 'Health', 'admin']);
+    expect(document.tags.map((tag: Json) => tag.name)).toEqual(['Ingestion', 'Browsers', 'Health', 'admin']);
   });
 
   it('gives every operation an id, a tag, a summary and a description', () => {
@@ -86,6 +86,10 @@ describe('the OpenAPI document', () => {
       'getLiveness',
       'getReadiness',
       'getResults',
+      'listIngestions',
+      'preflightIngestion',
+      'preflightIngestions',
+      'preflightResults',
       'submitIngestion',
     ]);
     for (const { operation } of operations()) {
@@ -121,6 +125,10 @@ describe('the OpenAPI document', () => {
       submitIngestion: ['202', '400', '413', '415', '422', '429', '500', '503'],
       getIngestion: ['200', '400', '404', '414', '500', '503'],
       getResults: ['200', '400', '404', '414', '500', '503'],
+      listIngestions: ['200', '400', '500', '503'],
+      preflightIngestions: ['204', '403'],
+      preflightIngestion: ['204', '403'],
+      preflightResults: ['204', '403'],
       getLiveness: ['200'],
       getReadiness: ['200', '503'],
       adminListJobs: ['200', '400', '401', '403', '500', '503'],

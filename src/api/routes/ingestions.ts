@@ -3,28 +3,27 @@ import type { ApiKeyAuthenticator } from '../../auth/keyAuthenticator.js';
 import { jobFind, type JobInsertOutcome, type JobView, type NewJob } from '../../data/ingestionStore.js';
 import { jobFindForTenant } from '../../data/tenantReads.js';
 import type { Pool } from '../../data/pool.js';
-import { eventTypeKey } from '../../domain/eventTypeKey.js';
 import { jobIdCreate } from '../../domain/jobId.js';
 import { requestFingerprint } from '../../domain/fingerprint.js';
-import { findPayloadProblem, unstorableTextProblem } from '../../domain/payloadCheck.js';
 import { preferredWaitSeconds } from '../../domain/preferWait.js';
 import { callerOf, requireKey } from '../callerAccess.js';
 import type { JobWaiters } from '../jobWaiters.js';
-import { storableTimestamp } from '../../domain/timestamp.js';
+import { jobStatusBody } from '../jobStatusBody.js';
 import type { ApiMetrics } from '../../metrics/apiMetrics.js';
-import { addFieldError, ProblemError, type FieldErrors } from '../problem.js';
+import { ProblemError } from '../problem.js';
 import { markRejection } from '../rejectionMarks.js';
 import type { TenantLimiter } from '../tenantLimits.js';
+import { batchTenant, eventsJsonFor, headerCount, storedContent } from './submittedBatch.js';
 import {
   IngestionAcceptedSchema,
   IngestionHeadersSchema,
   ingestionRequestSchema,
   JobIdParamsSchema,
   JobStatusHeadersSchema,
-  type IngestionRequest,
 } from '../schemas/ingestion.js';
 import { JobStatusSchema } from '../schemas/job.js';
 import {
+  acceptEncodingHeader,
   idempotentReplayedHeader,
   internalErrorResponse,
   jobIdProblemResponses,
@@ -56,88 +55,6 @@ export interface IngestionRouteOptions {
 
 const isFinished = (job: JobView) => job.status === 'Succeeded' || job.status === 'Failed';
 
-/** The largest payload's JSON text in bytes, if it is larger than `limit`, with its field name. */
-function oversizePayload(body: IngestionRequest, limit: number): string | undefined {
-  for (let index = 0; index < body.events.length; index += 1) {
-    const payload = JSON.stringify(body.events[index]!.payload ?? null);
-    // One UTF-16 unit is at most 3 UTF-8 bytes: only a payload near the limit is measured exactly.
-    if (payload.length * 3 > limit && Buffer.byteLength(payload) > limit) return `events[${index}].payload`;
-  }
-  return undefined;
-}
-
-/**
- * Serializes the events for the insert statement and checks what the schema cannot express: payload
- * size, nesting, unstorable characters. Throws a ProblemError naming every offending field.
- */
-function eventsJsonFor(body: IngestionRequest, maxPayloadBytes: number): string {
-  const errors: FieldErrors = {};
-  const tenantProblem = unstorableTextProblem(body.tenantId);
-  if (tenantProblem) addFieldError(errors, 'tenantId', tenantProblem);
-  body.events.forEach((event, index) => {
-    const typeProblem = unstorableTextProblem(event.type);
-    if (typeProblem) addFieldError(errors, `events[${index}].type`, typeProblem);
-    const problem = event.payload === undefined ? undefined : findPayloadProblem(event.payload);
-    if (problem) addFieldError(errors, `events[${index}].payload`, problem);
-  });
-  if (Object.keys(errors).length > 0) {
-    throw new ProblemError(
-      400,
-      'Invalid request',
-      'The request body is invalid; see errors for what to fix in each field.',
-      {
-        errors,
-      },
-    );
-  }
-  // One serialization of the whole array: building each event's text separately allocated several
-  // times its size. The nesting is bounded by now, so JSON.stringify cannot overflow its stack.
-  const eventsJson = JSON.stringify(
-    body.events.map((event) => ({
-      t: event.type,
-      k: eventTypeKey(event.type),
-      ts: storableTimestamp(event.timestamp),
-      p: event.payload ?? null,
-    })),
-  );
-  // No payload is longer than all of them together: most requests never serialize one alone.
-  const oversize =
-    eventsJson.length * 3 > maxPayloadBytes && Buffer.byteLength(eventsJson) > maxPayloadBytes
-      ? oversizePayload(body, maxPayloadBytes)
-      : undefined;
-  if (oversize) {
-    throw new ProblemError(
-      413,
-      'Payload too large',
-      `${oversize} is larger than ${maxPayloadBytes} bytes of JSON, the most one event may carry.`,
-    );
-  }
-  return eventsJson;
-}
-
-/** How many times a header occurs in Node's raw header list (name, value, name, value …). */
-function headerCount(rawHeaders: readonly string[], name: string): number {
-  let count = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === name) count += 1;
-  return count;
-}
-
-/**
- * What a job stores of its request, and so what its idempotency fingerprint covers: fields the schema
- * does not know are left out, and an absent payload is the null it is stored as. A client that adds a
- * field to its retries therefore replays its job instead of being told the body differs.
- */
-function storedContent(body: IngestionRequest): unknown {
-  return {
-    tenantId: body.tenantId,
-    events: body.events.map((event) => ({
-      type: event.type,
-      timestamp: storableTimestamp(event.timestamp),
-      payload: event.payload ?? null,
-    })),
-  };
-}
-
 /** POST /v1/ingestions and GET /v1/ingestions/{jobId}. */
 export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> = async (app, options) => {
   const { authenticator } = options;
@@ -146,6 +63,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
   app.post(
     '/v1/ingestions',
     {
+      config: { cors: 'submit' },
       ...(authenticator ? { onRequest: requireKey(authenticator, 'submit') } : {}),
       schema: {
         ...(submitKey.security ? { security: submitKey.security } : {}),
@@ -159,7 +77,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
           'names the jobId the batch has if it was stored. With an ' +
           'Idempotency-Key, repeating the same request returns the same job (even when the requests race), ' +
           'and reusing the key with another body is refused with 422.',
-        body: ingestionRequestSchema(options.maxEventsPerRequest),
+        body: ingestionRequestSchema(options.maxEventsPerRequest, authenticator !== undefined),
         headers: IngestionHeadersSchema,
         response: {
           202: jsonResponse('Accepted: the job and its events are stored.', IngestionAcceptedSchema, {
@@ -167,16 +85,23 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
             ...idempotentReplayedHeader,
           }),
           400: problemResponse(
-            'Invalid input: malformed or empty JSON, a body that breaks the rules, or a bad Idempotency-Key. ' +
+            'Invalid input: malformed or empty JSON, a compressed body that does not decompress, a body that ' +
+              'breaks the rules, or a bad Idempotency-Key. ' +
               '`errors` maps each field path to what to fix.',
           ),
           413: problemResponse(
-            `Too large: the body is over MAX_BODY_BYTES, there are more than MAX_EVENTS_PER_REQUEST ` +
+            `Too large: the body (decompressed, when it is sent compressed) is over MAX_BODY_BYTES, there ` +
+              `are more than MAX_EVENTS_PER_REQUEST ` +
               `(${options.maxEventsPerRequest}) events, or one payload is over MAX_PAYLOAD_BYTES ` +
               `(${options.maxPayloadBytes}) of JSON. Split the batch.`,
           ),
           ...submitKey.responses,
-          415: problemResponse('The body is not sent as JSON: use Content-Type: application/json.'),
+          415: problemResponse(
+            'The body is not sent as JSON (use Content-Type: application/json), is declared in a charset other ' +
+              'than UTF-8, or is compressed with a coding other than gzip, deflate or br (then Accept-Encoding ' +
+              'names those).',
+            acceptEncodingHeader,
+          ),
           422: problemResponse(
             'The Idempotency-Key was already used by this tenant with a different body; `jobId` names the ' +
               'job stored for it.',
@@ -190,20 +115,15 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
     async (request, reply) => {
       const body = request.body;
       const caller = callerOf(request);
-      if (caller && caller.tenantId !== body.tenantId) {
-        throw new ProblemError(
-          403,
-          'Forbidden',
-          `This key submits for tenant ${JSON.stringify(caller.tenantId)} only, not for tenantId ` +
-            `${JSON.stringify(body.tenantId)}: send the tenant's own write key, or its tenantId.`,
-        );
-      }
+      const tenantId = batchTenant(body, caller);
+      const batch = { body, tenantId };
       // In memory, before anything is checked further or stored: a tenant over a limit costs little. The
-      // tenant is the body's, which a key has just been checked against; a key may carry its own limits.
+      // tenant is the body's, which a key has just been checked against, or the key's; a key may carry its
+      // own limits.
       if (options.tenantLimiter) {
         const decision = options.tenantLimiter.check(
           {
-            tenantId: body.tenantId,
+            tenantId,
             limits: {
               rps: caller?.rateLimits.requestsPerSecond ?? undefined,
               eps: caller?.rateLimits.eventsPerSecond ?? undefined,
@@ -233,16 +153,16 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         );
       }
       // Checked first: it bounds the payloads' nesting before the fingerprint walks the body recursively.
-      const eventsJson = eventsJsonFor(body, options.maxPayloadBytes);
+      const eventsJson = eventsJsonFor(batch, options.maxPayloadBytes);
       const outcome = await options.jobInserter.insert({
         id: jobIdCreate(),
-        tenantId: body.tenantId,
+        tenantId,
         maxAttempts: options.maxAttempts,
         eventCount: body.events.length,
         idempotencyKey,
         // Only a keyed request can be replayed, so only it pays for the canonical hash.
         requestFingerprint:
-          idempotencyKey === undefined ? undefined : requestFingerprint(storedContent(body)),
+          idempotencyKey === undefined ? undefined : requestFingerprint(storedContent(batch)),
         eventsJson,
       });
       if (outcome.kind === 'conflict') {
@@ -266,6 +186,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
   app.get(
     '/v1/ingestions/:jobId',
     {
+      config: { cors: 'read' },
       ...(authenticator ? { onRequest: requireKey(authenticator, 'read') } : {}),
       schema: {
         ...(readKey.security ? { security: readKey.security } : {}),
@@ -315,19 +236,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
           }
         }
       }
-      return {
-        jobId: job.id,
-        status: job.status,
-        attempt: job.attempt,
-        createdAt: job.createdAt.toISOString(),
-        updatedAt: job.updatedAt.toISOString(),
-        processedAt: job.processedAt?.toISOString() ?? null,
-        error: job.error,
-        tenantId: job.tenantId,
-        eventCount: job.eventCount,
-        maxAttempts: job.maxAttempts,
-        availableAt: job.availableAt.toISOString(),
-      };
+      return jobStatusBody(job);
     },
   );
 };

@@ -24,6 +24,7 @@ export const resultRoutes: FastifyPluginAsyncTypebox<ResultRouteOptions> = async
   app.get(
     '/v1/results/:jobId',
     {
+      config: { cors: 'read' },
       ...(authenticator ? { onRequest: requireKey(authenticator, 'read') } : {}),
       schema: {
         ...(readKey.security ? { security: readKey.security } : {}),

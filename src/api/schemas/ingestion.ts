@@ -15,15 +15,29 @@ export const EventSchema = Type.Object({
   ),
 });
 
-/** The body of POST /v1/ingestions. `maxItems` is set from the configuration when the app is built. */
-export function ingestionRequestSchema(maxEvents: number) {
-  return Type.Object({
-    tenantId: Type.String({ minLength: 1, maxLength: 128, pattern: nonBlank, examples: ['acme'] }),
-    events: Type.Array(EventSchema, { minItems: 1, maxItems: maxEvents }),
-  });
+const tenantIdSchema = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 128, pattern: nonBlank, description, examples: ['acme'] });
+
+/**
+ * The body of POST /v1/ingestions. `maxItems` is set from the configuration when the app is built.
+ * With API keys the key names its tenant, so `tenantId` may be left out (when present it must be the
+ * key's); without keys nothing else names the tenant and it stays required, as the template had it.
+ */
+export function ingestionRequestSchema(maxEvents: number, keysRequired: boolean) {
+  const events = Type.Array(EventSchema, { minItems: 1, maxItems: maxEvents });
+  return keysRequired
+    ? Type.Object({
+        tenantId: Type.Optional(
+          tenantIdSchema(
+            "The tenant; optional, since the write key names it. When sent, it must be the key's.",
+          ),
+        ),
+        events,
+      })
+    : Type.Object({ tenantId: tenantIdSchema('The tenant the events belong to.'), events });
 }
 
-/** A submitted batch. */
+/** A submitted batch; `tenantId` is absent only where a key names the tenant. */
 export type IngestionRequest = Static<ReturnType<typeof ingestionRequestSchema>>;
 
 /** The answer to an accepted batch. */
@@ -40,8 +54,16 @@ export const JobIdParamsSchema = Type.Object({
   jobId: Type.String({ format: 'uuid', pattern: uuidPattern }),
 });
 
-/** The Idempotency-Key header. */
+/** The headers POST /v1/ingestions reads: Content-Encoding and Idempotency-Key. */
 export const IngestionHeadersSchema = Type.Object({
+  'content-encoding': Type.Optional(
+    Type.String({
+      description:
+        'gzip, deflate or br: the body is decompressed as it arrives, and MAX_BODY_BYTES applies to the ' +
+        'decompressed body. Another coding is answered 415 with Accept-Encoding naming these.',
+      examples: ['gzip'],
+    }),
+  ),
   'idempotency-key': Type.Optional(
     Type.String({
       minLength: 1,

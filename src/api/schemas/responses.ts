@@ -25,6 +25,14 @@ export const locationHeader = {
   }),
 };
 
+/** Set on the 415 that refuses a body's Content-Encoding (RFC 7694): the codings accepted. */
+export const acceptEncodingHeader = {
+  'Accept-Encoding': Type.String({
+    description: 'The content codings a request body may be sent in.',
+    examples: ['gzip, deflate, br'],
+  }),
+};
+
 /** Set on a 202 that answers a repeated Idempotency-Key with the original job. */
 export const idempotentReplayedHeader = {
   'Idempotent-Replayed': Type.Literal('true', {
@@ -63,6 +71,11 @@ export function jsonResponse<Schema extends TSchema>(
     headers: { ...correlationIdHeader, ...headers },
     content: { 'application/json': { schema } },
   };
+}
+
+/** An answer without a body (204); `type: 'null'` is how @fastify/swagger is told there is no content. */
+export function emptyResponse(description: string, headers: Record<string, HeaderSchema> = {}) {
+  return { type: 'null' as const, description, headers: { ...correlationIdHeader, ...headers } };
 }
 
 /**
@@ -171,9 +184,10 @@ export function keyRequirement(
         wwwAuthenticateHeader,
       ),
       403: problemResponse(
-        permission === 'submit'
-          ? "The key may not submit for this tenantId: it is not a write key, or it is another tenant's."
-          : 'The key may not read: a write key only submits.',
+        (permission === 'submit'
+          ? "The key may not submit for this tenantId: it is not a write key, or it is another tenant's"
+          : 'The key may not read: a write key only submits') +
+          '; or the key is restricted to origins (keys create --origin) and the request comes from none of them.',
       ),
     },
   };

@@ -37,6 +37,14 @@ export async function keyCredentials(pool: Pool) {
   const admin = await createKey(pool, ['--kind', 'admin']);
   const otherWrite = await createKey(pool, ['--tenant', 'globex', '--kind', 'write']);
   const otherRead = await createKey(pool, ['--tenant', 'globex', '--kind', 'read']);
+  const originWrite = await createKey(pool, [
+    '--tenant',
+    'acme',
+    '--kind',
+    'write',
+    '--origin',
+    'https://app.example',
+  ]);
   const revoked = await createKey(pool, ['--tenant', 'acme', '--kind', 'write']);
   await runKeysCommand(pool, ['revoke', revoked]);
   const expired = await createKey(pool, ['--tenant', 'acme', '--kind', 'read', '--expires-in', '1d']);
@@ -105,14 +113,39 @@ export async function keyCredentials(pool: Pool) {
         expect: { submit: [403] },
       }),
     },
-    // Another tenant's write key: refused for acme's tenantId, and for a body the schema refuses first.
+    // Another tenant's write key: refused for acme's tenantId, and for a body the schema refuses first;
+    // a body without tenantId is globex's.
     {
       weight: 1,
       arbitrary: fc.constant<Credential>({
         name: 'other tenant write',
         headers: bearer(otherWrite),
-        expect: { submit: [400, 403, 413, 415] },
+        expect: { submit: [202, 400, 403, 413, 415] },
       }),
+    },
+    // A key restricted to a page's origin: from that origin it submits, from any other (or none) it is
+    // refused before the body is read.
+    {
+      weight: 1,
+      arbitrary: fc.constant<Credential>({
+        name: 'origin-restricted write, its origin',
+        headers: { ...bearer(originWrite), origin: 'https://app.example' },
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<Credential>(
+        {
+          name: 'origin-restricted write, another origin',
+          headers: { ...bearer(originWrite), origin: 'https://evil.example' },
+          expect: { submit: [403] },
+        },
+        {
+          name: 'origin-restricted write, no origin',
+          headers: bearer(originWrite),
+          expect: { submit: [403] },
+        },
+      ),
     },
     { weight: 4, arbitrary: wrong },
   );

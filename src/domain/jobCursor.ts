@@ -1,8 +1,13 @@
-import type { JobKey } from '../data/adminStore.js';
+/** A position in a job list: the (created_at, id) of a row, created_at with its full precision. */
+export interface JobKey {
+  createdKey: string;
+  id: string;
+}
 
 /**
- * The opaque cursor of the admin job list: the last row's (created_at, id), base64url-encoded. Clients
- * pass it back as they got it; its content may change between versions.
+ * The opaque cursor of the job lists (the admin list, and a tenant's own): the last row's
+ * (created_at, id), base64url-encoded. Clients pass it back as they got it; its content may change
+ * between versions.
  */
 export function encodeCursor(key: JobKey): string {
   return Buffer.from(JSON.stringify([key.createdKey, key.id])).toString('base64url');
