@@ -1,5 +1,5 @@
 import type { Pool } from './pool.js';
-import { queryRetryingMovedRows } from './movedRowRetry.js';
+import { isMovedRowConflict, queryRetryingMovedRows } from './movedRowRetry.js';
 import { sqlStatement } from './sql.js';
 
 const statements = {
@@ -82,18 +82,37 @@ export async function jobsClaim(
   }));
 }
 
-/** Renews `owner`'s leases; returns the ids whose lease it still holds. */
+/**
+ * Renews `owner`'s leases; returns the ids whose lease it still holds. One statement for all of them,
+ * which skips the rows being finished at that moment (jobsHeartbeat.sql). A row whose move to the
+ * partition of finished jobs commits while the statement runs still fails it (SQLSTATE 40001); it is
+ * run again, and should every try meet such a move (a worker's loops completing jobs all the time),
+ * each job is renewed by a statement of its own: the error does not say which row moved, and a statement
+ * for one job meets a move at most once (a running job's row leaves the partition once, when it
+ * finishes). Run again, that statement finds the job finished and leaves it out.
+ */
 export async function jobsHeartbeat(
   pool: Pool,
   owner: string,
   ids: readonly string[],
   leaseSeconds: number,
 ): Promise<Set<string>> {
-  const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, {
+  const renewal = (some: readonly string[]) => ({
     ...statements.jobsHeartbeat,
-    values: [owner, ids, leaseSeconds],
+    values: [owner, some, leaseSeconds],
   });
-  return new Set(rows.map((row) => row.id));
+  try {
+    const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, renewal(ids));
+    return new Set(rows.map((row) => row.id));
+  } catch (error) {
+    if (!isMovedRowConflict(error)) throw error;
+  }
+  const kept = new Set<string>();
+  for (const id of ids) {
+    const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, renewal([id]));
+    for (const row of rows) kept.add(row.id);
+  }
+  return kept;
 }
 
 /**

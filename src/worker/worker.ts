@@ -53,7 +53,8 @@ export class Worker {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopping = false;
-  private renewing = false;
+  /** The lease renewal on its way, if any: a stopping worker waits for it before it ends the pool. */
+  private renewal: Promise<void> | undefined;
   private readonly sweep: LeaseSweep;
   /** Set once a stopping worker handed its running jobs back: nothing may touch them (or the pool) after. */
   private handedBack = false;
@@ -126,6 +127,7 @@ export class Worker {
     // `running` as it resolves, and are handed back with the rest. The heartbeat runs until then.
     await Promise.allSettled([...this.claims]);
     clearInterval(this.heartbeatTimer);
+    await this.renewal;
     this.handedBack = true;
     let released = 0;
     const unfinished = new Set([...this.running.keys(), ...interrupted]);
@@ -321,8 +323,12 @@ export class Worker {
     // The one on its way renews, from the moment it runs, every job it names; jobs claimed meanwhile got
     // their lease from their claim.
     this.signals.abortExpired(performance.now());
-    if (this.running.size === 0 || this.renewing) return;
-    this.renewing = true;
+    if (this.running.size === 0 || this.renewal) return;
+    this.renewal = this.renew().finally(() => (this.renewal = undefined));
+    await this.renewal;
+  }
+
+  private async renew(): Promise<void> {
     const ids = [...this.running.keys()];
     const renewedAt = performance.now();
     try {
@@ -337,8 +343,6 @@ export class Worker {
       }
     } catch (error) {
       this.log.warn({ err: error }, 'lease renewal failed');
-    } finally {
-      this.renewing = false;
     }
   }
 

@@ -120,7 +120,7 @@ it('decides again when a row it waited for moved to the other partition meanwhil
     });
     expect(isMovedRowConflict(german)).toBe(true);
   } else {
-    expect((bare as Error).message).not.toMatch(/moved to another partition/);
+    expect((bare as unknown as Error).message).not.toMatch(/moved to another partition/);
     expect(isMovedRowConflict(bare)).toBe(true);
   }
 });

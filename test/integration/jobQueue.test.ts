@@ -10,7 +10,7 @@ import {
   newClaimCursor,
 } from '../../src/data/jobQueue.js';
 import { resultsFind } from '../../src/data/ingestionStore.js';
-import type { Pool } from '../../src/data/pool.js';
+import { backendPidOf, type Pool } from '../../src/data/pool.js';
 import { LeaseSweep } from '../../src/worker/leaseSweep.js';
 import { aggregateEvents } from '../../src/domain/aggregation.js';
 import { eventTypeKey } from '../../src/domain/eventTypeKey.js';
@@ -333,6 +333,60 @@ describe('jobsRescueExpired and jobsRelease', () => {
       expect((await jobsHeartbeat(pool, 'w', [id], 30)).has(id)).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 1100));
       expect(await jobsRescueExpired(pool, 0, 60)).toEqual([]);
+    });
+  });
+
+  it('renews the jobs still running when every try meets a row that a completion moves', async () => {
+    await withPool(async (pool) => {
+      const long = await insertJob(pool);
+      const short = [];
+      for (let i = 0; i < 6; i += 1) short.push(await insertJob(pool));
+      await jobsClaim(pool, 'busy', 7, 5);
+      // Each short job is being completed by a transaction of its own, its row locked until it commits
+      // and moves to the partition of finished jobs.
+      const side = db.createPool(short.length + 1);
+      const movers = await Promise.all(short.map(() => side.connect()));
+      try {
+        for (const [i, mover] of movers.entries()) {
+          await mover.query('BEGIN');
+          await mover.query(
+            `UPDATE ingestion_jobs SET status = 'Succeeded', processed_at = now(), locked_by = NULL,
+                                       locked_until = NULL
+             WHERE id = $1`,
+            [short[i]],
+          );
+        }
+        const renewal = jobsHeartbeat(pool, 'busy', [long, ...short], 60).then(
+          (kept) => ({ kept }),
+          (error: unknown) => ({ error }),
+        );
+        // Whenever the renewal waits for one of those rows, that completion commits: the renewal then
+        // meets a row that moved, every time it tries.
+        let settled: Awaited<typeof renewal> | undefined;
+        void renewal.then((outcome) => (settled = outcome));
+        const open = new Map(movers.map((mover) => [backendPidOf(mover), mover]));
+        while (!settled) {
+          const { rows } = await side.query<{ blocking: number }>(
+            `SELECT unnest(pg_blocking_pids(pid)) AS blocking FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          const blocker = rows.map((row) => open.get(row.blocking)).find(Boolean);
+          if (blocker) {
+            await blocker.query('COMMIT');
+            open.delete(backendPidOf(blocker));
+          } else await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        expect(settled).toEqual({ kept: new Set([long]) });
+        const { rows } = await pool.query<{ left: number }>(
+          'SELECT extract(epoch FROM locked_until - now())::float8 AS left FROM ingestion_jobs WHERE id = $1',
+          [long],
+        );
+        expect(rows[0]!.left).toBeGreaterThan(30);
+        for (const mover of open.values()) await mover.query('COMMIT');
+      } finally {
+        for (const mover of movers) mover.release();
+        await side.end();
+      }
     });
   });
 
