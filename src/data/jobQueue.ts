@@ -115,33 +115,63 @@ export async function jobsHeartbeat(
   return kept;
 }
 
+/** A job a completion left alone because it read fewer of its events than it was accepted with. */
+export interface IncompleteJob {
+  id: string;
+  /** The events the completion found. */
+  eventsRead: number;
+  /** The events the job was accepted with. */
+  eventCount: number;
+}
+
+/** What a completion statement did: the jobs it completed, and the ones it left for want of events. */
+export interface JobCompletion {
+  succeeded: Set<string>;
+  incomplete: IncompleteJob[];
+}
+
+type CompletionRow = { id: string; events_read: number | null; event_count: number | null };
+
+function completionOf(rows: readonly CompletionRow[]): JobCompletion {
+  const completion: JobCompletion = { succeeded: new Set(), incomplete: [] };
+  for (const row of rows) {
+    if (row.events_read === null) completion.succeeded.add(row.id);
+    else
+      completion.incomplete.push({ id: row.id, eventsRead: row.events_read, eventCount: row.event_count! });
+  }
+  return completion;
+}
+
 /**
  * Aggregates the jobs' events, stores the results and marks the jobs Succeeded, all in one statement.
- * Returns the ids it completed; a job whose lease `owner` lost is left out and gets no results.
+ * A job whose lease `owner` lost is left out and gets no results; so is one that reads fewer events
+ * than it was accepted with, which comes back in `incomplete` (the caller fails it).
  */
-export async function jobsSucceed(pool: Pool, owner: string, ids: readonly string[]): Promise<Set<string>> {
-  const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, {
+export async function jobsSucceed(pool: Pool, owner: string, ids: readonly string[]): Promise<JobCompletion> {
+  const { rows } = await queryRetryingMovedRows<CompletionRow>(pool, {
     ...statements.jobsSucceed,
     values: [owner, ids],
   });
-  return new Set(rows.map((row) => row.id));
+  return completionOf(rows);
 }
 
 /**
  * Completes one job with the output its processor returned, marking it Succeeded in the same statement.
- * Returns whether it did: false when `owner` lost the lease, and then nothing is stored.
+ * Not succeeded when `owner` lost the lease (then nothing is stored), nor when the job's stored events
+ * are fewer than it was accepted with (then `incomplete` says how many were found).
  */
 export async function jobsSucceedWithOutput(
   pool: Pool,
   owner: string,
   id: string,
   outputJson: string,
-): Promise<boolean> {
-  const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, {
+): Promise<{ succeeded: boolean; incomplete?: IncompleteJob }> {
+  const { rows } = await queryRetryingMovedRows<CompletionRow>(pool, {
     ...statements.jobsSucceedWithOutput,
     values: [owner, id, outputJson],
   });
-  return rows.length === 1;
+  const { succeeded, incomplete } = completionOf(rows);
+  return incomplete[0] ? { succeeded: false, incomplete: incomplete[0] } : { succeeded: succeeded.has(id) };
 }
 
 /** Records failed attempts: back to Pending after the backoff, or Failed when attempts are spent. */

@@ -62,7 +62,7 @@ it('stores new jobs apart from the finished ones and moves each into the history
     'partition-test',
     claimed.map((job) => job.id),
   );
-  expect(done.size).toBe(20);
+  expect(done.succeeded.size).toBe(20);
   expect(await partitionsOf('new')).toEqual({ ingestion_jobs_finished: 20 });
   const { rows } = await pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM ingestion_results AS r JOIN ingestion_jobs AS j ON j.id = r.job_id
@@ -74,7 +74,7 @@ it('stores new jobs apart from the finished ones and moves each into the history
 it("answers a replay of a finished job's idempotency key with that job", async () => {
   const first = await submit('replay', { 'idempotency-key': 'order-7' });
   const claimed = await jobsClaim(pool, 'partition-test', 50, 30);
-  expect(await jobsSucceed(pool, 'partition-test', [first])).toEqual(new Set([first]));
+  expect((await jobsSucceed(pool, 'partition-test', [first])).succeeded).toEqual(new Set([first]));
   expect(claimed.map((job) => job.id)).toContain(first);
   expect(await partitionsOf('replay')).toEqual({ ingestion_jobs_finished: 1 });
   // The key lives outside both partitions (ingestion_idempotency_keys), so the move did not free it.

@@ -7,6 +7,7 @@ import {
   jobsRelease,
   jobsRescueExpired,
   jobsSucceed,
+  jobsSucceedWithOutput,
   newClaimCursor,
 } from '../../src/data/jobQueue.js';
 import { resultsFind } from '../../src/data/ingestionStore.js';
@@ -180,7 +181,7 @@ describe('jobsSucceed', () => {
       const claimed = await jobsClaim(pool, 'w', 20, 30);
       expect(claimed).toHaveLength(20);
       const done = await jobsSucceed(pool, 'w', ids);
-      expect(done.size).toBe(20);
+      expect(done.succeeded.size).toBe(20);
       for (const [index, id] of ids.entries()) {
         const stored = await resultsFind(pool, id);
         const expected = aggregateEvents(
@@ -198,7 +199,7 @@ describe('jobsSucceed', () => {
         expect(asDates).toEqual({ status: 'Succeeded', results: expected });
       }
       // A second completion finds nothing to do and writes nothing twice.
-      expect((await jobsSucceed(pool, 'w', ids)).size).toBe(0);
+      expect((await jobsSucceed(pool, 'w', ids)).succeeded.size).toBe(0);
       const { rows } = await pool.query(
         'SELECT count(*)::int AS n FROM ingestion_results WHERE job_id = ANY($1::uuid[])',
         [ids],
@@ -247,7 +248,7 @@ describe('jobsSucceed', () => {
       const ids = [];
       for (const events of jobs) ids.push(await insertJob(pool, events));
       expect(await jobsClaim(pool, 'w', 100, 30)).toHaveLength(jobs.length);
-      expect((await jobsSucceed(pool, 'w', ids)).size).toBe(jobs.length);
+      expect((await jobsSucceed(pool, 'w', ids)).succeeded.size).toBe(jobs.length);
       for (const [index, id] of ids.entries()) {
         const expected = aggregateEvents(
           jobs[index]!.map((e) => ({ type: e.type, timestamp: new Date(e.timestamp) })),
@@ -268,7 +269,7 @@ describe('jobsSucceed', () => {
       expect(await jobsRescueExpired(pool, 0, 60)).toEqual([{ id, status: 'Pending' }]);
       expect((await jobsClaim(pool, 'new-owner', 1, 30))[0]).toMatchObject({ id, attempt: 2 });
 
-      expect((await jobsSucceed(pool, 'old-owner', [id])).size).toBe(0);
+      expect((await jobsSucceed(pool, 'old-owner', [id])).succeeded.size).toBe(0);
       expect(await jobsFail(pool, 'old-owner', [{ id, error: 'late', backoffSeconds: 1 }])).toEqual([]);
       expect((await jobsHeartbeat(pool, 'old-owner', [id], 30)).size).toBe(0);
       const { rows } = await pool.query(
@@ -278,7 +279,56 @@ describe('jobsSucceed', () => {
       expect(rows[0].n).toBe(0);
       expect((await jobRows(pool, [id]))[0]).toMatchObject({ status: 'Processing', locked_by: 'new-owner' });
 
-      expect((await jobsSucceed(pool, 'new-owner', [id])).has(id)).toBe(true);
+      expect((await jobsSucceed(pool, 'new-owner', [id])).succeeded.has(id)).toBe(true);
+    });
+  });
+});
+
+describe('a completion that reads fewer events than the job was accepted with', () => {
+  // Events can go missing under a job: retention dropped or is detaching their partition while an
+  // operator's retry made the job run again. Succeeded with what is left would be a wrong answer for
+  // good; the completion leaves the job alone and says how many it read, and the worker fails it.
+  const clicks = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ type: 'clicked', timestamp: `2024-05-01T12:00:0${i}Z` }));
+
+  it('stores no results and leaves the job to be failed, in a batch with complete jobs', async () => {
+    await withPool(async (pool) => {
+      const complete = await insertJob(pool, clicks(2));
+      const short = await insertJob(pool, clicks(3));
+      const bare = await insertJob(pool, clicks(1));
+      await jobsClaim(pool, 'w', 3, 30);
+      await pool.query('DELETE FROM raw_events WHERE (job_id = $1 AND seq = 3) OR job_id = $2', [
+        short,
+        bare,
+      ]);
+      const outcome = await jobsSucceed(pool, 'w', [complete, short, bare]);
+      expect(outcome.succeeded).toEqual(new Set([complete]));
+      expect(outcome.incomplete.sort((a, b) => a.eventsRead - b.eventsRead)).toEqual([
+        { id: bare, eventsRead: 0, eventCount: 1 },
+        { id: short, eventsRead: 2, eventCount: 3 },
+      ]);
+      expect((await jobRows(pool, [short, bare])).map((row) => row.status)).toEqual([
+        'Processing',
+        'Processing',
+      ]);
+      const { rows } = await pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM ingestion_results WHERE job_id = ANY($1::uuid[])',
+        [[short, bare]],
+      );
+      expect(rows[0]!.n).toBe(0);
+    });
+  });
+
+  it('does the same for the output of a processor', async () => {
+    await withPool(async (pool) => {
+      const id = await insertJob(pool, clicks(2));
+      await jobsClaim(pool, 'w', 1, 30);
+      await pool.query('DELETE FROM raw_events WHERE job_id = $1 AND seq = 2', [id]);
+      expect(await jobsSucceedWithOutput(pool, 'w', id, '{"events": 1}')).toEqual({
+        succeeded: false,
+        incomplete: { id, eventsRead: 1, eventCount: 2 },
+      });
+      expect((await jobRows(pool, [id]))[0]).toMatchObject({ status: 'Processing' });
     });
   });
 });

@@ -74,7 +74,7 @@ describe('migration 002 (type keys by simple upper case)', () => {
 
       // The job accepted before the upgrade now aggregates by the new rule.
       expect(await jobsClaim(pool, 'w', 10, 30)).toHaveLength(3);
-      expect((await jobsSucceed(pool, 'w', [pending])).size).toBe(1);
+      expect((await jobsSucceed(pool, 'w', [pending])).succeeded.size).toBe(1);
       expect(await resultsWithDates(pool, pending)).toEqual({
         status: 'Succeeded',
         results: aggregateEvents(
