@@ -29,6 +29,7 @@ import {
   OverviewSchema,
 } from './adminSchemas.js';
 import { decodeCursor, encodeCursor } from './jobCursor.js';
+import { retryAfterRetention } from './retryAfterRetention.js';
 import { parseJobFilter, type RawJobFilter } from './jobFilter.js';
 
 /** What the admin routes need. */
@@ -248,7 +249,9 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
       },
     },
     async (request) =>
-      action(request.params.jobId, 'Failed', () => adminJobRetry(pool, request.params.jobId)),
+      action(request.params.jobId, 'Failed', () =>
+        adminJobRetry(pool, request.params.jobId).catch(retryAfterRetention(request.params.jobId)),
+      ),
   );
 
   app.post(
@@ -290,7 +293,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
     async (request) => {
       refuseInReadOnly();
       const filter = filterOrThrow(request.body ?? {});
-      return adminJobsRetry(pool, filter, retryBatchSize, retryMaxJobs);
+      return adminJobsRetry(pool, filter, retryBatchSize, retryMaxJobs).catch(retryAfterRetention());
     },
   );
 

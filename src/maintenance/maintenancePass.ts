@@ -9,6 +9,7 @@ import {
   partitionReattach,
   partitionsDetachedFind,
   partitionsList,
+  partitionUnfinishedEventsFind,
 } from '../data/partitionStore.js';
 import type { Pool } from '../data/pool.js';
 import { eventsStartAt, planPartitions, type EventPartition } from '../domain/partitionPlan.js';
@@ -56,7 +57,10 @@ export interface PassOptions {
   shouldStop?: () => boolean;
   /** Runs once the lock is held, before any step (tests hold a pass there). */
   afterLock?: () => Promise<void>;
-  /** Runs before each detach (tests retry a job there, as an operator might at that moment). */
+  /**
+   * Runs before each detach, the pass holding the lock retries share and having found no unfinished
+   * job in the partition (tests retry a job there, as an operator might at that moment).
+   */
   beforeDetach?: (partition: string) => Promise<void>;
 }
 
@@ -90,6 +94,11 @@ export async function runMaintenancePass(
   } finally {
     await lock.release();
   }
+}
+
+/** Whether an unfinished job accepted at `oldestUnfinishedAt` may have its events in `partition`. */
+function holdsUnfinished(partition: EventPartition, oldestUnfinishedAt: Date | null): boolean {
+  return oldestUnfinishedAt !== null && oldestUnfinishedAt.getTime() < partition.to!.getTime();
 }
 
 function latestEnd(partitions: readonly EventPartition[]): Date | null {
@@ -142,20 +151,16 @@ class Steps {
 
   async dropExpired(stopped: () => boolean): Promise<void> {
     const { pool, settings, report } = this;
-    const { lockTimeoutMs } = settings;
     // Tables an interrupted pass detached but did not drop go first; then a pending detach, which
-    // would refuse every other concurrent detach, is completed.
+    // would refuse every other concurrent detach, is completed or undone.
     for (const name of await partitionsDetachedFind(pool)) {
       if (stopped()) return;
-      if (
-        await this.attempt({ step: 'drop', partition: name }, () => partitionDrop(pool, name, lockTimeoutMs))
-      )
-        report.dropped.push(name);
+      await this.leftover(name);
     }
-    if (settings.rawEventRetentionDays === 0) return;
+    const partitions = await partitionsList(pool);
     const oldestUnfinishedAt = await jobsUnfinishedOldest(pool);
     const plan = planPartitions({
-      partitions: await partitionsList(pool),
+      partitions,
       now: report.now,
       daysAhead: 0,
       retentionDays: settings.rawEventRetentionDays,
@@ -165,36 +170,97 @@ class Steps {
       report.kept = plan.keep.map((p) => p.name);
       report.oldestUnfinishedAt = oldestUnfinishedAt;
     }
-    for (const partition of plan.drop) {
+    // A detach left pending that is not to be completed now (a job not finished may read the partition,
+    // or retention is off) would keep its events out of sight of new queries for good: put it back.
+    const dropping = new Set(plan.drop.map((p) => p.name));
+    for (const partition of partitions.filter((p) => p.detachPending && !dropping.has(p.name))) {
       if (stopped()) return;
-      const { name } = partition;
+      await this.restore(partition);
+    }
+    for (const partition of plan.drop) {
+      if (stopped() || !(await this.dropOne(partition))) return;
+    }
+  }
+
+  /** Drops a table a pass detached but did not drop, or puts it back if a job not finished needs it. */
+  private async leftover(name: string): Promise<void> {
+    const { pool, settings, report } = this;
+    const needed = await partitionUnfinishedEventsFind(pool, name);
+    if (needed) {
+      await this.restore(needed);
+      return;
+    }
+    if (
+      await this.attempt({ step: 'drop', partition: name }, () =>
+        partitionDrop(pool, name, settings.lockTimeoutMs),
+      )
+    )
+      report.dropped.push(name);
+  }
+
+  private async restore(partition: EventPartition): Promise<void> {
+    const { pool, settings, report } = this;
+    if (
+      await this.attempt({ step: 'restore', partition: partition.name }, () =>
+        partitionReattach(pool, partition, settings.lockTimeoutMs),
+      )
+    )
+      report.restored.push(partition.name);
+  }
+
+  /** Keeps a partition a job not finished may read, putting it back if it was (being) detached. */
+  private async keep(partition: EventPartition, oldestUnfinishedAt: Date, detached: boolean): Promise<void> {
+    const { report } = this;
+    if (detached) await this.restore(partition);
+    if (!report.kept.includes(partition.name)) report.kept.push(partition.name);
+    report.oldestUnfinishedAt = oldestUnfinishedAt;
+  }
+
+  /**
+   * Detaches (or finalizes the pending detach of) one partition past retention and drops it, under the
+   * lock an operator's retry shares: while the pass holds it no job can become unfinished, so a
+   * partition found without unfinished jobs is detached without one. True when dropped (go on).
+   */
+  private async dropOne(partition: EventPartition): Promise<boolean> {
+    const { pool, settings, report, lock } = this;
+    const { name, detachPending } = partition;
+    const { lockTimeoutMs } = settings;
+    const step = detachPending ? 'finalize' : 'detach';
+    if (!(await this.attempt({ step, partition: name }, () => lock.holdEventsDrop(lockTimeoutMs))))
+      return false;
+    try {
+      // The plan looked before the lock: a retry may have come in between.
+      const oldest = await jobsUnfinishedOldest(pool);
+      if (holdsUnfinished(partition, oldest)) {
+        await this.keep(partition, oldest!, detachPending);
+        return false;
+      }
       await this.options.beforeDetach?.(name);
-      const detached = partition.detachPending
-        ? await this.attempt({ step: 'finalize', partition: name }, async () => {
+      const detached = detachPending
+        ? await this.attempt({ step, partition: name }, async () => {
             await partitionDetachFinalize(pool, name, lockTimeoutMs);
             report.finalized.push(name);
           })
-        : await this.attempt({ step: 'detach', partition: name }, () =>
-            partitionDetach(pool, name, lockTimeoutMs, (statement) => this.lock.cancelStatement(statement)),
+        : await this.attempt({ step, partition: name }, () =>
+            partitionDetach(pool, name, lockTimeoutMs, (statement) => lock.cancelStatement(statement)),
           );
       // A detach that timed out is left pending; no other can run until it is finalized.
-      if (!detached) return;
-      // A job accepted before the partition's end may have become unfinished since the check above (an
-      // operator retried it). Once detached, the partition is out of sight of such a retry (it finds no
-      // events and refuses), so looking again now closes the gap: the partition goes back in place.
+      if (!detached) return false;
+      // Looked again, should the lock have been lost meanwhile (its connection failed) or a job been
+      // made unfinished by other means than a retry: then the partition goes back in place.
       const oldestNow = await jobsUnfinishedOldest(pool);
-      if (oldestNow !== null && oldestNow.getTime() < partition.to!.getTime()) {
-        await partitionReattach(pool, partition, lockTimeoutMs);
-        report.kept.push(name);
-        report.oldestUnfinishedAt = oldestNow;
-        return;
+      if (holdsUnfinished(partition, oldestNow)) {
+        await this.keep({ ...partition, detachPending: false }, oldestNow!, true);
+        return false;
       }
-      const dropped = await this.attempt({ step: 'drop', partition: name }, () =>
-        partitionDrop(pool, name, lockTimeoutMs),
-      );
-      if (!dropped) return;
-      report.dropped.push(name);
+    } finally {
+      await lock.releaseEventsDrop();
     }
+    const dropped = await this.attempt({ step: 'drop', partition: name }, () =>
+      partitionDrop(pool, name, lockTimeoutMs),
+    );
+    if (dropped) report.dropped.push(name);
+    return dropped;
   }
 
   async deleteJobs(stopped: () => boolean): Promise<void> {

@@ -72,6 +72,7 @@ export class MaintenanceSchedule {
       dropped: report.dropped,
       finalized: report.finalized,
       kept: report.kept,
+      restored: report.restored,
       deferred: report.deferred,
       jobsDeleted: report.jobsDeleted,
       partitionsUntil: report.partitionsUntil,

@@ -1,6 +1,6 @@
 /** A step a pass could not do because a lock was not free within the lock timeout. */
 export interface DeferredStep {
-  step: 'create' | 'finalize' | 'detach' | 'drop';
+  step: 'create' | 'finalize' | 'detach' | 'drop' | 'restore';
   partition: string;
 }
 
@@ -18,6 +18,11 @@ export interface PassReport {
   dropped: string[];
   /** Partitions past retention kept because a job not yet finished was accepted before their end. */
   kept: string[];
+  /**
+   * Partitions put back in place: left detached or half-detached by an earlier pass, they hold events
+   * of a job that is not finished.
+   */
+  restored: string[];
   /** created_at of the oldest unfinished job, when it kept partitions. */
   oldestUnfinishedAt: Date | null;
   /** Steps left for the next pass: a lock was not free within the lock timeout. */
@@ -46,6 +51,7 @@ export function emptyReport(now: Date, ran = true): PassReport {
     finalized: [],
     dropped: [],
     kept: [],
+    restored: [],
     oldestUnfinishedAt: null,
     deferred: [],
     jobsDeleted: 0,
@@ -71,6 +77,12 @@ export function reportLines(report: PassReport): string[] {
       `skipped ${report.kept.join(', ')}: past retention, but a job accepted ` +
         `${report.oldestUnfinishedAt?.toISOString()} is not finished and may read its events; ` +
         'dropped once it has finished',
+    );
+  }
+  if (report.restored.length > 0) {
+    lines.push(
+      `put back ${report.restored.join(', ')}: left detached by an earlier pass, but holding events of a ` +
+        'job that is not finished',
     );
   }
   for (const { step, partition } of report.deferred) {
@@ -102,6 +114,7 @@ export function reportIsNews(report: PassReport): boolean {
       report.finalized.length +
       report.dropped.length +
       report.kept.length +
+      report.restored.length +
       report.deferred.length +
       report.jobsDeleted >
       0 || report.interrupted
