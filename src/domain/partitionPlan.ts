@@ -64,6 +64,14 @@ function covered(partitions: readonly EventPartition[], from: Date, to: Date): b
 }
 
 /**
+ * Whether a job not finished, the oldest of which was accepted at `oldestUnfinishedAt`, may have its
+ * events in `partition` (it was accepted before the partition's end).
+ */
+export function holdsUnfinished(partition: EventPartition, oldestUnfinishedAt: Date | null): boolean {
+  return oldestUnfinishedAt !== null && partition.to !== null && oldestUnfinishedAt < partition.to;
+}
+
+/**
  * Plans a pass. A partition is past retention when its upper bound is older than now − retentionDays;
  * it is kept while an unfinished job was accepted before that bound (its events may be in it, and it
  * is about to read them). Creation never overlaps an existing partition: a day any partition covers
@@ -86,9 +94,7 @@ export function planPartitions(input: PartitionPlanInput): PartitionPlan {
       .filter((p) => p.to !== null && p.to.getTime() < cutoff)
       .sort((a, b) => a.to!.getTime() - b.to!.getTime());
     for (const partition of expired) {
-      const holdsUnfinished =
-        oldestUnfinishedAt !== null && oldestUnfinishedAt.getTime() < partition.to!.getTime();
-      (holdsUnfinished ? keep : drop).push(partition);
+      (holdsUnfinished(partition, oldestUnfinishedAt) ? keep : drop).push(partition);
     }
   }
   return { create, drop, keep };
@@ -103,4 +109,10 @@ export function eventsStartAt(remaining: readonly EventPartition[], now: Date): 
   if (remaining.length === 0) return now;
   if (remaining.some((p) => p.from === null)) return null;
   return new Date(Math.min(...remaining.map((p) => p.from!.getTime())));
+}
+
+/** The upper bound of the newest partition (inserts work until then); null when there is none. */
+export function partitionsEnd(partitions: readonly EventPartition[]): Date | null {
+  const ends = partitions.flatMap((p) => (p.to ? [p.to.getTime()] : []));
+  return ends.length === 0 ? null : new Date(Math.max(...ends));
 }

@@ -12,7 +12,13 @@ import {
   partitionUnfinishedEventsFind,
 } from '../data/partitionStore.js';
 import type { Pool } from '../data/pool.js';
-import { eventsStartAt, planPartitions, type EventPartition } from '../domain/partitionPlan.js';
+import {
+  eventsStartAt,
+  holdsUnfinished,
+  partitionsEnd,
+  planPartitions,
+  type EventPartition,
+} from '../domain/partitionPlan.js';
 import { MaintenanceLock } from './maintenanceLock.js';
 import { emptyReport, type DeferredStep, type PassReport } from './passReport.js';
 
@@ -89,21 +95,11 @@ export async function runMaintenancePass(
     await step.createAhead(stopped);
     if (!stopped()) await step.dropExpired(stopped);
     if (!stopped()) await step.deleteJobs(stopped);
-    report.partitionsUntil = latestEnd(await partitionsList(pool));
+    report.partitionsUntil = partitionsEnd(await partitionsList(pool));
     return report;
   } finally {
     await lock.release();
   }
-}
-
-/** Whether an unfinished job accepted at `oldestUnfinishedAt` may have its events in `partition`. */
-function holdsUnfinished(partition: EventPartition, oldestUnfinishedAt: Date | null): boolean {
-  return oldestUnfinishedAt !== null && oldestUnfinishedAt.getTime() < partition.to!.getTime();
-}
-
-function latestEnd(partitions: readonly EventPartition[]): Date | null {
-  const ends = partitions.flatMap((p) => (p.to ? [p.to.getTime()] : []));
-  return ends.length === 0 ? null : new Date(Math.max(...ends));
 }
 
 /** The steps of one pass, writing what they do into its report. */
@@ -208,7 +204,7 @@ class Steps {
       report.restored.push(partition.name);
   }
 
-  /** Keeps a partition a job not finished may read, putting it back if it was (being) detached. */
+  /** Keeps a partition a job not finished may read, putting it back first if it was detached. */
   private async keep(partition: EventPartition, oldestUnfinishedAt: Date, detached: boolean): Promise<void> {
     const { report } = this;
     if (detached) await this.restore(partition);
@@ -217,49 +213,67 @@ class Steps {
   }
 
   /**
-   * Detaches (or finalizes the pending detach of) one partition past retention and drops it, under the
-   * lock an operator's retry shares: while the pass holds it no job can become unfinished, so a
-   * partition found without unfinished jobs is detached without one. True when dropped (go on).
+   * Detaches one partition past retention and drops it, under the lock an operator's retry shares:
+   * while the pass holds it no job can become unfinished, so a partition found without unfinished jobs
+   * is detached without one. True when dropped (go on with the next).
    */
   private async dropOne(partition: EventPartition): Promise<boolean> {
-    const { pool, settings, report, lock } = this;
-    const { name, detachPending } = partition;
+    if (partition.detachPending) return this.finalizeAndDrop(partition);
+    const { pool, settings, lock } = this;
+    const { name } = partition;
     const { lockTimeoutMs } = settings;
-    const step = detachPending ? 'finalize' : 'detach';
-    if (!(await this.attempt({ step, partition: name }, () => lock.holdEventsDrop(lockTimeoutMs))))
+    if (!(await this.attempt({ step: 'detach', partition: name }, () => lock.holdEventsDrop(lockTimeoutMs))))
       return false;
+    let unfinishedSince: Date | null;
     try {
       // The plan looked before the lock: a retry may have come in between.
-      const oldest = await jobsUnfinishedOldest(pool);
-      if (holdsUnfinished(partition, oldest)) {
-        await this.keep(partition, oldest!, detachPending);
+      unfinishedSince = await jobsUnfinishedOldest(pool);
+      if (holdsUnfinished(partition, unfinishedSince)) {
+        await this.keep(partition, unfinishedSince!, false);
         return false;
       }
       await this.options.beforeDetach?.(name);
-      const detached = detachPending
-        ? await this.attempt({ step, partition: name }, async () => {
-            await partitionDetachFinalize(pool, name, lockTimeoutMs);
-            report.finalized.push(name);
-          })
-        : await this.attempt({ step, partition: name }, () =>
-            partitionDetach(pool, name, lockTimeoutMs, (statement) => lock.cancelStatement(statement)),
-          );
+      const detached = await this.attempt({ step: 'detach', partition: name }, () =>
+        partitionDetach(pool, name, lockTimeoutMs, (statement) => lock.cancelStatement(statement)),
+      );
       // A detach that timed out is left pending; no other can run until it is finalized.
       if (!detached) return false;
-      // Looked again, should the lock have been lost meanwhile (its connection failed) or a job been
-      // made unfinished by other means than a retry: then the partition goes back in place.
-      const oldestNow = await jobsUnfinishedOldest(pool);
-      if (holdsUnfinished(partition, oldestNow)) {
-        await this.keep({ ...partition, detachPending: false }, oldestNow!, true);
-        return false;
-      }
+      // Looked again, should the lock have been lost meanwhile (its connection failed) or a job have
+      // been made unfinished by other means than a retry.
+      unfinishedSince = await jobsUnfinishedOldest(pool);
     } finally {
       await lock.releaseEventsDrop();
     }
-    const dropped = await this.attempt({ step: 'drop', partition: name }, () =>
-      partitionDrop(pool, name, lockTimeoutMs),
+    return this.dropDetached(partition, unfinishedSince);
+  }
+
+  /**
+   * Completes a detach an earlier pass left pending, and drops the partition. Without the lock retries
+   * share: the partition is out of sight of their queries already (they find no events and refuse),
+   * and DETACH ... FINALIZE waits for every older snapshot, a retry waiting for the lock among them.
+   */
+  private async finalizeAndDrop(partition: EventPartition): Promise<boolean> {
+    const { pool, settings, report } = this;
+    const { name } = partition;
+    const finalized = await this.attempt({ step: 'finalize', partition: name }, () =>
+      partitionDetachFinalize(pool, name, settings.lockTimeoutMs),
     );
-    if (dropped) report.dropped.push(name);
+    if (!finalized) return false;
+    report.finalized.push(name);
+    return this.dropDetached({ ...partition, detachPending: false }, await jobsUnfinishedOldest(pool));
+  }
+
+  /** Drops a detached partition, or puts it back when a job not finished may read it after all. */
+  private async dropDetached(partition: EventPartition, unfinishedSince: Date | null): Promise<boolean> {
+    const { pool, settings, report } = this;
+    if (holdsUnfinished(partition, unfinishedSince)) {
+      await this.keep(partition, unfinishedSince!, true);
+      return false;
+    }
+    const dropped = await this.attempt({ step: 'drop', partition: partition.name }, () =>
+      partitionDrop(pool, partition.name, settings.lockTimeoutMs),
+    );
+    if (dropped) report.dropped.push(partition.name);
     return dropped;
   }
 
