@@ -1,4 +1,3 @@
-import type { MaintenanceConfig } from '../config/config.js';
 import { jobsDeleteExpired, jobsUnfinishedOldest } from '../data/jobRetention.js';
 import {
   isLockTimeout,
@@ -20,40 +19,17 @@ import {
   type EventPartition,
 } from '../domain/partitionPlan.js';
 import { MaintenanceLock } from './maintenanceLock.js';
+import type { MaintenanceSettings } from './maintenanceSettings.js';
+import { sweepOrphanedKeys, type KeySweepPosition } from './keySweep.js';
 import { emptyReport, type DeferredStep, type PassReport } from './passReport.js';
 
 const dayMs = 86_400_000;
 
-/** What a pass keeps and for how long. */
-export interface MaintenanceSettings {
-  /** Days a day's partition is kept after it ends; 0: forever. */
-  rawEventRetentionDays: number;
-  /** Days a finished job is kept after it finished; 0: forever. */
-  jobRetentionDays: number;
-  /** Days after today that get their partition ahead of time. */
-  daysAhead: number;
-  /** How long any step waits for a lock before it is left for the next pass. */
-  lockTimeoutMs: number;
-  /** Jobs one delete statement takes at most. */
-  deleteBatchSize: number;
-}
-
-/** The shipped values of the settings that are not configuration. */
-export const maintenanceDefaults = {
-  daysAhead: 7,
-  // Short: a step waiting for a lock holds up whatever queues behind it (see docs/operations.md).
-  lockTimeoutMs: 3000,
-  deleteBatchSize: 2000,
-} as const;
-
-/** The settings of a pass from the configuration. */
-export function maintenanceSettingsOf(config: MaintenanceConfig): MaintenanceSettings {
-  return {
-    ...maintenanceDefaults,
-    rawEventRetentionDays: config.rawEventRetentionDays,
-    jobRetentionDays: config.jobRetentionDays,
-  };
-}
+export {
+  maintenanceDefaults,
+  maintenanceSettingsOf,
+  type MaintenanceSettings,
+} from './maintenanceSettings.js';
 
 /** How a pass is run. */
 export interface PassOptions {
@@ -68,6 +44,8 @@ export interface PassOptions {
    * job in the partition (tests retry a job there, as an operator might at that moment).
    */
   beforeDetach?: (partition: string) => Promise<void>;
+  /** Where the previous pass's sweep of idempotency keys stopped (see keySweep.ts). */
+  keySweepAfter?: KeySweepPosition | null;
 }
 
 /**
@@ -95,6 +73,8 @@ export async function runMaintenancePass(
     await step.createAhead(stopped);
     if (!stopped()) await step.dropExpired(stopped);
     if (!stopped()) await step.deleteJobs(stopped);
+    if (!stopped())
+      Object.assign(report, await sweepOrphanedKeys(pool, settings, options.keySweepAfter, stopped));
     report.partitionsUntil = partitionsEnd(await partitionsList(pool));
     return report;
   } finally {

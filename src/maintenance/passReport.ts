@@ -29,6 +29,10 @@ export interface PassReport {
   deferred: DeferredStep[];
   /** Finished jobs deleted with their results. */
   jobsDeleted: number;
+  /** Idempotency keys deleted because their job was gone (see keySweep.ts). */
+  keysDeleted: number;
+  /** Where the next pass's sweep of idempotency keys goes on; null: from the first key. */
+  keySweepNext: { tenantId: string; key: string } | null;
   /** JOB_RETENTION_DAYS=0: jobs are kept forever, none was looked at. */
   jobRetentionOff: boolean;
   /**
@@ -55,6 +59,8 @@ export function emptyReport(now: Date, ran = true): PassReport {
     oldestUnfinishedAt: null,
     deferred: [],
     jobsDeleted: 0,
+    keysDeleted: 0,
+    keySweepNext: null,
     jobRetentionOff: false,
     jobsAcceptedBefore: null,
     partitionsUntil: null,
@@ -98,6 +104,7 @@ export function reportLines(report: PassReport): string[] {
           ? ` (finished past retention, accepted before ${report.jobsAcceptedBefore.toISOString()})`
           : ' (none may go while the partition of the events from before the upgrade is kept)'),
   );
+  if (report.keysDeleted > 0) lines.push(`deleted ${report.keysDeleted} idempotency keys whose job was gone`);
   lines.push(
     report.partitionsUntil
       ? `partitions accept events until ${day(report.partitionsUntil)} 00:00 UTC`
@@ -116,7 +123,8 @@ export function reportIsNews(report: PassReport): boolean {
       report.kept.length +
       report.restored.length +
       report.deferred.length +
-      report.jobsDeleted >
+      report.jobsDeleted +
+      report.keysDeleted >
       0 || report.interrupted
   );
 }

@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jobInsert, resultsFind } from '../../src/data/ingestionStore.js';
+import { jobInsert } from '../../src/data/idempotentInsert.js';
+import { resultsFind } from '../../src/data/ingestionStore.js';
 import { jobsClaim, jobsSucceed } from '../../src/data/jobQueue.js';
 import { bundledMigrations } from '../../src/data/migrate.js';
 import type { Pool } from '../../src/data/pool.js';
