@@ -50,7 +50,7 @@ export const droppingComment = 'ingest maintenance: past retention, being detach
 /** A bound as a literal PostgreSQL reads the same in any time zone. */
 const boundLiteral = (time: Date) => pg.escapeLiteral(time.toISOString());
 
-type Queryable = Pool | PoolClient;
+type Queryable = Pool | pg.ClientBase;
 
 /**
  * Whether the maintenance lock was free (and is now held by `client`'s transaction), and the database's
@@ -105,15 +105,18 @@ async function inShortTransaction(
   }
 }
 
+/** Creates and attaches one day's partition, in the transaction `client` has open. */
+export async function partitionCreateIn(client: pg.ClientBase, partition: NewPartition): Promise<void> {
+  const name = pg.escapeIdentifier(partition.name);
+  await client.query(ddl.create({ partition: name }));
+  await client.query(
+    ddl.attach({ partition: name, from: boundLiteral(partition.from), to: boundLiteral(partition.to) }),
+  );
+}
+
 /** Creates and attaches one day's partition, in one short transaction. */
 export async function partitionCreate(pool: Pool, partition: NewPartition, lockTimeoutMs: number) {
-  const name = pg.escapeIdentifier(partition.name);
-  await inShortTransaction(pool, lockTimeoutMs, async (client) => {
-    await client.query(ddl.create({ partition: name }));
-    await client.query(
-      ddl.attach({ partition: name, from: boundLiteral(partition.from), to: boundLiteral(partition.to) }),
-    );
-  });
+  await inShortTransaction(pool, lockTimeoutMs, (client) => partitionCreateIn(client, partition));
 }
 
 /**

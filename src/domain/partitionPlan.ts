@@ -63,6 +63,18 @@ function covered(partitions: readonly EventPartition[], from: Date, to: Date): b
   );
 }
 
+/** The partitions to create so that every UTC day starting at one of `days` has one, oldest first. */
+export function uncoveredDays(partitions: readonly EventPartition[], days: readonly Date[]): NewPartition[] {
+  const create: NewPartition[] = [];
+  for (const day of days) {
+    const from = utcDayStart(day);
+    const to = new Date(from.getTime() + dayMs);
+    if (!covered([...partitions, ...create.map((p) => ({ ...p, detachPending: false }))], from, to))
+      create.push({ name: dailyPartitionName(from), from, to });
+  }
+  return create;
+}
+
 /**
  * Whether a job not finished, the oldest of which was accepted at `oldestUnfinishedAt`, may have its
  * events in `partition` (it was accepted before the partition's end).
@@ -80,12 +92,10 @@ export function holdsUnfinished(partition: EventPartition, oldestUnfinishedAt: D
 export function planPartitions(input: PartitionPlanInput): PartitionPlan {
   const { partitions, now, daysAhead, retentionDays, oldestUnfinishedAt } = input;
   const today = utcDayStart(now).getTime();
-  const create: NewPartition[] = [];
-  for (let ahead = 0; ahead <= daysAhead; ahead += 1) {
-    const from = new Date(today + ahead * dayMs);
-    const to = new Date(from.getTime() + dayMs);
-    if (!covered(partitions, from, to)) create.push({ name: dailyPartitionName(from), from, to });
-  }
+  const create = uncoveredDays(
+    partitions,
+    Array.from({ length: daysAhead + 1 }, (_, ahead) => new Date(today + ahead * dayMs)),
+  );
   const drop: EventPartition[] = [];
   const keep: EventPartition[] = [];
   if (retentionDays > 0) {
