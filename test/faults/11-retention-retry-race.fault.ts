@@ -12,7 +12,7 @@ import {
   runMaintenancePass,
   type MaintenanceSettings,
 } from '../../src/maintenance/maintenancePass.js';
-import { simulatedJob, writeSimulatedJobs } from '../support/simulatedJobs.js';
+import { noonOfDay, simulatedJob, writeSimulatedJobs } from '../support/simulatedJobs.js';
 import { useFaultDatabase } from './support/faultDatabase.js';
 import { recordFigures } from './support/figures.js';
 import { request, sleep } from './support/services.js';
@@ -28,7 +28,7 @@ const settings: MaintenanceSettings = {
   jobRetentionDays: 0,
 };
 const today = utcDayStart(new Date());
-const noon = (d: number) => new Date(today.getTime() + d * dayMs + dayMs / 2);
+const noon = noonOfDay;
 
 interface JobState {
   status: string;

@@ -20,7 +20,7 @@ import {
   type MaintenanceSettings,
 } from '../../src/maintenance/maintenancePass.js';
 import { eventually, jobRows } from '../support/jobs.js';
-import { partitionNames, simulatedJob, writeSimulatedJobs } from '../support/simulatedJobs.js';
+import { noonOfDay, partitionNames, simulatedJob, writeSimulatedJobs } from '../support/simulatedJobs.js';
 import { useTestDatabase } from '../support/testDatabase.js';
 
 const db = useTestDatabase();
@@ -34,8 +34,7 @@ const settings: MaintenanceSettings = {
   jobRetentionDays: 0,
 };
 const today = utcDayStart(new Date());
-/** Noon of day `d` after today: its jobs land in that day's partition. */
-const noon = (d: number) => new Date(today.getTime() + d * dayMs + dayMs / 2);
+const noon = noonOfDay;
 /** A time at which day `d`'s partition is past retention. */
 const expiredAt = (d: number) => new Date(noon(d).getTime() + 31 * dayMs);
 
