@@ -30,6 +30,7 @@ import {
 } from './adminSchemas.js';
 import { encodeCursor } from '../domain/jobCursor.js';
 import { requestedPage } from '../api/jobListPaging.js';
+import { retryAfterRetention } from './retryAfterRetention.js';
 import { parseJobFilter, type RawJobFilter } from './jobFilter.js';
 
 /** What the admin routes need. */
@@ -234,7 +235,9 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
       },
     },
     async (request) =>
-      action(request.params.jobId, 'Failed', () => adminJobRetry(pool, request.params.jobId)),
+      action(request.params.jobId, 'Failed', () =>
+        adminJobRetry(pool, request.params.jobId).catch(retryAfterRetention(request.params.jobId)),
+      ),
   );
 
   app.post(
@@ -276,7 +279,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
     async (request) => {
       refuseInReadOnly();
       const filter = filterOrThrow(request.body ?? {});
-      return adminJobsRetry(pool, filter, retryBatchSize, retryMaxJobs);
+      return adminJobsRetry(pool, filter, retryBatchSize, retryMaxJobs).catch(retryAfterRetention());
     },
   );
 

@@ -3,6 +3,7 @@ import type { JobStatus } from '../domain/jobStatus.js';
 import { canonicalInstantText } from '../domain/timestamp.js';
 import { jobViewOf, type JobRow, type JobView } from './ingestionStore.js';
 import type { Pool } from './pool.js';
+import { EventsBeingDroppedError, queryUnderEventsDropLock } from './eventsDropLock.js';
 import { queryRetryingMovedRows } from './movedRowRetry.js';
 import { sqlStatement } from './sql.js';
 
@@ -168,9 +169,23 @@ export async function adminJobFind(
   };
 }
 
-/** Retries a Failed job; false when it is not Failed (or unknown). */
+/**
+ * How long a retry waits for a maintenance pass that is detaching a partition past retention: the pass
+ * gives up on a detach after its 3 s lock timeout, and on its drop after another 3 s.
+ */
+export const retryWaitForRetentionMs = 10_000;
+
+/**
+ * Retries a Failed job; false when it is not Failed (or unknown), or when retention dropped its events.
+ * Never while a maintenance pass is detaching a partition (EventsBeingDroppedError after
+ * retryWaitForRetentionMs): either the job comes back with its events, or it stays Failed.
+ */
 export async function adminJobRetry(pool: Pool, id: string): Promise<boolean> {
-  const { rowCount } = await queryRetryingMovedRows(pool, { text: statements.adminJobRetry, values: [id] });
+  const { rowCount } = await queryUnderEventsDropLock(
+    pool,
+    { text: statements.adminJobRetry, values: [id] },
+    retryWaitForRetentionMs,
+  );
   return (rowCount ?? 0) > 0;
 }
 
@@ -182,7 +197,8 @@ export async function adminJobCancel(pool: Pool, id: string): Promise<boolean> {
 
 /**
  * Retries every Failed job matching `filter`, `batchSize` jobs per statement, oldest first; returns how
- * many it retried. Stops after `maxJobs`, telling the caller whether more may remain.
+ * many it retried. Stops after `maxJobs`, telling the caller whether more may remain. Each batch, like
+ * adminJobRetry, waits for a maintenance pass that is detaching a partition.
  */
 export async function adminJobsRetry(
   pool: Pool,
@@ -196,11 +212,23 @@ export async function adminJobsRetry(
   for (;;) {
     const size = Math.min(batchSize, maxJobs - retried);
     if (size <= 0) return { retried, batches, complete: false };
-    const { rows } = await queryRetryingMovedRows<{
-      retried: number;
-      last_created_key: string | null;
-      last_id: string | null;
-    }>(pool, { text: statements.adminJobsRetry, values: [...filterParameters(filter, after), size] });
+    let rows;
+    try {
+      ({ rows } = await queryUnderEventsDropLock<{
+        retried: number;
+        last_created_key: string | null;
+        last_id: string | null;
+      }>(
+        pool,
+        { text: statements.adminJobsRetry, values: [...filterParameters(filter, after), size] },
+        retryWaitForRetentionMs,
+      ));
+    } catch (error) {
+      // The batches before stay retried: say so, and that more may remain, rather than fail them all.
+      if (error instanceof EventsBeingDroppedError && retried > 0)
+        return { retried, batches, complete: false };
+      throw error;
+    }
     const row = rows[0]!;
     batches += 1;
     retried += row.retried;

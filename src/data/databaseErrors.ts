@@ -59,13 +59,16 @@ const unstorableCodes = new Set(['22P05', '22021', '22P02', '22007', '22008', '2
 /**
  * Whether an insert met a day that has no partition of raw_events yet (migration 007): the maintenance
  * that creates partitions a week ahead has not run for that long. Nothing was stored; it is the
- * operator's to fix (`npm run maintenance`, or a worker process), not the client's.
+ * operator's to fix (`npm run maintenance`, or a worker process), not the client's. Recognised by what
+ * does not depend on the server's language (lc_messages): check_violation (23514) on raw_events itself
+ * with no constraint named, where a CHECK constraint's violation names the constraint.
  */
 export function isEventPartitionMissing(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
+  const fields = error as { code?: unknown; table?: unknown; constraint?: unknown } | null;
   return (
-    code === '23514' &&
     error instanceof Error &&
-    error.message.startsWith('no partition of relation "raw_events"')
+    fields?.code === '23514' &&
+    fields.table === 'raw_events' &&
+    fields.constraint === undefined
   );
 }

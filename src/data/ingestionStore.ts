@@ -11,7 +11,6 @@ import { sqlStatement } from './sql.js';
 
 const statements = {
   jobInsertMany: sqlStatement('jobInsertMany'),
-  jobsFindByIdempotencyKeys: sqlStatement('jobsFindByIdempotencyKeys'),
   jobFind: sqlStatement('jobFind'),
   resultsFind: sqlStatement('resultsFind'),
 };
@@ -169,45 +168,6 @@ export async function jobInsertMany(
   } finally {
     bufferGiveBack(buffer);
   }
-}
-
-function idempotencyMapKey(tenantId: string, idempotencyKey: string | undefined): string {
-  return JSON.stringify([tenantId, idempotencyKey ?? null]);
-}
-
-/**
- * For jobs that jobInsertMany did not create, in the order given: the job their idempotency key names,
- * as a replay of the same body or a conflict with another. One statement for all of them.
- */
-export async function idempotencyOutcomes(pool: Pool, jobs: readonly NewJob[]): Promise<JobInsertOutcome[]> {
-  const { rows } = await pool.query<{
-    tenant_id: string;
-    idempotency_key: string;
-    id: string;
-    request_fingerprint: string | null;
-  }>({
-    ...statements.jobsFindByIdempotencyKeys,
-    values: [jobs.map((job) => job.tenantId), jobs.map((job) => job.idempotencyKey ?? null)],
-  });
-  const existing = new Map(rows.map((row) => [idempotencyMapKey(row.tenant_id, row.idempotency_key), row]));
-  return jobs.map((job): JobInsertOutcome => {
-    const row = existing.get(idempotencyMapKey(job.tenantId, job.idempotencyKey));
-    // The key was taken when we inserted; jobs are not deleted by the service, so it is still there.
-    if (!row) throw new Error(`Idempotency key of tenant ${job.tenantId} vanished between insert and lookup`);
-    // A keyed job without a fingerprint came from the .NET template's database, which kept none: its
-    // key alone names the job, as the template answered.
-    return row.request_fingerprint === null || row.request_fingerprint === (job.requestFingerprint ?? null)
-      ? { kind: 'replayed', jobId: row.id }
-      : { kind: 'conflict', jobId: row.id };
-  });
-}
-
-/** Stores one job and its events atomically, or finds the job its idempotency key already names. */
-export async function jobInsert(pool: Pool, job: NewJob): Promise<JobInsertOutcome> {
-  const created = await jobInsertMany(pool, [job]);
-  if (created.has(job.id)) return { kind: 'created', jobId: job.id };
-  const [outcome] = await idempotencyOutcomes(pool, [job]);
-  return outcome!;
 }
 
 /** A job's state as the status endpoint shows it. */

@@ -1,8 +1,8 @@
 import { InsertNotSentError, InsertOutcomeUnknownError } from './insertOutcome.js';
 import { isEventPartitionMissing } from './databaseErrors.js';
+import { idempotencyOutcomes, jobInsert } from './idempotentInsert.js';
 import {
   defaultOutcomeWaitMillis,
-  idempotencyOutcomes,
   jobInsertMany,
   type JobInsertOutcome,
   type NewJob,
@@ -97,6 +97,10 @@ export class JobInsertBatcher {
     });
   }
 
+  #outcomeWaitMillis(): number {
+    return this.#options.outcomeWaitMillis ?? defaultOutcomeWaitMillis;
+  }
+
   /** Statements sent and jobs they held so far. */
   stats(): JobInsertBatcherStats {
     return { ...this.#stats };
@@ -152,7 +156,7 @@ export class JobInsertBatcher {
       created = await jobInsertMany(
         this.#pool,
         batch.map((queued) => queued.job),
-        this.#options.outcomeWaitMillis ?? defaultOutcomeWaitMillis,
+        this.#outcomeWaitMillis(),
       );
     } catch (error) {
       if (error instanceof InsertNotSentError) {
@@ -191,7 +195,14 @@ export class JobInsertBatcher {
         this.#pool,
         taken.map((queued) => queued.job),
       );
-      taken.forEach((queued, i) => queued.resolve(outcomes[i]!));
+      await Promise.all(
+        taken.map(async (queued, i) => {
+          const outcome = outcomes[i]!;
+          // A key whose job is gone was freed: the job is stored again, on its own (rare).
+          if (outcome.kind !== 'free') queued.resolve(outcome);
+          else queued.resolve(await jobInsert(this.#pool, queued.job, this.#outcomeWaitMillis()));
+        }),
+      );
     } catch (error) {
       for (const queued of taken) queued.reject(error);
     }

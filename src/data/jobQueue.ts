@@ -1,5 +1,5 @@
 import type { Pool } from './pool.js';
-import { queryRetryingMovedRows } from './movedRowRetry.js';
+import { isMovedRowConflict, queryRetryingMovedRows } from './movedRowRetry.js';
 import { sqlStatement } from './sql.js';
 
 const statements = {
@@ -84,47 +84,96 @@ export async function jobsClaim(
   }));
 }
 
-/** Renews `owner`'s leases; returns the ids whose lease it still holds. */
+/**
+ * Renews `owner`'s leases; returns the ids whose lease it still holds. One statement for all of them,
+ * which skips the rows being finished at that moment (jobsHeartbeat.sql). A row whose move to the
+ * partition of finished jobs commits while the statement runs still fails it (SQLSTATE 40001); it is
+ * run again, and should every try meet such a move (a worker's loops completing jobs all the time),
+ * each job is renewed by a statement of its own: the error does not say which row moved, and a statement
+ * for one job meets a move at most once (a running job's row leaves the partition once, when it
+ * finishes). Run again, that statement finds the job finished and leaves it out.
+ */
 export async function jobsHeartbeat(
   pool: Pool,
   owner: string,
   ids: readonly string[],
   leaseSeconds: number,
 ): Promise<Set<string>> {
-  const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, {
+  const renewal = (some: readonly string[]) => ({
     ...statements.jobsHeartbeat,
-    values: [owner, ids, leaseSeconds],
+    values: [owner, some, leaseSeconds],
   });
-  return new Set(rows.map((row) => row.id));
+  try {
+    const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, renewal(ids));
+    return new Set(rows.map((row) => row.id));
+  } catch (error) {
+    if (!isMovedRowConflict(error)) throw error;
+  }
+  const kept = new Set<string>();
+  for (const id of ids) {
+    const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, renewal([id]));
+    for (const row of rows) kept.add(row.id);
+  }
+  return kept;
+}
+
+/** A job a completion left alone because it read fewer of its events than it was accepted with. */
+export interface IncompleteJob {
+  id: string;
+  /** The events the completion found. */
+  eventsRead: number;
+  /** The events the job was accepted with. */
+  eventCount: number;
+}
+
+/** What a completion statement did: the jobs it completed, and the ones it left for want of events. */
+export interface JobCompletion {
+  succeeded: Set<string>;
+  incomplete: IncompleteJob[];
+}
+
+type CompletionRow = { id: string; events_read: number | null; event_count: number | null };
+
+function completionOf(rows: readonly CompletionRow[]): JobCompletion {
+  const completion: JobCompletion = { succeeded: new Set(), incomplete: [] };
+  for (const row of rows) {
+    if (row.events_read === null) completion.succeeded.add(row.id);
+    else
+      completion.incomplete.push({ id: row.id, eventsRead: row.events_read, eventCount: row.event_count! });
+  }
+  return completion;
 }
 
 /**
  * Aggregates the jobs' events, stores the results and marks the jobs Succeeded, all in one statement.
- * Returns the ids it completed; a job whose lease `owner` lost is left out and gets no results.
+ * A job whose lease `owner` lost is left out and gets no results; so is one that reads fewer events
+ * than it was accepted with, which comes back in `incomplete` (the caller fails it).
  */
-export async function jobsSucceed(pool: Pool, owner: string, ids: readonly string[]): Promise<Set<string>> {
-  const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, {
+export async function jobsSucceed(pool: Pool, owner: string, ids: readonly string[]): Promise<JobCompletion> {
+  const { rows } = await queryRetryingMovedRows<CompletionRow>(pool, {
     ...statements.jobsSucceed,
     values: [owner, ids],
   });
-  return new Set(rows.map((row) => row.id));
+  return completionOf(rows);
 }
 
 /**
  * Completes one job with the output its processor returned, marking it Succeeded in the same statement.
- * Returns whether it did: false when `owner` lost the lease, and then nothing is stored.
+ * Not succeeded when `owner` lost the lease (then nothing is stored), nor when the job's stored events
+ * are fewer than it was accepted with (then `incomplete` says how many were found).
  */
 export async function jobsSucceedWithOutput(
   pool: Pool,
   owner: string,
   id: string,
   outputJson: string,
-): Promise<boolean> {
-  const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, {
+): Promise<{ succeeded: boolean; incomplete?: IncompleteJob }> {
+  const { rows } = await queryRetryingMovedRows<CompletionRow>(pool, {
     ...statements.jobsSucceedWithOutput,
     values: [owner, id, outputJson],
   });
-  return rows.length === 1;
+  const { succeeded, incomplete } = completionOf(rows);
+  return incomplete[0] ? { succeeded: false, incomplete: incomplete[0] } : { succeeded: succeeded.has(id) };
 }
 
 /** Records failed attempts: back to Pending after the backoff, or Failed when attempts are spent. */

@@ -5,6 +5,7 @@ import { sqlStatement } from './sql.js';
 const statements = {
   unfinishedOldest: sqlStatement('jobsUnfinishedOldest'),
   deleteExpired: sqlStatement('jobsDeleteExpired'),
+  keysDeleteOrphaned: sqlStatement('idempotencyKeysDeleteOrphaned'),
 };
 
 /** When the oldest Pending or Processing job was accepted; null when every job is finished. */
@@ -28,4 +29,33 @@ export async function jobsDeleteExpired(
     values: [finishedBefore, acceptedBefore, batchSize],
   });
   return rowCount ?? 0;
+}
+
+/** An idempotency key's place in key order. */
+export interface IdempotencyKeyPosition {
+  tenantId: string;
+  key: string;
+}
+
+/**
+ * Deletes the idempotency keys whose job is gone among the `count` keys after `after` (from the first
+ * when null), in one statement; returns how many it looked at and deleted, and the last key it looked at.
+ */
+export async function idempotencyKeysDeleteOrphaned(
+  pool: Pool,
+  after: IdempotencyKeyPosition | null,
+  count: number,
+): Promise<{ examined: number; deleted: number; last: IdempotencyKeyPosition | null }> {
+  const { rows } = await pool.query<{
+    examined: number;
+    deleted: number;
+    last_tenant_id: string | null;
+    last_key: string | null;
+  }>({ ...statements.keysDeleteOrphaned, values: [after?.tenantId ?? null, after?.key ?? null, count] });
+  const row = rows[0]!;
+  return {
+    examined: row.examined,
+    deleted: row.deleted,
+    last: row.last_tenant_id === null ? null : { tenantId: row.last_tenant_id, key: row.last_key! },
+  };
 }

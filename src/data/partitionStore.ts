@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import type { EventPartition, NewPartition } from '../domain/partitionPlan.js';
+import { utcDayStart, type EventPartition, type NewPartition } from '../domain/partitionPlan.js';
 import type { Pool, PoolClient } from './pool.js';
 import { sqlStatement } from './sql.js';
 
@@ -40,6 +40,8 @@ const ddl = {
   finalize: ddlStatement('partitionDetachFinalize'),
   drop: ddlStatement('partitionDrop'),
   cancel: ddlStatement('backendsCancelByStatement'),
+  unfinishedEventsFind: ddlStatement('partitionUnfinishedEventsFind'),
+  eventsSpanFind: ddlStatement('partitionEventsSpanFind'),
 };
 
 /** The comment that marks a partition a pass is detaching in order to drop it. */
@@ -48,7 +50,7 @@ export const droppingComment = 'ingest maintenance: past retention, being detach
 /** A bound as a literal PostgreSQL reads the same in any time zone. */
 const boundLiteral = (time: Date) => pg.escapeLiteral(time.toISOString());
 
-type Queryable = Pool | PoolClient;
+type Queryable = Pool | pg.ClientBase;
 
 /**
  * Whether the maintenance lock was free (and is now held by `client`'s transaction), and the database's
@@ -103,15 +105,18 @@ async function inShortTransaction(
   }
 }
 
+/** Creates and attaches one day's partition, in the transaction `client` has open. */
+export async function partitionCreateIn(client: pg.ClientBase, partition: NewPartition): Promise<void> {
+  const name = pg.escapeIdentifier(partition.name);
+  await client.query(ddl.create({ partition: name }));
+  await client.query(
+    ddl.attach({ partition: name, from: boundLiteral(partition.from), to: boundLiteral(partition.to) }),
+  );
+}
+
 /** Creates and attaches one day's partition, in one short transaction. */
 export async function partitionCreate(pool: Pool, partition: NewPartition, lockTimeoutMs: number) {
-  const name = pg.escapeIdentifier(partition.name);
-  await inShortTransaction(pool, lockTimeoutMs, async (client) => {
-    await client.query(ddl.create({ partition: name }));
-    await client.query(
-      ddl.attach({ partition: name, from: boundLiteral(partition.from), to: boundLiteral(partition.to) }),
-    );
-  });
+  await inShortTransaction(pool, lockTimeoutMs, (client) => partitionCreateIn(client, partition));
 }
 
 /**
@@ -146,13 +151,16 @@ export async function backendsCancelByStatement(client: PoolClient, statement: s
 }
 
 /**
- * Puts a detached partition back, with its bounds and without the mark: a job accepted before its end
- * became unfinished while it was being detached (an operator's retry), and must still find its events.
+ * Puts a partition back, with its bounds and without the mark, in one transaction: a detached table is
+ * attached; one whose detach was left pending is finalized and attached (until then it is out of sight
+ * of new queries). For a partition a job that is not finished may read: an operator retried it, or the
+ * job was never finished.
  */
 export async function partitionReattach(pool: Pool, partition: EventPartition, lockTimeoutMs: number) {
   const name = pg.escapeIdentifier(partition.name);
   try {
     await inShortTransaction(pool, lockTimeoutMs, async (client) => {
+      if (partition.detachPending) await client.query(ddl.finalize({ partition: name }));
       await client.query(
         ddl.attach({
           partition: name,
@@ -163,17 +171,40 @@ export async function partitionReattach(pool: Pool, partition: EventPartition, l
       await client.query(ddl.unmark({ partition: name }));
     });
   } catch (error) {
+    if (isLockTimeout(error)) throw error;
     // Not back in place: at least not marked, so no pass drops it; the error says what to attach.
     await inShortTransaction(pool, lockTimeoutMs, (client) =>
       client.query(ddl.unmark({ partition: name })).then(() => undefined),
     );
     throw new Error(
-      `${partition.name} was detached while a job accepted before its end became unfinished, and could not ` +
-        `be attached again (${(error as Error).message}); attach it by hand: ALTER TABLE raw_events ATTACH ` +
-        `PARTITION ${name} FOR VALUES FROM (...) TO (...)`,
+      `${partition.name} holds events of a job that is not finished, and could not be attached again ` +
+        `(${(error as Error).message}); attach it by hand: ALTER TABLE raw_events ATTACH PARTITION ${name} ` +
+        'FOR VALUES FROM (...) TO (...)',
       { cause: error },
     );
   }
+}
+
+/**
+ * Whether a table a pass detached but did not drop holds events of a job that is not finished, and if
+ * so the bounds to attach it with again: the UTC days its events span (a detached table keeps no
+ * bounds; the days it had as a partition contain them, and no other partition covers those).
+ */
+export async function partitionUnfinishedEventsFind(
+  pool: Pool,
+  partitionName: string,
+): Promise<EventPartition | undefined> {
+  const name = pg.escapeIdentifier(partitionName);
+  const { rows } = await pool.query<{ holds: boolean }>(ddl.unfinishedEventsFind({ partition: name }));
+  if (!rows[0]!.holds) return undefined;
+  const span = await pool.query<{ first_at: Date; last_at: Date }>(ddl.eventsSpanFind({ partition: name }));
+  const { first_at: firstAt, last_at: lastAt } = span.rows[0]!;
+  return {
+    name: partitionName,
+    from: utcDayStart(firstAt),
+    to: new Date(utcDayStart(lastAt).getTime() + 86_400_000),
+    detachPending: false,
+  };
 }
 
 /** Completes a DETACH ... CONCURRENTLY that an earlier pass left pending. */

@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import { eventTypeKey } from '../domain/eventTypeKey.js';
+import { uncoveredDays } from '../domain/partitionPlan.js';
+import { partitionCreateIn, partitionsList } from './partitionStore.js';
 import { sqlStatement } from './sql.js';
 
 // Run once in a database's life, inside the migration transaction: sent unnamed.
@@ -8,6 +10,7 @@ const statements = {
   migrationsFind: sqlStatement('templateMigrationsFind').text,
   tablesRename: sqlStatement('templateTablesRename').text,
   eventTypesFind: sqlStatement('templateEventTypesFind').text,
+  eventDaysFind: sqlStatement('templateEventDaysFind').text,
   jobsCopy: sqlStatement('templateJobsCopy').text,
   keysCopy: sqlStatement('templateKeysCopy').text,
   eventsCopy: sqlStatement('templateEventsCopy').text,
@@ -64,6 +67,16 @@ export async function templateDataCopy(client: pg.ClientBase): Promise<TemplateA
   const keys = names.map(eventTypeKey);
   const jobs = await client.query(statements.jobsCopy, [adoptedMaxAttempts]);
   await client.query(statements.keysCopy);
+  // Events are stored in their job's day: a job stamped beyond the week of partitions the migrations
+  // made (or any day no partition covers) gets its day's partition first.
+  const { rows: days } = await client.query<{ day: Date }>(statements.eventDaysFind);
+  const partitions = await partitionsList(client);
+  for (const partition of uncoveredDays(
+    partitions,
+    days.map((row) => row.day),
+  )) {
+    await partitionCreateIn(client, partition);
+  }
   const events = await client.query(statements.eventsCopy, [names, keys]);
   const results = await client.query(statements.resultsCopy, [names, keys]);
   return {

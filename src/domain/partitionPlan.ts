@@ -63,6 +63,26 @@ function covered(partitions: readonly EventPartition[], from: Date, to: Date): b
   );
 }
 
+/** The partitions to create so that every UTC day starting at one of `days` has one, oldest first. */
+export function uncoveredDays(partitions: readonly EventPartition[], days: readonly Date[]): NewPartition[] {
+  const create: NewPartition[] = [];
+  for (const day of days) {
+    const from = utcDayStart(day);
+    const to = new Date(from.getTime() + dayMs);
+    if (!covered([...partitions, ...create.map((p) => ({ ...p, detachPending: false }))], from, to))
+      create.push({ name: dailyPartitionName(from), from, to });
+  }
+  return create;
+}
+
+/**
+ * Whether a job not finished, the oldest of which was accepted at `oldestUnfinishedAt`, may have its
+ * events in `partition` (it was accepted before the partition's end).
+ */
+export function holdsUnfinished(partition: EventPartition, oldestUnfinishedAt: Date | null): boolean {
+  return oldestUnfinishedAt !== null && partition.to !== null && oldestUnfinishedAt < partition.to;
+}
+
 /**
  * Plans a pass. A partition is past retention when its upper bound is older than now − retentionDays;
  * it is kept while an unfinished job was accepted before that bound (its events may be in it, and it
@@ -72,12 +92,10 @@ function covered(partitions: readonly EventPartition[], from: Date, to: Date): b
 export function planPartitions(input: PartitionPlanInput): PartitionPlan {
   const { partitions, now, daysAhead, retentionDays, oldestUnfinishedAt } = input;
   const today = utcDayStart(now).getTime();
-  const create: NewPartition[] = [];
-  for (let ahead = 0; ahead <= daysAhead; ahead += 1) {
-    const from = new Date(today + ahead * dayMs);
-    const to = new Date(from.getTime() + dayMs);
-    if (!covered(partitions, from, to)) create.push({ name: dailyPartitionName(from), from, to });
-  }
+  const create = uncoveredDays(
+    partitions,
+    Array.from({ length: daysAhead + 1 }, (_, ahead) => new Date(today + ahead * dayMs)),
+  );
   const drop: EventPartition[] = [];
   const keep: EventPartition[] = [];
   if (retentionDays > 0) {
@@ -86,9 +104,7 @@ export function planPartitions(input: PartitionPlanInput): PartitionPlan {
       .filter((p) => p.to !== null && p.to.getTime() < cutoff)
       .sort((a, b) => a.to!.getTime() - b.to!.getTime());
     for (const partition of expired) {
-      const holdsUnfinished =
-        oldestUnfinishedAt !== null && oldestUnfinishedAt.getTime() < partition.to!.getTime();
-      (holdsUnfinished ? keep : drop).push(partition);
+      (holdsUnfinished(partition, oldestUnfinishedAt) ? keep : drop).push(partition);
     }
   }
   return { create, drop, keep };
@@ -103,4 +119,10 @@ export function eventsStartAt(remaining: readonly EventPartition[], now: Date): 
   if (remaining.length === 0) return now;
   if (remaining.some((p) => p.from === null)) return null;
   return new Date(Math.min(...remaining.map((p) => p.from!.getTime())));
+}
+
+/** The upper bound of the newest partition (inserts work until then); null when there is none. */
+export function partitionsEnd(partitions: readonly EventPartition[]): Date | null {
+  const ends = partitions.flatMap((p) => (p.to ? [p.to.getTime()] : []));
+  return ends.length === 0 ? null : new Date(Math.max(...ends));
 }

@@ -1,3 +1,4 @@
+import { eventsDropLockRelease, eventsDropLockTake } from '../data/eventsDropLock.js';
 import { backendsCancelByStatement, maintenanceLockTry } from '../data/partitionStore.js';
 import type { Pool, PoolClient } from '../data/pool.js';
 
@@ -61,6 +62,21 @@ export class MaintenanceLock {
   /** Cancels a step's statement that waits too long, from this connection (see partitionDetach). */
   async cancelStatement(statement: string): Promise<void> {
     if (!this.lostWith) await backendsCancelByStatement(this.client, statement);
+  }
+
+  /**
+   * Takes, on the holding connection, the lock an operator's retry shares (src/data/eventsDropLock.ts),
+   * waiting at most `timeoutMs` (then a lock_timeout error): while it is held no Failed job can become
+   * unfinished, so a partition found without unfinished jobs stays so until it is detached.
+   */
+  async holdEventsDrop(timeoutMs: number): Promise<void> {
+    if (this.lostWith) throw this.lostWith;
+    await eventsDropLockTake(this.client, timeoutMs);
+  }
+
+  /** Lets retries in again; the maintenance lock stays held. */
+  async releaseEventsDrop(): Promise<void> {
+    if (!this.lostWith) await eventsDropLockRelease(this.client).catch((error: Error) => this.onError(error));
   }
 
   /** Ends the holding transaction, and with it the lock. */

@@ -1,4 +1,3 @@
-import type { MaintenanceConfig } from '../config/config.js';
 import { jobsDeleteExpired, jobsUnfinishedOldest } from '../data/jobRetention.js';
 import {
   isLockTimeout,
@@ -9,44 +8,28 @@ import {
   partitionReattach,
   partitionsDetachedFind,
   partitionsList,
+  partitionUnfinishedEventsFind,
 } from '../data/partitionStore.js';
 import type { Pool } from '../data/pool.js';
-import { eventsStartAt, planPartitions, type EventPartition } from '../domain/partitionPlan.js';
+import {
+  eventsStartAt,
+  holdsUnfinished,
+  partitionsEnd,
+  planPartitions,
+  type EventPartition,
+} from '../domain/partitionPlan.js';
 import { MaintenanceLock } from './maintenanceLock.js';
+import type { MaintenanceSettings } from './maintenanceSettings.js';
+import { sweepOrphanedKeys, type KeySweepPosition } from './keySweep.js';
 import { emptyReport, type DeferredStep, type PassReport } from './passReport.js';
 
 const dayMs = 86_400_000;
 
-/** What a pass keeps and for how long. */
-export interface MaintenanceSettings {
-  /** Days a day's partition is kept after it ends; 0: forever. */
-  rawEventRetentionDays: number;
-  /** Days a finished job is kept after it finished; 0: forever. */
-  jobRetentionDays: number;
-  /** Days after today that get their partition ahead of time. */
-  daysAhead: number;
-  /** How long any step waits for a lock before it is left for the next pass. */
-  lockTimeoutMs: number;
-  /** Jobs one delete statement takes at most. */
-  deleteBatchSize: number;
-}
-
-/** The shipped values of the settings that are not configuration. */
-export const maintenanceDefaults = {
-  daysAhead: 7,
-  // Short: a step waiting for a lock holds up whatever queues behind it (see docs/operations.md).
-  lockTimeoutMs: 3000,
-  deleteBatchSize: 2000,
-} as const;
-
-/** The settings of a pass from the configuration. */
-export function maintenanceSettingsOf(config: MaintenanceConfig): MaintenanceSettings {
-  return {
-    ...maintenanceDefaults,
-    rawEventRetentionDays: config.rawEventRetentionDays,
-    jobRetentionDays: config.jobRetentionDays,
-  };
-}
+export {
+  maintenanceDefaults,
+  maintenanceSettingsOf,
+  type MaintenanceSettings,
+} from './maintenanceSettings.js';
 
 /** How a pass is run. */
 export interface PassOptions {
@@ -56,8 +39,13 @@ export interface PassOptions {
   shouldStop?: () => boolean;
   /** Runs once the lock is held, before any step (tests hold a pass there). */
   afterLock?: () => Promise<void>;
-  /** Runs before each detach (tests retry a job there, as an operator might at that moment). */
+  /**
+   * Runs before each detach, the pass holding the lock retries share and having found no unfinished
+   * job in the partition (tests retry a job there, as an operator might at that moment).
+   */
   beforeDetach?: (partition: string) => Promise<void>;
+  /** Where the previous pass's sweep of idempotency keys stopped (see keySweep.ts). */
+  keySweepAfter?: KeySweepPosition | null;
 }
 
 /**
@@ -85,16 +73,13 @@ export async function runMaintenancePass(
     await step.createAhead(stopped);
     if (!stopped()) await step.dropExpired(stopped);
     if (!stopped()) await step.deleteJobs(stopped);
-    report.partitionsUntil = latestEnd(await partitionsList(pool));
+    if (!stopped())
+      Object.assign(report, await sweepOrphanedKeys(pool, settings, options.keySweepAfter, stopped));
+    report.partitionsUntil = partitionsEnd(await partitionsList(pool));
     return report;
   } finally {
     await lock.release();
   }
-}
-
-function latestEnd(partitions: readonly EventPartition[]): Date | null {
-  const ends = partitions.flatMap((p) => (p.to ? [p.to.getTime()] : []));
-  return ends.length === 0 ? null : new Date(Math.max(...ends));
 }
 
 /** The steps of one pass, writing what they do into its report. */
@@ -142,20 +127,16 @@ class Steps {
 
   async dropExpired(stopped: () => boolean): Promise<void> {
     const { pool, settings, report } = this;
-    const { lockTimeoutMs } = settings;
     // Tables an interrupted pass detached but did not drop go first; then a pending detach, which
-    // would refuse every other concurrent detach, is completed.
+    // would refuse every other concurrent detach, is completed or undone.
     for (const name of await partitionsDetachedFind(pool)) {
       if (stopped()) return;
-      if (
-        await this.attempt({ step: 'drop', partition: name }, () => partitionDrop(pool, name, lockTimeoutMs))
-      )
-        report.dropped.push(name);
+      await this.leftover(name);
     }
-    if (settings.rawEventRetentionDays === 0) return;
+    const partitions = await partitionsList(pool);
     const oldestUnfinishedAt = await jobsUnfinishedOldest(pool);
     const plan = planPartitions({
-      partitions: await partitionsList(pool),
+      partitions,
       now: report.now,
       daysAhead: 0,
       retentionDays: settings.rawEventRetentionDays,
@@ -165,36 +146,115 @@ class Steps {
       report.kept = plan.keep.map((p) => p.name);
       report.oldestUnfinishedAt = oldestUnfinishedAt;
     }
-    for (const partition of plan.drop) {
+    // A detach left pending that is not to be completed now (a job not finished may read the partition,
+    // or retention is off) would keep its events out of sight of new queries for good: put it back.
+    const dropping = new Set(plan.drop.map((p) => p.name));
+    for (const partition of partitions.filter((p) => p.detachPending && !dropping.has(p.name))) {
       if (stopped()) return;
-      const { name } = partition;
-      await this.options.beforeDetach?.(name);
-      const detached = partition.detachPending
-        ? await this.attempt({ step: 'finalize', partition: name }, async () => {
-            await partitionDetachFinalize(pool, name, lockTimeoutMs);
-            report.finalized.push(name);
-          })
-        : await this.attempt({ step: 'detach', partition: name }, () =>
-            partitionDetach(pool, name, lockTimeoutMs, (statement) => this.lock.cancelStatement(statement)),
-          );
-      // A detach that timed out is left pending; no other can run until it is finalized.
-      if (!detached) return;
-      // A job accepted before the partition's end may have become unfinished since the check above (an
-      // operator retried it). Once detached, the partition is out of sight of such a retry (it finds no
-      // events and refuses), so looking again now closes the gap: the partition goes back in place.
-      const oldestNow = await jobsUnfinishedOldest(pool);
-      if (oldestNow !== null && oldestNow.getTime() < partition.to!.getTime()) {
-        await partitionReattach(pool, partition, lockTimeoutMs);
-        report.kept.push(name);
-        report.oldestUnfinishedAt = oldestNow;
-        return;
-      }
-      const dropped = await this.attempt({ step: 'drop', partition: name }, () =>
-        partitionDrop(pool, name, lockTimeoutMs),
-      );
-      if (!dropped) return;
-      report.dropped.push(name);
+      await this.restore(partition);
     }
+    for (const partition of plan.drop) {
+      if (stopped() || !(await this.dropOne(partition))) return;
+    }
+  }
+
+  /** Drops a table a pass detached but did not drop, or puts it back if a job not finished needs it. */
+  private async leftover(name: string): Promise<void> {
+    const { pool, settings, report } = this;
+    const needed = await partitionUnfinishedEventsFind(pool, name);
+    if (needed) {
+      await this.restore(needed);
+      return;
+    }
+    if (
+      await this.attempt({ step: 'drop', partition: name }, () =>
+        partitionDrop(pool, name, settings.lockTimeoutMs),
+      )
+    )
+      report.dropped.push(name);
+  }
+
+  private async restore(partition: EventPartition): Promise<void> {
+    const { pool, settings, report } = this;
+    if (
+      await this.attempt({ step: 'restore', partition: partition.name }, () =>
+        partitionReattach(pool, partition, settings.lockTimeoutMs),
+      )
+    )
+      report.restored.push(partition.name);
+  }
+
+  /** Keeps a partition a job not finished may read, putting it back first if it was detached. */
+  private async keep(partition: EventPartition, oldestUnfinishedAt: Date, detached: boolean): Promise<void> {
+    const { report } = this;
+    if (detached) await this.restore(partition);
+    if (!report.kept.includes(partition.name)) report.kept.push(partition.name);
+    report.oldestUnfinishedAt = oldestUnfinishedAt;
+  }
+
+  /**
+   * Detaches one partition past retention and drops it, under the lock an operator's retry shares:
+   * while the pass holds it no job can become unfinished, so a partition found without unfinished jobs
+   * is detached without one. True when dropped (go on with the next).
+   */
+  private async dropOne(partition: EventPartition): Promise<boolean> {
+    if (partition.detachPending) return this.finalizeAndDrop(partition);
+    const { pool, settings, lock } = this;
+    const { name } = partition;
+    const { lockTimeoutMs } = settings;
+    if (!(await this.attempt({ step: 'detach', partition: name }, () => lock.holdEventsDrop(lockTimeoutMs))))
+      return false;
+    let unfinishedSince: Date | null;
+    try {
+      // The plan looked before the lock: a retry may have come in between.
+      unfinishedSince = await jobsUnfinishedOldest(pool);
+      if (holdsUnfinished(partition, unfinishedSince)) {
+        await this.keep(partition, unfinishedSince!, false);
+        return false;
+      }
+      await this.options.beforeDetach?.(name);
+      const detached = await this.attempt({ step: 'detach', partition: name }, () =>
+        partitionDetach(pool, name, lockTimeoutMs, (statement) => lock.cancelStatement(statement)),
+      );
+      // A detach that timed out is left pending; no other can run until it is finalized.
+      if (!detached) return false;
+      // Looked again, should the lock have been lost meanwhile (its connection failed) or a job have
+      // been made unfinished by other means than a retry.
+      unfinishedSince = await jobsUnfinishedOldest(pool);
+    } finally {
+      await lock.releaseEventsDrop();
+    }
+    return this.dropDetached(partition, unfinishedSince);
+  }
+
+  /**
+   * Completes a detach an earlier pass left pending, and drops the partition. Without the lock retries
+   * share: the partition is out of sight of their queries already (they find no events and refuse),
+   * and DETACH ... FINALIZE waits for every older snapshot, a retry waiting for the lock among them.
+   */
+  private async finalizeAndDrop(partition: EventPartition): Promise<boolean> {
+    const { pool, settings, report } = this;
+    const { name } = partition;
+    const finalized = await this.attempt({ step: 'finalize', partition: name }, () =>
+      partitionDetachFinalize(pool, name, settings.lockTimeoutMs),
+    );
+    if (!finalized) return false;
+    report.finalized.push(name);
+    return this.dropDetached({ ...partition, detachPending: false }, await jobsUnfinishedOldest(pool));
+  }
+
+  /** Drops a detached partition, or puts it back when a job not finished may read it after all. */
+  private async dropDetached(partition: EventPartition, unfinishedSince: Date | null): Promise<boolean> {
+    const { pool, settings, report } = this;
+    if (holdsUnfinished(partition, unfinishedSince)) {
+      await this.keep(partition, unfinishedSince!, true);
+      return false;
+    }
+    const dropped = await this.attempt({ step: 'drop', partition: partition.name }, () =>
+      partitionDrop(pool, partition.name, settings.lockTimeoutMs),
+    );
+    if (dropped) report.dropped.push(partition.name);
+    return dropped;
   }
 
   async deleteJobs(stopped: () => boolean): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Pool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
 import { noMaintenanceMetrics, type MaintenanceMetrics } from '../metrics/maintenanceMetrics.js';
+import type { KeySweepPosition } from './keySweep.js';
 import { runMaintenancePass, type MaintenanceSettings } from './maintenancePass.js';
 import { reportIsNews, reportLines, type PassReport } from './passReport.js';
 
@@ -16,6 +17,8 @@ export class MaintenanceSchedule {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopping = false;
+  /** Where the last pass's sweep of idempotency keys stopped: the next goes on from there. */
+  private keySweepAfter: KeySweepPosition | null = null;
 
   constructor(
     private readonly pool: Pool,
@@ -53,7 +56,10 @@ export class MaintenanceSchedule {
   private async pass(): Promise<void> {
     let report: PassReport;
     try {
-      report = await runMaintenancePass(this.pool, this.settings, { shouldStop: () => this.stopping });
+      report = await runMaintenancePass(this.pool, this.settings, {
+        shouldStop: () => this.stopping,
+        keySweepAfter: this.keySweepAfter,
+      });
     } catch (error) {
       this.metrics.passFailed();
       this.log.error(
@@ -66,14 +72,17 @@ export class MaintenanceSchedule {
       this.log.debug('maintenance pass skipped: another process is running one');
       return;
     }
+    this.keySweepAfter = report.keySweepNext;
     this.metrics.passDone(report);
     const fields = {
       created: report.created,
       dropped: report.dropped,
       finalized: report.finalized,
       kept: report.kept,
+      restored: report.restored,
       deferred: report.deferred,
       jobsDeleted: report.jobsDeleted,
+      keysDeleted: report.keysDeleted,
       partitionsUntil: report.partitionsUntil,
       summary: reportLines(report).slice(1).join('; '),
     };

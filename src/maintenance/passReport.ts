@@ -1,6 +1,6 @@
 /** A step a pass could not do because a lock was not free within the lock timeout. */
 export interface DeferredStep {
-  step: 'create' | 'finalize' | 'detach' | 'drop';
+  step: 'create' | 'finalize' | 'detach' | 'drop' | 'restore';
   partition: string;
 }
 
@@ -18,12 +18,21 @@ export interface PassReport {
   dropped: string[];
   /** Partitions past retention kept because a job not yet finished was accepted before their end. */
   kept: string[];
+  /**
+   * Partitions put back in place: left detached or half-detached by an earlier pass, they hold events
+   * of a job that is not finished.
+   */
+  restored: string[];
   /** created_at of the oldest unfinished job, when it kept partitions. */
   oldestUnfinishedAt: Date | null;
   /** Steps left for the next pass: a lock was not free within the lock timeout. */
   deferred: DeferredStep[];
   /** Finished jobs deleted with their results. */
   jobsDeleted: number;
+  /** Idempotency keys deleted because their job was gone (see keySweep.ts). */
+  keysDeleted: number;
+  /** Where the next pass's sweep of idempotency keys goes on; null: from the first key. */
+  keySweepNext: { tenantId: string; key: string } | null;
   /** JOB_RETENTION_DAYS=0: jobs are kept forever, none was looked at. */
   jobRetentionOff: boolean;
   /**
@@ -46,9 +55,12 @@ export function emptyReport(now: Date, ran = true): PassReport {
     finalized: [],
     dropped: [],
     kept: [],
+    restored: [],
     oldestUnfinishedAt: null,
     deferred: [],
     jobsDeleted: 0,
+    keysDeleted: 0,
+    keySweepNext: null,
     jobRetentionOff: false,
     jobsAcceptedBefore: null,
     partitionsUntil: null,
@@ -73,6 +85,12 @@ export function reportLines(report: PassReport): string[] {
         'dropped once it has finished',
     );
   }
+  if (report.restored.length > 0) {
+    lines.push(
+      `put back ${report.restored.join(', ')}: left detached by an earlier pass, but holding events of a ` +
+        'job that is not finished',
+    );
+  }
   for (const { step, partition } of report.deferred) {
     lines.push(
       `deferred: ${step} ${partition}: a lock was not free within the lock timeout; the next pass tries again`,
@@ -86,6 +104,7 @@ export function reportLines(report: PassReport): string[] {
           ? ` (finished past retention, accepted before ${report.jobsAcceptedBefore.toISOString()})`
           : ' (none may go while the partition of the events from before the upgrade is kept)'),
   );
+  if (report.keysDeleted > 0) lines.push(`deleted ${report.keysDeleted} idempotency keys whose job was gone`);
   lines.push(
     report.partitionsUntil
       ? `partitions accept events until ${day(report.partitionsUntil)} 00:00 UTC`
@@ -102,8 +121,10 @@ export function reportIsNews(report: PassReport): boolean {
       report.finalized.length +
       report.dropped.length +
       report.kept.length +
+      report.restored.length +
       report.deferred.length +
-      report.jobsDeleted >
+      report.jobsDeleted +
+      report.keysDeleted >
       0 || report.interrupted
   );
 }

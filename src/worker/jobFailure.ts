@@ -1,5 +1,5 @@
 import { backoffSeconds } from '../domain/backoff.js';
-import type { ClaimedJob, JobFailure } from '../data/jobQueue.js';
+import type { ClaimedJob, IncompleteJob, JobFailure } from '../data/jobQueue.js';
 import { JobAbortReason, PermanentJobError } from '../processing/processor.js';
 
 /** Longest error text stored on a job; a huge message must not bloat every status read. */
@@ -47,4 +47,16 @@ export function jobFailureOf(job: ClaimedJob, error: unknown, baseBackoffSeconds
     ...(stack !== undefined ? { stack } : {}),
     cause: error,
   };
+}
+
+/**
+ * Why a job read fewer events than it was accepted with was not completed. Not a permanent failure: a
+ * partition whose detach was interrupted is out of sight until the next maintenance pass puts it back.
+ */
+export function missingEventsError({ eventsRead, eventCount }: IncompleteJob): Error {
+  return new Error(
+    `found ${eventsRead} of the ${eventCount} events the job was accepted with, so it was not completed ` +
+      'on part of them: the others were dropped by retention (RAW_EVENT_RETENTION_DAYS) or are in a ' +
+      'partition being detached',
+  );
 }

@@ -16,7 +16,7 @@ import type { Logger } from '../log/logger.js';
 import { isDatabaseAway, retryWhileDatabaseAway } from './databaseAway.js';
 import { noWorkerMetrics, type WorkerMetrics } from '../metrics/workerMetrics.js';
 import { JobAbortReason, type JobProcessor } from '../processing/processor.js';
-import { jobFailureOf, type WorkerJobFailure } from './jobFailure.js';
+import { jobFailureOf, missingEventsError, type WorkerJobFailure } from './jobFailure.js';
 import { LeaseSweep } from './leaseSweep.js';
 import { runProcessor } from './processorRun.js';
 import { ProcessorSignals } from './processorSignals.js';
@@ -52,7 +52,8 @@ export class Worker {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopping = false;
-  private renewing = false;
+  /** The lease renewal on its way, if any: a stopping worker waits for it before it ends the pool. */
+  private renewal: Promise<void> | undefined;
   private readonly sweep: LeaseSweep;
   /** Set once a stopping worker handed its running jobs back: nothing may touch them (or the pool) after. */
   private handedBack = false;
@@ -125,6 +126,7 @@ export class Worker {
     // `running` as it resolves, and are handed back with the rest. The heartbeat runs until then.
     await Promise.allSettled([...this.claims]);
     clearInterval(this.heartbeatTimer);
+    await this.renewal;
     this.handedBack = true;
     let released = 0;
     const unfinished = new Set([...this.running.keys(), ...interrupted]);
@@ -242,10 +244,18 @@ export class Worker {
     this.finishing.add(job.id);
     if (outcome.kind === 'output') {
       const { outputJson } = outcome;
-      const done = await this.whileLeaseHeld(() => jobsSucceedWithOutput(pool, this.id, job.id, outputJson));
-      this.metrics.jobsCompleted('succeeded', done ? 1 : 0);
-      this.metrics.leasesLost(done ? 0 : 1);
-      this.reportLostLeases([job.id], new Set(done ? [job.id] : []));
+      const { succeeded, incomplete } = await this.whileLeaseHeld(() =>
+        jobsSucceedWithOutput(pool, this.id, job.id, outputJson),
+      );
+      if (incomplete) {
+        await this.recordFailures([
+          jobFailureOf(job, missingEventsError(incomplete), config.baseBackoffSeconds),
+        ]);
+      } else {
+        this.metrics.jobsCompleted('succeeded', succeeded ? 1 : 0);
+        this.metrics.leasesLost(succeeded ? 0 : 1);
+        this.reportLostLeases([job.id], new Set(succeeded ? [job.id] : []));
+      }
     } else if (outcome.kind === 'failed') {
       await this.recordFailures([jobFailureOf(job, outcome.error, config.baseBackoffSeconds)]);
     } else if (outcome.reason.kind === 'timeout') {
@@ -280,17 +290,24 @@ export class Worker {
   /**
    * Completes a batch in one statement. When that statement fails for a reason other than the database
    * being away, the jobs are completed one by one, so one bad job fails alone and its batch-mates
-   * succeed. Returns the failures to record.
+   * succeed. Returns the failures to record, with the jobs that found fewer events than they were accepted
+   * with.
    */
   private async complete(jobs: readonly ClaimedJob[]): Promise<WorkerJobFailure[]> {
     const { pool, config } = this.options;
     const ids = jobs.map((job) => job.id);
     try {
-      const done = await this.whileLeaseHeld(() => jobsSucceed(pool, this.id, ids));
-      this.metrics.jobsCompleted('succeeded', done.size);
-      this.metrics.leasesLost(ids.length - done.size);
-      this.reportLostLeases(ids, done);
-      return [];
+      const { succeeded, incomplete } = await this.whileLeaseHeld(() => jobsSucceed(pool, this.id, ids));
+      this.metrics.jobsCompleted('succeeded', succeeded.size);
+      this.metrics.leasesLost(ids.length - succeeded.size - incomplete.length);
+      this.reportLostLeases(ids, new Set([...succeeded, ...incomplete.map((left) => left.id)]));
+      return incomplete.map((left) =>
+        jobFailureOf(
+          jobs.find((job) => job.id === left.id)!,
+          missingEventsError(left),
+          config.baseBackoffSeconds,
+        ),
+      );
     } catch (error) {
       // A statement timeout or a limit is this batch's doing: split it, so it fails only the job that
       // causes it, with that job's own error and backoff.
@@ -321,8 +338,12 @@ export class Worker {
     // The one on its way renews, from the moment it runs, every job it names; jobs claimed meanwhile got
     // their lease from their claim.
     this.signals.abortExpired(performance.now());
-    if (this.running.size === 0 || this.renewing) return;
-    this.renewing = true;
+    if (this.running.size === 0 || this.renewal) return;
+    this.renewal = this.renew().finally(() => (this.renewal = undefined));
+    await this.renewal;
+  }
+
+  private async renew(): Promise<void> {
     const ids = [...this.running.keys()];
     const renewedAt = performance.now();
     try {
@@ -337,8 +358,6 @@ export class Worker {
       }
     } catch (error) {
       this.log.warn({ err: error }, 'lease renewal failed');
-    } finally {
-      this.renewing = false;
     }
   }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isEventPartitionMissing } from '../../src/data/databaseErrors.js';
 import type { Pool } from '../../src/data/pool.js';
 import { buildTestApp } from '../support/testApp.js';
 import { useTestDatabase } from '../support/testDatabase.js';
@@ -49,5 +50,26 @@ describe('a day without an events partition', () => {
     }
     const accepted = await post('partition-back');
     expect(accepted.statusCode).toBe(202);
+  });
+
+  it("is recognised whatever the language of the server's messages", async () => {
+    const error = await pool
+      .query(
+        `INSERT INTO raw_events (job_id, seq, type, type_key, occurred_at, payload, accepted_at)
+         VALUES (gen_random_uuid(), 1, 't', 'T', now(), 'null', '2999-01-01T00:00:00Z')`,
+      )
+      .catch((failure: unknown) => failure as Error);
+    expect(isEventPartitionMissing(error)).toBe(true);
+    // What a server with lc_messages = 'de_DE.UTF-8' sends (PostgreSQL 15's own translation): the same
+    // SQLSTATE and table, other words.
+    const german = Object.assign(Object.create(Object.getPrototypeOf(error) as object) as object, error, {
+      message: 'keine Partition von Relation »raw_events« für die Zeile gefunden',
+    });
+    expect(isEventPartitionMissing(german)).toBe(true);
+    // A CHECK constraint of the table fails with the same SQLSTATE, and names its constraint.
+    const check = Object.assign(Object.create(Object.getPrototypeOf(error) as object) as object, error, {
+      constraint: 'raw_events_some_check',
+    });
+    expect(isEventPartitionMissing(check)).toBe(false);
   });
 });

@@ -7,10 +7,11 @@ import {
   jobsRelease,
   jobsRescueExpired,
   jobsSucceed,
+  jobsSucceedWithOutput,
   newClaimCursor,
 } from '../../src/data/jobQueue.js';
 import { resultsFind } from '../../src/data/ingestionStore.js';
-import type { Pool } from '../../src/data/pool.js';
+import { backendPidOf, type Pool } from '../../src/data/pool.js';
 import { LeaseSweep } from '../../src/worker/leaseSweep.js';
 import { aggregateEvents } from '../../src/domain/aggregation.js';
 import { eventTypeKey } from '../../src/domain/eventTypeKey.js';
@@ -180,7 +181,7 @@ describe('jobsSucceed', () => {
       const claimed = await jobsClaim(pool, 'w', 20, 30);
       expect(claimed).toHaveLength(20);
       const done = await jobsSucceed(pool, 'w', ids);
-      expect(done.size).toBe(20);
+      expect(done.succeeded.size).toBe(20);
       for (const [index, id] of ids.entries()) {
         const stored = await resultsFind(pool, id);
         const expected = aggregateEvents(
@@ -198,7 +199,7 @@ describe('jobsSucceed', () => {
         expect(asDates).toEqual({ status: 'Succeeded', results: expected });
       }
       // A second completion finds nothing to do and writes nothing twice.
-      expect((await jobsSucceed(pool, 'w', ids)).size).toBe(0);
+      expect((await jobsSucceed(pool, 'w', ids)).succeeded.size).toBe(0);
       const { rows } = await pool.query(
         'SELECT count(*)::int AS n FROM ingestion_results WHERE job_id = ANY($1::uuid[])',
         [ids],
@@ -247,7 +248,7 @@ describe('jobsSucceed', () => {
       const ids = [];
       for (const events of jobs) ids.push(await insertJob(pool, events));
       expect(await jobsClaim(pool, 'w', 100, 30)).toHaveLength(jobs.length);
-      expect((await jobsSucceed(pool, 'w', ids)).size).toBe(jobs.length);
+      expect((await jobsSucceed(pool, 'w', ids)).succeeded.size).toBe(jobs.length);
       for (const [index, id] of ids.entries()) {
         const expected = aggregateEvents(
           jobs[index]!.map((e) => ({ type: e.type, timestamp: new Date(e.timestamp) })),
@@ -268,7 +269,7 @@ describe('jobsSucceed', () => {
       expect(await jobsRescueExpired(pool, 0, 60)).toEqual([{ id, status: 'Pending' }]);
       expect((await jobsClaim(pool, 'new-owner', 1, 30))[0]).toMatchObject({ id, attempt: 2 });
 
-      expect((await jobsSucceed(pool, 'old-owner', [id])).size).toBe(0);
+      expect((await jobsSucceed(pool, 'old-owner', [id])).succeeded.size).toBe(0);
       expect(await jobsFail(pool, 'old-owner', [{ id, error: 'late', backoffSeconds: 1 }])).toEqual([]);
       expect((await jobsHeartbeat(pool, 'old-owner', [id], 30)).size).toBe(0);
       const { rows } = await pool.query(
@@ -278,7 +279,56 @@ describe('jobsSucceed', () => {
       expect(rows[0].n).toBe(0);
       expect((await jobRows(pool, [id]))[0]).toMatchObject({ status: 'Processing', locked_by: 'new-owner' });
 
-      expect((await jobsSucceed(pool, 'new-owner', [id])).has(id)).toBe(true);
+      expect((await jobsSucceed(pool, 'new-owner', [id])).succeeded.has(id)).toBe(true);
+    });
+  });
+});
+
+describe('a completion that reads fewer events than the job was accepted with', () => {
+  // Events can go missing under a job: retention dropped or is detaching their partition while an
+  // operator's retry made the job run again. Succeeded with what is left would be a wrong answer for
+  // good; the completion leaves the job alone and says how many it read, and the worker fails it.
+  const clicks = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ type: 'clicked', timestamp: `2024-05-01T12:00:0${i}Z` }));
+
+  it('stores no results and leaves the job to be failed, in a batch with complete jobs', async () => {
+    await withPool(async (pool) => {
+      const complete = await insertJob(pool, clicks(2));
+      const short = await insertJob(pool, clicks(3));
+      const bare = await insertJob(pool, clicks(1));
+      await jobsClaim(pool, 'w', 3, 30);
+      await pool.query('DELETE FROM raw_events WHERE (job_id = $1 AND seq = 3) OR job_id = $2', [
+        short,
+        bare,
+      ]);
+      const outcome = await jobsSucceed(pool, 'w', [complete, short, bare]);
+      expect(outcome.succeeded).toEqual(new Set([complete]));
+      expect(outcome.incomplete.sort((a, b) => a.eventsRead - b.eventsRead)).toEqual([
+        { id: bare, eventsRead: 0, eventCount: 1 },
+        { id: short, eventsRead: 2, eventCount: 3 },
+      ]);
+      expect((await jobRows(pool, [short, bare])).map((row) => row.status)).toEqual([
+        'Processing',
+        'Processing',
+      ]);
+      const { rows } = await pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM ingestion_results WHERE job_id = ANY($1::uuid[])',
+        [[short, bare]],
+      );
+      expect(rows[0]!.n).toBe(0);
+    });
+  });
+
+  it('does the same for the output of a processor', async () => {
+    await withPool(async (pool) => {
+      const id = await insertJob(pool, clicks(2));
+      await jobsClaim(pool, 'w', 1, 30);
+      await pool.query('DELETE FROM raw_events WHERE job_id = $1 AND seq = 2', [id]);
+      expect(await jobsSucceedWithOutput(pool, 'w', id, '{"events": 1}')).toEqual({
+        succeeded: false,
+        incomplete: { id, eventsRead: 1, eventCount: 2 },
+      });
+      expect((await jobRows(pool, [id]))[0]).toMatchObject({ status: 'Processing' });
     });
   });
 });
@@ -333,6 +383,60 @@ describe('jobsRescueExpired and jobsRelease', () => {
       expect((await jobsHeartbeat(pool, 'w', [id], 30)).has(id)).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 1100));
       expect(await jobsRescueExpired(pool, 0, 60)).toEqual([]);
+    });
+  });
+
+  it('renews the jobs still running when every try meets a row that a completion moves', async () => {
+    await withPool(async (pool) => {
+      const long = await insertJob(pool);
+      const short = [];
+      for (let i = 0; i < 6; i += 1) short.push(await insertJob(pool));
+      await jobsClaim(pool, 'busy', 7, 5);
+      // Each short job is being completed by a transaction of its own, its row locked until it commits
+      // and moves to the partition of finished jobs.
+      const side = db.createPool(short.length + 1);
+      const movers = await Promise.all(short.map(() => side.connect()));
+      try {
+        for (const [i, mover] of movers.entries()) {
+          await mover.query('BEGIN');
+          await mover.query(
+            `UPDATE ingestion_jobs SET status = 'Succeeded', processed_at = now(), locked_by = NULL,
+                                       locked_until = NULL
+             WHERE id = $1`,
+            [short[i]],
+          );
+        }
+        const renewal = jobsHeartbeat(pool, 'busy', [long, ...short], 60).then(
+          (kept) => ({ kept }),
+          (error: unknown) => ({ error }),
+        );
+        // Whenever the renewal waits for one of those rows, that completion commits: the renewal then
+        // meets a row that moved, every time it tries.
+        let settled: Awaited<typeof renewal> | undefined;
+        void renewal.then((outcome) => (settled = outcome));
+        const open = new Map(movers.map((mover) => [backendPidOf(mover), mover]));
+        while (!settled) {
+          const { rows } = await side.query<{ blocking: number }>(
+            `SELECT unnest(pg_blocking_pids(pid)) AS blocking FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          const blocker = rows.map((row) => open.get(row.blocking)).find(Boolean);
+          if (blocker) {
+            await blocker.query('COMMIT');
+            open.delete(backendPidOf(blocker));
+          } else await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        expect(settled).toEqual({ kept: new Set([long]) });
+        const { rows } = await pool.query<{ left: number }>(
+          'SELECT extract(epoch FROM locked_until - now())::float8 AS left FROM ingestion_jobs WHERE id = $1',
+          [long],
+        );
+        expect(rows[0]!.left).toBeGreaterThan(30);
+        for (const mover of open.values()) await mover.query('COMMIT');
+      } finally {
+        for (const mover of movers) mover.release();
+        await side.end();
+      }
     });
   });
 

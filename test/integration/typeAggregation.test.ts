@@ -22,7 +22,7 @@ async function bothWays(events: readonly TestEvent[], pageSize?: number) {
   const [claimed] = await jobsClaim(pool, 'property-test', 1, 60);
   expect(claimed?.id).toBe(id);
   const typescript = await processStoredJob(pool, typeAggregation, id, pageSize ? { pageSize } : {});
-  expect(await jobsSucceed(pool, 'property-test', [id])).toEqual(new Set([id]));
+  expect((await jobsSucceed(pool, 'property-test', [id])).succeeded).toEqual(new Set([id]));
   const stored = await resultsFind(pool, id);
   const sql = stored!.results.map((r) => ({
     eventType: r.eventType,

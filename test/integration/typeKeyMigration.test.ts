@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jobInsert, resultsFind } from '../../src/data/ingestionStore.js';
+import { jobInsert } from '../../src/data/idempotentInsert.js';
+import { resultsFind } from '../../src/data/ingestionStore.js';
 import { jobsClaim, jobsSucceed } from '../../src/data/jobQueue.js';
 import { bundledMigrations } from '../../src/data/migrate.js';
 import type { Pool } from '../../src/data/pool.js';
@@ -74,7 +75,7 @@ describe('migration 002 (type keys by simple upper case)', () => {
 
       // The job accepted before the upgrade now aggregates by the new rule.
       expect(await jobsClaim(pool, 'w', 10, 30)).toHaveLength(3);
-      expect((await jobsSucceed(pool, 'w', [pending])).size).toBe(1);
+      expect((await jobsSucceed(pool, 'w', [pending])).succeeded.size).toBe(1);
       expect(await resultsWithDates(pool, pending)).toEqual({
         status: 'Succeeded',
         results: aggregateEvents(

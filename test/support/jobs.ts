@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { jobInsert, resultsFind } from '../../src/data/ingestionStore.js';
+import { jobInsert } from '../../src/data/idempotentInsert.js';
+import { resultsFind } from '../../src/data/ingestionStore.js';
 import type { Pool } from '../../src/data/pool.js';
 import { eventTypeKey } from '../../src/domain/eventTypeKey.js';
 

@@ -3,6 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from '../../src/data/pool.js';
 
+const dayMs = 86_400_000;
+
+/** Noon (UTC) of the day `days` after today: a job accepted then lands in that day's partition. */
+export function noonOfDay(days: number): Date {
+  return new Date(Math.floor(Date.now() / dayMs) * dayMs + days * dayMs + dayMs / 2);
+}
+
 /** A job's state when it is written. */
 export type SimulatedStatus = 'Pending' | 'Processing' | 'Succeeded' | 'Failed';
 

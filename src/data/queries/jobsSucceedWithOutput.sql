@@ -2,25 +2,38 @@
 -- Succeeded and stores the output in the same statement, so an output exists exactly when the job has
 -- Succeeded. Fenced like jobsSucceed.sql: a job whose lease this worker no longer holds is left alone and
 -- its output is dropped, so a processor that lost its lease can never overwrite the new holder's work.
-WITH done AS (
-  UPDATE ingestion_jobs
+-- Like jobsSucceed.sql, a job whose stored events are fewer than it was accepted with is not completed
+-- (the processor saw only part of them): it comes back with the number found, for the worker to fail it.
+WITH held AS (
+  SELECT id, event_count,
+         -- accepted_at names the job's partition: one index probe, not one per partition.
+         (SELECT count(*) FROM raw_events AS e
+          WHERE e.job_id = ingestion_jobs.id AND e.accepted_at = ingestion_jobs.created_at)::integer AS events_read
+  FROM ingestion_jobs
+  -- status || '' and status IN (…): see jobsSucceed.sql.
+  WHERE id = $2::uuid AND locked_by = $1 AND status || '' = 'Processing'
+    AND status IN ('Pending', 'Processing')
+),
+done AS (
+  UPDATE ingestion_jobs AS job
   SET status = 'Succeeded', processed_at = now(), updated_at = now(),
       locked_by = NULL, locked_until = NULL, error = NULL, output = $3::jsonb,
-      attempts = attempts || jsonb_build_object('attempt', attempt, 'startedAt', attempted_at, 'endedAt', now(),
-                                                'worker', locked_by, 'outcome', 'succeeded', 'error', NULL)
-  -- status || '': the same test, but one no index can serve, so the jobs are found by their ids
-  -- (primary key). As status = 'Processing' the planner, whose statistics rarely see a job
-  -- Processing, walked the Processing range of the status index instead, over every entry
-  -- VACUUM had not removed yet (13,490 buffers per 50 jobs at 10M jobs against 1,119).
-  WHERE id = $2::uuid AND locked_by = $1 AND status || '' = 'Processing'
-    -- status IN (…) names the unfinished partition (migration 011), so the history's primary key is not probed.
-    AND status IN ('Pending', 'Processing')
-  RETURNING id
+      attempts = job.attempts || jsonb_build_object('attempt', job.attempt, 'startedAt', job.attempted_at,
+                                                    'endedAt', now(), 'worker', job.locked_by,
+                                                    'outcome', 'succeeded', 'error', NULL)
+  FROM held
+  WHERE job.id = $2::uuid AND held.events_read >= held.event_count
+    AND job.locked_by = $1 AND job.status || '' = 'Processing' AND job.status IN ('Pending', 'Processing')
+  RETURNING job.id
 ),
 -- The same notification as jobsSucceed.sql, delivered at commit: `Prefer: wait` requests answer at once.
 finished AS (
   SELECT pg_notify('ingestion_jobs_finished', string_agg(id::text, ',')) FROM done HAVING count(*) > 0
 )
-SELECT done.id
+SELECT done.id, NULL::integer AS events_read, NULL::integer AS event_count
 FROM done
 CROSS JOIN finished
+UNION ALL
+SELECT held.id, held.events_read, held.event_count
+FROM held
+WHERE held.events_read < held.event_count
