@@ -184,11 +184,18 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     app.addHook('preClose', async () => waiters.stop());
     jobWaiters = waiters;
   }
-  const tenantLimiter = new TenantLimiter(deps.http.rateLimits);
+  // With keys, any key may carry limits of its own: the limiter is on, and its sync starts with the
+  // first such key unless a setting started it with the API.
+  let sync: TenantLimitSync | undefined;
+  const tenantLimiter = new TenantLimiter(deps.http.rateLimits, {
+    keyLimits: deps.authenticator !== undefined,
+    onFirstKeyLimits: () => void sync?.start(),
+  });
   if (tenantLimiter.enabled) {
-    const sync = new TenantLimitSync(deps.pool, tenantLimiter, deps.logger, deps.listenDatabase);
-    await sync.start();
-    app.addHook('onClose', async () => sync.stop());
+    const limitSync = new TenantLimitSync(deps.pool, tenantLimiter, deps.logger, deps.listenDatabase);
+    sync = limitSync;
+    if (tenantLimiter.settingsOn) await limitSync.start();
+    app.addHook('onClose', async () => limitSync.stop());
   }
   await app.register(ingestionRoutes, {
     tenantLimiter: tenantLimiter.enabled ? tenantLimiter : undefined,

@@ -197,11 +197,13 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         );
       }
       // In memory, before anything is checked further or stored: a tenant over a limit costs little. The
-      // tenant is the body's, which a key has just been checked against; a key may carry its own limits.
+      // tenant is the body's, which a key has just been checked against; a key may carry limits of its own,
+      // held besides the tenant's.
       if (options.tenantLimiter) {
         const decision = options.tenantLimiter.check(
           {
             tenantId: body.tenantId,
+            keyId: caller?.keyId,
             limits: {
               rps: caller?.rateLimits.requestsPerSecond ?? undefined,
               eps: caller?.rateLimits.eventsPerSecond ?? undefined,
