@@ -15,6 +15,7 @@ import { registerDocsPage } from './docsPage.js';
 import { createErrorHandler, frameworkErrorHandler } from './errorHandler.js';
 import { JobWaiters } from './jobWaiters.js';
 import { InflightBytes, registerAdmission } from './admission.js';
+import { callerOf } from './callerAccess.js';
 import { rejectionReasonOf } from './rejectionMarks.js';
 import { TenantLimiter } from './tenantLimits.js';
 import { TenantLimitSync } from './tenantLimitSync.js';
@@ -101,9 +102,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     });
   });
   // After the shutdown check: a stopping instance refuses before it reserves anything.
+  const bounds = deps.http.clientBounds;
   registerAdmission(app, {
-    budget: new InflightBytes(deps.http.maxInflightBytes),
+    budget: new InflightBytes(bounds.maxInflightBytes, bounds.maxInflightBytesPerTenant),
     maxBodyBytes: deps.http.maxBodyBytes,
+    pace: { graceMs: bounds.bodyGraceSeconds * 1000, minBytesPerSecond: bounds.bodyMinBytesPerSecond },
+    // With keys, a tenant's bodies hold at most its share; without, no tenant is known before the body.
+    holderOf: (request) => callerOf(request)?.tenantId,
   });
   // Bodies are read as UTF-8, what JSON is (RFC 8259): a body declared in another charset would be
   // stored with U+FFFD in place of every character it does not share with UTF-8.
@@ -122,11 +127,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addHook('onSend', async (request, reply) => {
     reply.header(correlationIdHeader, request.id);
     // An answer sent before the body arrived (too large, not JSON, shutting down) must still reach the
-    // client: read the rest, within bounds, before closing.
-    lingerIfBodyUnread(request, reply, {
-      maxBytes: Math.max(16 * 1_048_576, 4 * deps.http.maxBodyBytes),
-      maxMs: 10_000,
-    });
+    // client: read the rest, within bounds, before closing. Not for a body too slow: waiting for the rest
+    // of it is what the 408 ends.
+    if (reply.statusCode !== 408)
+      lingerIfBodyUnread(request, reply, {
+        maxBytes: Math.max(16 * 1_048_576, 4 * deps.http.maxBodyBytes),
+        maxMs: 10_000,
+      });
   });
   app.addHook('onResponse', async (request, reply) => {
     // The route template, never the raw URL (whose job ids would make a label value per job).

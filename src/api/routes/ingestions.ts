@@ -25,6 +25,7 @@ import {
 } from '../schemas/ingestion.js';
 import { JobStatusSchema } from '../schemas/job.js';
 import {
+  bodyTooSlowResponse,
   idempotentReplayedHeader,
   internalErrorResponse,
   jobIdProblemResponses,
@@ -174,6 +175,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
               `(${options.maxPayloadBytes}) of JSON. Split the batch.`,
           ),
           ...submitKey.responses,
+          408: bodyTooSlowResponse,
           415: problemResponse('The body is not sent as JSON: use Content-Type: application/json.'),
           422: problemResponse(
             'The Idempotency-Key was already used by this tenant with a different body; `jobId` names the ' +

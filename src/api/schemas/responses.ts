@@ -47,8 +47,9 @@ const retryAfterHeader = {
   'Retry-After': Type.Integer({
     minimum: 0,
     description:
-      'Seconds to wait before retrying: 1 while this instance stops or holds as many request bodies as it ' +
-      'may (API_MAX_INFLIGHT_BYTES), 5 while the database is unreachable.',
+      'Seconds to wait before retrying: 1 while this instance stops, holds as many request bodies as it ' +
+      'may (API_MAX_INFLIGHT_BYTES) or as many waiting requests (PREFER_WAIT_MAX_REQUESTS), 5 while the ' +
+      'database is unreachable.',
   }),
 };
 
@@ -87,24 +88,41 @@ export const internalErrorResponse = problemResponse(
 
 /** The 503 any route that reaches the database can answer. */
 export const unavailableResponse = problemResponse(
-  'The database is unreachable (Retry-After: 5), this instance is shutting down (Retry-After: 1), or it ' +
+  'The database is unreachable (Retry-After: 5), this instance is shutting down (Retry-After: 1), it ' +
     'already holds as many request bodies as it may, API_MAX_INFLIGHT_BYTES (title Overloaded, ' +
-    'Retry-After: 1). Nothing was stored; retry.',
+    'Retry-After: 1), or, for a `Prefer: wait` status request, as many waiting requests as it may, ' +
+    'PREFER_WAIT_MAX_REQUESTS (Retry-After: 1). Nothing was stored; retry.',
   retryAfterHeader,
+);
+
+/** The 408 of a route that reads a body: the body arrived too slowly. */
+export const bodyTooSlowResponse = problemResponse(
+  'The request body arrived slower than API_BODY_MIN_BYTES_PER_SECOND bytes a second after its first ' +
+    'API_BODY_GRACE_SECONDS seconds. Nothing was stored and the connection is closed; send the body ' +
+    'right after the headers, or smaller batches.',
+);
+
+/** The 429 of a `Prefer: wait` status request: the tenant already holds as many waits as it may. */
+export const tooManyWaitsResponse = problemResponse(
+  "With `Prefer: wait`: the job's tenant already has PREFER_WAIT_MAX_REQUESTS_PER_TENANT requests " +
+    'waiting on this instance. Retry after Retry-After seconds, or ask without the preference.',
+  { 'Retry-After': Type.Integer({ minimum: 1, description: 'Seconds to wait before retrying.' }) },
 );
 
 /** The 429 of POST /v1/ingestions: a tenant over one of its limits. */
 export const tooManyRequestsResponse = problemResponse(
-  "The tenant is over a limit: RATE_LIMIT_REQUESTS_PER_SECOND, RATE_LIMIT_EVENTS_PER_SECOND (or its key's " +
-    'own), held across all API processes, or TENANT_MAX_PENDING_EVENTS events waiting to be processed. ' +
-    'Nothing was stored; retry after Retry-After seconds.',
+  'The tenant is over a limit: RATE_LIMIT_REQUESTS_PER_SECOND, RATE_LIMIT_EVENTS_PER_SECOND, or the ' +
+    "key's own (key-requests, key-events), held across all API processes; TENANT_MAX_PENDING_EVENTS " +
+    "events waiting to be processed; or, with keys, the tenant's bodies in flight on this instance " +
+    'would pass API_MAX_INFLIGHT_BYTES_PER_TENANT (title Too many bodies in flight, no RateLimit ' +
+    'fields). Nothing was stored; retry after Retry-After seconds.',
   {
     'Retry-After': Type.Integer({ minimum: 1, description: 'Seconds to wait before retrying.' }),
     'RateLimit-Policy': Type.String({
       description:
-        'The limits that apply to the tenant (draft-ietf-httpapi-ratelimit-headers): q is the quota, ' +
-        'w the window in seconds.',
-      examples: ['"requests";q=100;w=1, "events";q=10000;w=1, "pending-events";q=1000000'],
+        'The limits that apply to the tenant and its key (draft-ietf-httpapi-ratelimit-headers): q is the ' +
+        "quota, w the window in seconds; key-requests and key-events are the key's own.",
+      examples: ['"requests";q=100;w=1, "key-requests";q=20;w=1, "pending-events";q=1000000'],
     }),
     RateLimit: Type.String({
       description:
