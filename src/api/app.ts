@@ -14,6 +14,7 @@ import { createClientErrorHandler } from './clientErrorHandler.js';
 import { registerDocsPage } from './docsPage.js';
 import { createErrorHandler, frameworkErrorHandler } from './errorHandler.js';
 import { JobWaiters } from './jobWaiters.js';
+import { KeyRevocationWatch } from './keyRevocationWatch.js';
 import { InflightBytes, registerAdmission } from './admission.js';
 import { callerOf } from './callerAccess.js';
 import { rejectionReasonOf } from './rejectionMarks.js';
@@ -25,6 +26,7 @@ import { ProblemError } from './problem.js';
 import { sendProblem } from './problem.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestionRoutes } from './routes/ingestions.js';
+import { ingestionStatusRoute } from './routes/ingestionStatus.js';
 import { resultRoutes } from './routes/results.js';
 
 /** Everything the HTTP API needs from its surroundings. */
@@ -185,12 +187,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   let jobWaiters: JobWaiters | undefined;
   if (deps.listenDatabase) {
-    const waiters = new JobWaiters(deps.listenDatabase, deps.logger);
+    const waiters = new JobWaiters(deps.listenDatabase, deps.logger, bounds);
     await waiters.start();
     // Before the server closes: waiting requests answer at once, so closing does not wait a minute.
     app.addHook('preClose', async () => waiters.stop());
     jobWaiters = waiters;
   }
+  const authenticator = deps.authenticator;
+  const revocations = authenticator && new KeyRevocationWatch((text) => authenticator.authenticate(text));
+  if (revocations) app.addHook('preClose', async () => revocations.stop());
   // With keys, any key may carry limits of its own: the limiter is on, and its sync starts with the
   // first such key unless a setting started it with the API.
   let sync: TenantLimitSync | undefined;
@@ -216,9 +221,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     maxAttempts: deps.maxAttempts,
     maxEventsPerRequest: deps.http.maxEventsPerRequest,
     maxPayloadBytes: deps.http.maxPayloadBytes,
-    jobWaiters,
-    authenticator: deps.authenticator,
+    authenticator,
   });
+  await app.register(ingestionStatusRoute, { pool: deps.pool, jobWaiters, authenticator, revocations });
   await app.register(resultRoutes, { pool: deps.pool, authenticator: deps.authenticator });
   // The interactive docs: routes of their own, none of their hooks run on the API's routes.
   await registerDocsPage(app);

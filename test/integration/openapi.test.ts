@@ -119,7 +119,7 @@ describe('the OpenAPI document', () => {
     );
     expect(statuses).toEqual({
       submitIngestion: ['202', '400', '408', '413', '415', '422', '429', '500', '503'],
-      getIngestion: ['200', '400', '404', '414', '500', '503'],
+      getIngestion: ['200', '400', '404', '414', '429', '500', '503'],
       getResults: ['200', '400', '404', '414', '500', '503'],
       getLiveness: ['200'],
       getReadiness: ['200', '503'],

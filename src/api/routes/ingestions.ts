@@ -1,15 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiKeyAuthenticator } from '../../auth/keyAuthenticator.js';
-import { jobFind, type JobInsertOutcome, type JobView, type NewJob } from '../../data/ingestionStore.js';
-import { jobFindForTenant } from '../../data/tenantReads.js';
+import type { JobInsertOutcome, NewJob } from '../../data/ingestionStore.js';
 import type { Pool } from '../../data/pool.js';
 import { eventTypeKey } from '../../domain/eventTypeKey.js';
 import { jobIdCreate } from '../../domain/jobId.js';
 import { requestFingerprint } from '../../domain/fingerprint.js';
 import { findPayloadProblem, unstorableTextProblem } from '../../domain/payloadCheck.js';
-import { preferredWaitSeconds } from '../../domain/preferWait.js';
 import { callerOf, requireKey } from '../callerAccess.js';
-import type { JobWaiters } from '../jobWaiters.js';
 import { storableTimestamp } from '../../domain/timestamp.js';
 import type { ApiMetrics } from '../../metrics/apiMetrics.js';
 import { addFieldError, ProblemError, type FieldErrors } from '../problem.js';
@@ -19,20 +16,15 @@ import {
   IngestionAcceptedSchema,
   IngestionHeadersSchema,
   ingestionRequestSchema,
-  JobIdParamsSchema,
-  JobStatusHeadersSchema,
   type IngestionRequest,
 } from '../schemas/ingestion.js';
-import { JobStatusSchema } from '../schemas/job.js';
 import {
   bodyTooSlowResponse,
   idempotentReplayedHeader,
   internalErrorResponse,
-  jobIdProblemResponses,
   jsonResponse,
   keyRequirement,
   locationHeader,
-  preferenceAppliedHeader,
   problemResponse,
   tooManyRequestsResponse,
   unavailableResponse,
@@ -47,15 +39,11 @@ export interface IngestionRouteOptions {
   maxAttempts: number;
   maxEventsPerRequest: number;
   maxPayloadBytes: number;
-  /** Answers `Prefer: wait` requests when notifications can be had; without it the preference is ignored. */
-  jobWaiters: JobWaiters | undefined;
   /** Per-tenant rate limits and pending-events cap; undefined when none is on. */
   tenantLimiter: TenantLimiter | undefined;
   /** With AUTH_MODE=keys: who each request's key belongs to. Undefined: the routes are open. */
   authenticator: ApiKeyAuthenticator | undefined;
 }
-
-const isFinished = (job: JobView) => job.status === 'Succeeded' || job.status === 'Failed';
 
 /** The largest payload's JSON text in bytes, if it is larger than `limit`, with its field name. */
 function oversizePayload(body: IngestionRequest, limit: number): string | undefined {
@@ -139,11 +127,10 @@ function storedContent(body: IngestionRequest): unknown {
   };
 }
 
-/** POST /v1/ingestions and GET /v1/ingestions/{jobId}. */
+/** POST /v1/ingestions (GET /v1/ingestions/{jobId} is in ingestionStatus.ts). */
 export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> = async (app, options) => {
   const { authenticator } = options;
   const submitKey = keyRequirement(authenticator !== undefined, 'submit');
-  const readKey = keyRequirement(authenticator !== undefined, 'read');
   app.post(
     '/v1/ingestions',
     {
@@ -262,74 +249,6 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         .code(202)
         .header('location', `/v1/ingestions/${outcome.jobId}`)
         .send({ jobId: outcome.jobId });
-    },
-  );
-
-  app.get(
-    '/v1/ingestions/:jobId',
-    {
-      ...(authenticator ? { onRequest: requireKey(authenticator, 'read') } : {}),
-      schema: {
-        ...(readKey.security ? { security: readKey.security } : {}),
-        operationId: 'getIngestion',
-        tags: ['Ingestion'],
-        summary: "A job's status",
-        description:
-          'Where the job is: Pending (waiting, or waiting for a retry until availableAt), Processing, ' +
-          'Succeeded or Failed (after maxAttempts attempts; error says why the last one failed). With ' +
-          '`Prefer: wait=N` (N ≤ 60), the answer comes once the job has Succeeded or Failed, or after N ' +
-          'seconds, with `Preference-Applied: wait=N`.',
-        params: JobIdParamsSchema,
-        headers: JobStatusHeadersSchema,
-        response: {
-          200: jsonResponse('The job.', JobStatusSchema, preferenceAppliedHeader),
-          ...jobIdProblemResponses,
-          ...readKey.responses,
-        },
-      },
-    },
-    async (request, reply) => {
-      // The canonical, lowercase form, as every answer shows it.
-      const jobId = request.params.jobId.toLowerCase();
-      // A tenant's read key reads through row-level security, and another tenant's job is not found,
-      // by the same statement as an unknown id (an admin key reads any job).
-      const tenantId = callerOf(request)?.tenantId;
-      const find = (id: string) =>
-        tenantId === undefined ? jobFind(options.pool, id) : jobFindForTenant(options.pool, id, tenantId);
-      let job = await find(jobId);
-      if (!job) throw new ProblemError(404, 'Job not found', `No job has the id ${jobId}.`);
-      // Prefer: wait=N (RFC 7240): hold the answer until the job has finished, at most N seconds.
-      const waitSeconds = preferredWaitSeconds(request.headers.prefer);
-      if (waitSeconds !== undefined && options.jobWaiters?.listening) {
-        reply.header('preference-applied', `wait=${waitSeconds}`);
-        if (!isFinished(job) && waitSeconds > 0) {
-          const wait = options.jobWaiters.wait(job.id, waitSeconds * 1000);
-          try {
-            // Read again once registered: the job may have finished between the first read and now,
-            // and its notification would then have gone by unheard.
-            job = (await find(job.id)) ?? job;
-            if (!isFinished(job)) {
-              await wait.done;
-              job = (await find(job.id)) ?? job;
-            }
-          } finally {
-            wait.cancel();
-          }
-        }
-      }
-      return {
-        jobId: job.id,
-        status: job.status,
-        attempt: job.attempt,
-        createdAt: job.createdAt.toISOString(),
-        updatedAt: job.updatedAt.toISOString(),
-        processedAt: job.processedAt?.toISOString() ?? null,
-        error: job.error,
-        tenantId: job.tenantId,
-        eventCount: job.eventCount,
-        maxAttempts: job.maxAttempts,
-        availableAt: job.availableAt.toISOString(),
-      };
     },
   );
 };
