@@ -79,7 +79,7 @@ function refusal(
     429,
     'Too many bodies in flight',
     `This tenant's requests already hold ${holder === undefined ? 0 : budget.heldBy(holder)} bytes of request ` +
-      `bodies on this instance, and this one would pass its share (API_MAX_INFLIGHT_BYTES_PER_TENANT=` +
+      `bodies on this instance, and this one would pass its share (API_TENANT_MAX_INFLIGHT_BYTES=` +
       `${budget.holderLimit}); nothing was stored. Retry in ${seconds}, or send fewer requests at once.`,
     { retryAfterSeconds: admissionRetryAfterSeconds },
   );

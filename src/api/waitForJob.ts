@@ -24,7 +24,7 @@ function refusal(refused: WaitRefusal): ProblemError {
         429,
         'Too many waiting requests',
         `This tenant's jobs already have ${refused.limit} Prefer: wait requests waiting on this instance, ` +
-          `its most (PREFER_WAIT_MAX_REQUESTS_PER_TENANT=${refused.limit}). ${retry}`,
+          `its most (PREFER_WAIT_TENANT_MAX_REQUESTS=${refused.limit}). ${retry}`,
         { retryAfterSeconds: waitRetryAfterSeconds },
       );
 }

@@ -45,18 +45,18 @@ export function readClientBounds(read: EnvReader, maxBodyBytes: number): ClientB
     );
   }
   const maxInflightBytesPerTenant = read.integer(
-    'API_MAX_INFLIGHT_BYTES_PER_TENANT',
+    'API_TENANT_MAX_INFLIGHT_BYTES',
     Math.min(maxInflightBytes, Math.max(maxBodyBytes, Math.floor(maxInflightBytes / 4))),
     1024,
     16 * 1024 * 1_048_576,
   );
-  const shareSet = read.string('API_MAX_INFLIGHT_BYTES_PER_TENANT') !== undefined;
+  const shareSet = read.string('API_TENANT_MAX_INFLIGHT_BYTES') !== undefined;
   if (
     shareSet &&
     (maxInflightBytesPerTenant < maxBodyBytes || maxInflightBytesPerTenant > maxInflightBytes)
   ) {
     read.problems.push(
-      `API_MAX_INFLIGHT_BYTES_PER_TENANT=${maxInflightBytesPerTenant}: expected from MAX_BODY_BYTES ` +
+      `API_TENANT_MAX_INFLIGHT_BYTES=${maxInflightBytesPerTenant}: expected from MAX_BODY_BYTES ` +
         `(${maxBodyBytes}) to API_MAX_INFLIGHT_BYTES (${maxInflightBytes}): a tenant's largest body must fit ` +
         'in its share, and a share cannot be more than the whole.',
     );
@@ -65,14 +65,14 @@ export function readClientBounds(read: EnvReader, maxBodyBytes: number): ClientB
   const bodyMinBytesPerSecond = read.integer('API_BODY_MIN_BYTES_PER_SECOND', 16_384, 1, 1024 * 1_048_576);
   const maxWaits = read.integer('PREFER_WAIT_MAX_REQUESTS', 2000, 1, 1_000_000);
   const maxWaitsPerTenant = read.integer(
-    'PREFER_WAIT_MAX_REQUESTS_PER_TENANT',
+    'PREFER_WAIT_TENANT_MAX_REQUESTS',
     Math.max(1, Math.floor(maxWaits / 4)),
     1,
     1_000_000,
   );
   if (maxWaitsPerTenant > maxWaits) {
     read.problems.push(
-      `PREFER_WAIT_MAX_REQUESTS_PER_TENANT=${maxWaitsPerTenant} is more than PREFER_WAIT_MAX_REQUESTS=${maxWaits}: ` +
+      `PREFER_WAIT_TENANT_MAX_REQUESTS=${maxWaitsPerTenant} is more than PREFER_WAIT_MAX_REQUESTS=${maxWaits}: ` +
         "a tenant's share cannot be more than the whole.",
     );
   }

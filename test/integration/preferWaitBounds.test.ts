@@ -66,7 +66,7 @@ describe('Prefer: wait, bounded', () => {
   it('ends a wait when its client goes away: no read is made for it when the job finishes', async () => {
     const app = await buildTestApp(db, {
       PREFER_WAIT_MAX_REQUESTS: '20',
-      PREFER_WAIT_MAX_REQUESTS_PER_TENANT: '20',
+      PREFER_WAIT_TENANT_MAX_REQUESTS: '20',
     });
     try {
       await app.listen({ port: 0, host: '127.0.0.1' });
@@ -107,7 +107,7 @@ describe('Prefer: wait, bounded', () => {
   it('caps waiting requests per tenant (429) and per process (503), each with Retry-After', async () => {
     const app = await buildTestApp(db, {
       PREFER_WAIT_MAX_REQUESTS: '4',
-      PREFER_WAIT_MAX_REQUESTS_PER_TENANT: '2',
+      PREFER_WAIT_TENANT_MAX_REQUESTS: '2',
     });
     try {
       const counter = countReads(app);
@@ -121,7 +121,7 @@ describe('Prefer: wait, bounded', () => {
       expect(third.statusCode).toBe(429);
       expect(third.headers['retry-after']).toBe('1');
       expect(third.json()).toMatchObject({ title: 'Too many waiting requests' });
-      expect(third.json<{ detail: string }>().detail).toMatch(/PREFER_WAIT_MAX_REQUESTS_PER_TENANT=2/);
+      expect(third.json<{ detail: string }>().detail).toMatch(/PREFER_WAIT_TENANT_MAX_REQUESTS=2/);
       // Another tenant still waits, up to the process's cap of four.
       const others = await Promise.all(['a', 'b', 'c'].map((tenant) => submit(app, `other-${tenant}`)));
       waiting.push(wait(others[0]!), wait(others[1]!));

@@ -26,13 +26,13 @@ describe('client bounds', () => {
       loadConfig({ API_MAX_INFLIGHT_BYTES: '2000000' }).http.clientBounds.maxInflightBytesPerTenant,
     ).toBe(1_048_576);
     expect(
-      loadConfig({ API_MAX_INFLIGHT_BYTES: '2000000', API_MAX_INFLIGHT_BYTES_PER_TENANT: '2000000' }).http
+      loadConfig({ API_MAX_INFLIGHT_BYTES: '2000000', API_TENANT_MAX_INFLIGHT_BYTES: '2000000' }).http
         .clientBounds.maxInflightBytesPerTenant,
     ).toBe(2_000_000);
-    const problems = problemsOf({ API_MAX_INFLIGHT_BYTES_PER_TENANT: '100000' });
+    const problems = problemsOf({ API_TENANT_MAX_INFLIGHT_BYTES: '100000' });
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toContain('API_MAX_INFLIGHT_BYTES_PER_TENANT=100000: expected from MAX_BODY_BYTES');
-    expect(problemsOf({ API_MAX_INFLIGHT_BYTES_PER_TENANT: '99999999' })[0]).toContain(
+    expect(problems[0]).toContain('API_TENANT_MAX_INFLIGHT_BYTES=100000: expected from MAX_BODY_BYTES');
+    expect(problemsOf({ API_TENANT_MAX_INFLIGHT_BYTES: '99999999' })[0]).toContain(
       'to API_MAX_INFLIGHT_BYTES (8388608)',
     );
   });
@@ -42,7 +42,7 @@ describe('client bounds', () => {
       API_BODY_GRACE_SECONDS: '2.5',
       API_BODY_MIN_BYTES_PER_SECOND: '1000',
       PREFER_WAIT_MAX_REQUESTS: '10',
-      PREFER_WAIT_MAX_REQUESTS_PER_TENANT: '3',
+      PREFER_WAIT_TENANT_MAX_REQUESTS: '3',
     }).http.clientBounds;
     expect(bounds).toMatchObject({
       bodyGraceSeconds: 2.5,
@@ -55,13 +55,13 @@ describe('client bounds', () => {
       API_BODY_GRACE_SECONDS: '0',
       API_BODY_MIN_BYTES_PER_SECOND: 'fast',
       PREFER_WAIT_MAX_REQUESTS: '10',
-      PREFER_WAIT_MAX_REQUESTS_PER_TENANT: '20',
+      PREFER_WAIT_TENANT_MAX_REQUESTS: '20',
     });
     expect(problems).toHaveLength(3);
     expect(problems[0]).toContain('API_BODY_GRACE_SECONDS="0": expected a number greater than 0');
     expect(problems[1]).toContain('API_BODY_MIN_BYTES_PER_SECOND="fast": expected a whole number');
     expect(problems[2]).toContain(
-      'PREFER_WAIT_MAX_REQUESTS_PER_TENANT=20 is more than PREFER_WAIT_MAX_REQUESTS=10',
+      'PREFER_WAIT_TENANT_MAX_REQUESTS=20 is more than PREFER_WAIT_MAX_REQUESTS=10',
     );
   });
 });

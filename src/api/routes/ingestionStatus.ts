@@ -51,7 +51,7 @@ export const ingestionStatusRoute: FastifyPluginAsyncTypebox<IngestionStatusRout
           'Succeeded or Failed (after maxAttempts attempts; error says why the last one failed). With ' +
           '`Prefer: wait=N` (N ≤ 60), the answer comes once the job has Succeeded or Failed, or after N ' +
           'seconds, with `Preference-Applied: wait=N`; a wait past the caps of this instance ' +
-          '(PREFER_WAIT_MAX_REQUESTS, and PREFER_WAIT_MAX_REQUESTS_PER_TENANT for one tenant) is refused ' +
+          '(PREFER_WAIT_MAX_REQUESTS, and PREFER_WAIT_TENANT_MAX_REQUESTS for one tenant) is refused ' +
           'with Retry-After, and one whose key is revoked meanwhile ends with a 401.',
         params: JobIdParamsSchema,
         headers: JobStatusHeadersSchema,

@@ -104,7 +104,7 @@ export const bodyTooSlowResponse = problemResponse(
 
 /** The 429 of a `Prefer: wait` status request: the tenant already holds as many waits as it may. */
 export const tooManyWaitsResponse = problemResponse(
-  "With `Prefer: wait`: the job's tenant already has PREFER_WAIT_MAX_REQUESTS_PER_TENANT requests " +
+  "With `Prefer: wait`: the job's tenant already has PREFER_WAIT_TENANT_MAX_REQUESTS requests " +
     'waiting on this instance. Retry after Retry-After seconds, or ask without the preference.',
   { 'Retry-After': Type.Integer({ minimum: 1, description: 'Seconds to wait before retrying.' }) },
 );
@@ -114,7 +114,7 @@ export const tooManyRequestsResponse = problemResponse(
   'The tenant is over a limit: RATE_LIMIT_REQUESTS_PER_SECOND, RATE_LIMIT_EVENTS_PER_SECOND, or the ' +
     "key's own (key-requests, key-events), held across all API processes; TENANT_MAX_PENDING_EVENTS " +
     "events waiting to be processed; or, with keys, the tenant's bodies in flight on this instance " +
-    'would pass API_MAX_INFLIGHT_BYTES_PER_TENANT (title Too many bodies in flight, no RateLimit ' +
+    'would pass API_TENANT_MAX_INFLIGHT_BYTES (title Too many bodies in flight, no RateLimit ' +
     'fields). Nothing was stored; retry after Retry-After seconds.',
   {
     'Retry-After': Type.Integer({ minimum: 1, description: 'Seconds to wait before retrying.' }),
