@@ -151,8 +151,8 @@ export function registerAdmission(
             return refusal(request, budget, outcome, holder);
           },
     });
-    // An answer sent before the body was read (415, 401 …) ends the body's clock with it.
-    reply.raw.once('close', paced.stop);
+    // An answer sent before the body was read (415 …) ends the body's clock, and lets the rest drain.
+    reply.raw.once('close', paced.answered);
     return paced.body;
   });
   app.addHook('preHandler', async (request) => {

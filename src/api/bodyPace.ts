@@ -18,7 +18,7 @@ export function pacedBody(
   payload: NodeJS.ReadableStream,
   pace: BodyPace,
   handlers: { tooSlow: () => Error; onChunk?: (chunk: Buffer) => Error | undefined },
-): { body: Transform; stop: () => void } {
+): { body: Transform; answered: () => void } {
   const started = Date.now();
   let received = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -53,5 +53,15 @@ export function pacedBody(
   body.once('close', stop);
   payload.on('error', (error) => body.destroy(error));
   payload.pipe(body);
-  return { body, stop };
+  // Once the answer is out, what is left of a body nobody read (an answer given before it, such as a 415)
+  // is read and discarded, so that the connection serves its next request: Node drains an unread body
+  // itself, but not one piped somewhere, and this pipe would stall once its buffers are full.
+  const answered = () => {
+    stop();
+    const raw = payload as NodeJS.ReadableStream & { complete?: boolean };
+    if (raw.complete === true) return;
+    payload.unpipe(body);
+    payload.resume();
+  };
+  return { body, answered };
 }
