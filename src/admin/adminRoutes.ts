@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError, sendProblem } from '../api/problem.js';
 import {
+  bodyTooSlowResponse,
   internalErrorResponse,
   jsonResponse,
   problemResponse,
@@ -272,6 +273,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
         response: {
           200: jsonResponse('How many jobs were retried.', BulkRetrySchema),
           400: invalidInput,
+          408: bodyTooSlowResponse,
           ...refusals,
         },
       },

@@ -14,7 +14,9 @@ import { createClientErrorHandler } from './clientErrorHandler.js';
 import { registerDocsPage } from './docsPage.js';
 import { createErrorHandler, frameworkErrorHandler } from './errorHandler.js';
 import { JobWaiters } from './jobWaiters.js';
+import { KeyRevocationWatch } from './keyRevocationWatch.js';
 import { InflightBytes, registerAdmission } from './admission.js';
+import { callerOf } from './callerAccess.js';
 import { rejectionReasonOf } from './rejectionMarks.js';
 import { TenantLimiter } from './tenantLimits.js';
 import { TenantLimitSync } from './tenantLimitSync.js';
@@ -28,6 +30,7 @@ import { jobListRoutes } from './routes/jobList.js';
 import { preflightRoutes } from './routes/preflight.js';
 import { registerCors } from './cors.js';
 import { registerRequestDecompression } from './requestDecompression.js';
+import { ingestionStatusRoute } from './routes/ingestionStatus.js';
 import { resultRoutes } from './routes/results.js';
 
 /** Everything the HTTP API needs from its surroundings. */
@@ -105,9 +108,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     });
   });
   // After the shutdown check: a stopping instance refuses before it reserves anything.
+  const bounds = deps.http.clientBounds;
   registerAdmission(app, {
-    budget: new InflightBytes(deps.http.maxInflightBytes),
+    budget: new InflightBytes(bounds.maxInflightBytes, bounds.maxInflightBytesPerTenant),
     maxBodyBytes: deps.http.maxBodyBytes,
+    pace: { graceMs: bounds.bodyGraceSeconds * 1000, minBytesPerSecond: bounds.bodyMinBytesPerSecond },
+    // With keys, a tenant's bodies hold at most its share; without, no tenant is known before the body.
+    holderOf: (request) => callerOf(request)?.tenantId,
   });
   // Bodies are read as UTF-8, what JSON is (RFC 8259): a body declared in another charset would be
   // stored with U+FFFD in place of every character it does not share with UTF-8.
@@ -129,11 +136,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addHook('onSend', async (request, reply) => {
     reply.header(correlationIdHeader, request.id);
     // An answer sent before the body arrived (too large, not JSON, shutting down) must still reach the
-    // client: read the rest, within bounds, before closing.
-    lingerIfBodyUnread(request, reply, {
-      maxBytes: Math.max(16 * 1_048_576, 4 * deps.http.maxBodyBytes),
-      maxMs: 10_000,
-    });
+    // client: read the rest, within bounds, before closing. Not for a body too slow: waiting for the rest
+    // of it is what the 408 ends.
+    if (reply.statusCode !== 408)
+      lingerIfBodyUnread(request, reply, {
+        maxBytes: Math.max(16 * 1_048_576, 4 * deps.http.maxBodyBytes),
+        maxMs: 10_000,
+      });
   });
   app.addHook('onResponse', async (request, reply) => {
     // The route template, never the raw URL (whose job ids would make a label value per job).
@@ -185,17 +194,27 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
   let jobWaiters: JobWaiters | undefined;
   if (deps.listenDatabase) {
-    const waiters = new JobWaiters(deps.listenDatabase, deps.logger);
+    const waiters = new JobWaiters(deps.listenDatabase, deps.logger, bounds);
     await waiters.start();
     // Before the server closes: waiting requests answer at once, so closing does not wait a minute.
     app.addHook('preClose', async () => waiters.stop());
     jobWaiters = waiters;
   }
-  const tenantLimiter = new TenantLimiter(deps.http.rateLimits);
+  const authenticator = deps.authenticator;
+  const revocations = authenticator && new KeyRevocationWatch((text) => authenticator.authenticate(text));
+  if (revocations) app.addHook('preClose', async () => revocations.stop());
+  // With keys, any key may carry limits of its own: the limiter is on, and its sync starts with the
+  // first such key unless a setting started it with the API.
+  let sync: TenantLimitSync | undefined;
+  const tenantLimiter = new TenantLimiter(deps.http.rateLimits, {
+    keyLimits: deps.authenticator !== undefined,
+    onFirstKeyLimits: () => void sync?.start(),
+  });
   if (tenantLimiter.enabled) {
-    const sync = new TenantLimitSync(deps.pool, tenantLimiter, deps.logger, deps.listenDatabase);
-    await sync.start();
-    app.addHook('onClose', async () => sync.stop());
+    const limitSync = new TenantLimitSync(deps.pool, tenantLimiter, deps.logger, deps.listenDatabase);
+    sync = limitSync;
+    if (tenantLimiter.settingsOn) await limitSync.start();
+    app.addHook('onClose', async () => limitSync.stop());
   }
   await app.register(ingestionRoutes, {
     tenantLimiter: tenantLimiter.enabled ? tenantLimiter : undefined,
@@ -209,11 +228,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     maxAttempts: deps.maxAttempts,
     maxEventsPerRequest: deps.http.maxEventsPerRequest,
     maxPayloadBytes: deps.http.maxPayloadBytes,
-    jobWaiters,
-    authenticator: deps.authenticator,
+    authenticator,
   });
   await app.register(jobListRoutes, { pool: deps.pool, authenticator: deps.authenticator });
   await app.register(preflightRoutes, { cors: deps.http.cors });
+  await app.register(ingestionStatusRoute, { pool: deps.pool, jobWaiters, authenticator, revocations });
   await app.register(resultRoutes, { pool: deps.pool, authenticator: deps.authenticator });
   // The interactive docs: routes of their own, none of their hooks run on the API's routes.
   await registerDocsPage(app);

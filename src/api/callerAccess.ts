@@ -7,11 +7,24 @@ import { sendProblem } from './problem.js';
 /** What a route does with a tenant's data: submit events, or read jobs and results. */
 export type Permission = 'submit' | 'read';
 
-const callers = new WeakMap<FastifyRequest, Caller>();
+const callers = new WeakMap<FastifyRequest, { caller: Caller; keyText: string }>();
 
 /** The caller the request's key identified; undefined with AUTH_MODE=none. */
 export function callerOf(request: FastifyRequest): Caller | undefined {
-  return callers.get(request);
+  return callers.get(request)?.caller;
+}
+
+/** The key the request was let in with, to look it up again while the request lasts (`Prefer: wait`). */
+export function keyTextOf(request: FastifyRequest): string | undefined {
+  return callers.get(request)?.keyText;
+}
+
+/**
+ * RFC 6750's Bearer challenge, with the error when a credential was sent; Basic too where it is accepted
+ * (submitting).
+ */
+export function keyChallenge(allowBasic: boolean, error?: string): string {
+  return `Bearer realm="ingest"${error ? `, error="${error}"` : ''}${allowBasic ? ', Basic realm="ingest"' : ''}`;
 }
 
 /** Every Authorization header as the client sent it (Node keeps only the first of repeated ones). */
@@ -66,9 +79,7 @@ function refusedOrigin(caller: Caller, origin: string | undefined): string | und
  */
 export function requireKey(authenticator: ApiKeyAuthenticator, permission: Permission) {
   const allowBasic = permission === 'submit';
-  // RFC 6750's Bearer challenge, with the error when a credential was sent; Basic where it is accepted.
-  const challenge = (error?: string) =>
-    `Bearer realm="ingest"${error ? `, error="${error}"` : ''}${allowBasic ? ', Basic realm="ingest"' : ''}`;
+  const challenge = (error?: string) => keyChallenge(allowBasic, error);
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const credential = readCredential(authorizationHeaders(request), allowBasic);
     let detail: string;
@@ -92,7 +103,7 @@ export function requireKey(authenticator: ApiKeyAuthenticator, permission: Permi
             title: 'Origin not allowed',
             detail: originRefusal,
           });
-        callers.set(request, caller);
+        callers.set(request, { caller, keyText: credential.text });
         return;
       }
       reply.header('www-authenticate', challenge('invalid_token'));

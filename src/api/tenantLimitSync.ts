@@ -16,15 +16,19 @@ const pendingRefreshMs = 2000;
 /**
  * Keeps a TenantLimiter's view of the other API processes current, off the request path. Every second
  * each process announces itself with a NOTIFY and counts the processes it heard within the last 3 s (its
- * own announcements included): that count divides every tenant's rate. When the cap on pending events is
- * on, it also reads the per-tenant counts every 2 s. A failed round is logged and the last values kept.
+ * own announcements included): that count divides every tenant's and key's rate. When the cap on pending
+ * events is on, it also reads the per-tenant counts every 2 s. It starts with the API when a RATE_LIMIT_*
+ * setting is on, else when the first key with limits of its own is used (until then there is nothing to
+ * share, and no connection is spent on it). A failed round is logged and the last values kept.
  * Without a connection that can LISTEN (a transaction-mode pooler and no LISTEN_DATABASE_URL), a process
  * hears no one and each process allows the whole rate: said once in the log.
  */
 export class TenantLimitSync {
   readonly #id = randomUUID();
   readonly #heard = new Map<string, number>();
-  readonly #listener: JobNotifications | undefined;
+  #listener: JobNotifications | undefined;
+  #started: Promise<void> | undefined;
+  #stopped = false;
   #timer: NodeJS.Timeout | undefined;
   #lastPendingRefresh = 0;
   #round: Promise<void> | undefined;
@@ -33,38 +37,53 @@ export class TenantLimitSync {
     private readonly pool: Pool,
     private readonly limiter: TenantLimiter,
     private readonly logger: Logger,
-    listenDatabase: DatabaseConfig | undefined,
-  ) {
-    if (!listenDatabase) {
-      logger.warn(
+    private readonly listenDatabase: DatabaseConfig | undefined,
+  ) {}
+
+  /**
+   * Starts listening and announcing; returns after the first round. Called again (the first key with limits
+   * of its own arrived), it returns the same start.
+   */
+  start(): Promise<void> {
+    this.#started ??= this.#start();
+    return this.#started;
+  }
+
+  async #start(): Promise<void> {
+    if (this.#stopped) return;
+    if (!this.listenDatabase) {
+      this.logger.warn(
         'rate limits: no connection that can LISTEN (a transaction-mode pooler without LISTEN_DATABASE_URL), ' +
           'so this process cannot learn how many API processes share the limits; each allows the whole rate',
       );
-      return;
+    } else {
+      this.#listener = new JobNotifications(
+        this.listenDatabase,
+        'ingest-api-limits',
+        {
+          onJob: (payload) => this.#onAnnouncement(payload),
+          onConnected: () => undefined,
+          onError: (error, retryInMs) =>
+            this.logger.warn(
+              { err: error, retryInMs },
+              'rate limits: listening for other API processes failed',
+            ),
+        },
+        apiInstancesChannel,
+      );
+      await this.#listener.start();
     }
-    this.#listener = new JobNotifications(
-      listenDatabase,
-      'ingest-api-limits',
-      {
-        onJob: (payload) => this.#onAnnouncement(payload),
-        onConnected: () => undefined,
-        onError: (error, retryInMs) =>
-          logger.warn({ err: error, retryInMs }, 'rate limits: listening for other API processes failed'),
-      },
-      apiInstancesChannel,
-    );
-  }
-
-  /** Starts listening and announcing; returns after the first round. */
-  async start(): Promise<void> {
-    await this.#listener?.start();
     await this.#runRound();
+    if (this.#stopped) return;
     this.#timer = setInterval(() => void this.#runRound(), beatMs);
     this.#timer.unref();
   }
 
   /** Stops, telling the others, which then take this process's share at their next round. */
   async stop(): Promise<void> {
+    this.#stopped = true;
+    if (!this.#started) return;
+    await this.#started;
     clearInterval(this.#timer);
     await this.#round;
     await this.#listener?.stop();

@@ -1,7 +1,7 @@
 import type { RateLimitConfig } from '../config/config.js';
 import { TokenBucket } from '../domain/tokenBucket.js';
 
-/** Limits of one caller that replace the settings' defaults: an API key's own (`keys create --rps/--eps`). */
+/** Limits of one caller, on top of its tenant's: an API key's own (`keys create --rps/--eps`). */
 export interface CallerLimits {
   /** Requests per second over all API processes. */
   rps?: number | undefined;
@@ -9,9 +9,11 @@ export interface CallerLimits {
   eps?: number | undefined;
 }
 
-/** Who a request counts against: its tenant, and that caller's own limits if it has any. */
+/** Who a request counts against: its tenant, and the key it came with if that key has limits of its own. */
 export interface Caller {
   tenantId: string;
+  /** The API key's id; its own limits are held per key, whichever other keys the tenant uses. */
+  keyId?: string | undefined;
   limits?: CallerLimits | undefined;
 }
 
@@ -27,38 +29,69 @@ export type LimitDecision =
       headers: { 'ratelimit-policy': string; ratelimit: string };
     };
 
-interface TenantState {
+/** Tuning of a TenantLimiter. */
+export interface TenantLimiterOptions {
+  /** The clock, in milliseconds. */
+  now?: () => number;
+  /**
+   * Whether callers may carry limits of their own (AUTH_MODE=keys): then the limiter is on even with no
+   * setting, since any key may have been created with --rps or --eps.
+   */
+  keyLimits?: boolean;
+  /** Called once, when the first caller with limits of its own is checked (the sync can start then). */
+  onFirstKeyLimits?: () => void;
+}
+
+/** The buckets of one tenant (the settings' rates) or of one key (its own rates). */
+interface Buckets {
   requests: TokenBucket | undefined;
   events: TokenBucket | undefined;
   rps: number;
   eps: number;
 }
 
+/** Whose buckets refused: the tenant's (the settings) or the key's own. */
+type Scope = 'tenant' | 'key';
+
 /** Seconds a tenant over its pending-events cap is asked to wait: about when the cached count is read again. */
 const pendingRetryAfterSeconds = 5;
 
 /**
- * Per-tenant requests/s, events/s and pending-events limits, decided in memory: checking a request makes
- * no database round trip. Each API process holds token buckets with its share of every tenant's global
- * rate (the rate divided by the number of live API processes, learnt off the request path from a
- * heartbeat table, see TenantLimitSync), so with N processes behind a load balancer that spreads a
- * tenant's requests, the tenant gets its rate in total, not N times it. The pending-events count is a
- * cache refreshed every few seconds, plus what this process accepted since.
+ * Per-tenant requests/s, events/s and pending-events limits, and per-key requests/s and events/s, decided
+ * in memory: checking a request makes no database round trip. A request must fit both its tenant's
+ * buckets (the RATE_LIMIT_* settings) and, when its key has limits of its own, that key's buckets: a key's
+ * limit narrows what the key may send and never widens the tenant's, and no sequence of keys gets more
+ * than each key's own limit, or more than the tenant's in total. Buckets are made once per tenant and per
+ * key, never anew because another key arrived. Each API process holds its share of every rate (the rate
+ * divided by the number of live API processes, learnt off the request path from a heartbeat, see
+ * TenantLimitSync), so with N processes behind a load balancer a tenant or key gets its rate in total,
+ * not N times it. The pending-events count is a cache refreshed every few seconds, plus what this process
+ * accepted since.
  */
 export class TenantLimiter {
   readonly #settings: RateLimitConfig;
   readonly #now: () => number;
-  readonly #tenants = new Map<string, TenantState>();
+  readonly #keyLimits: boolean;
+  readonly #tenants = new Map<string, Buckets>();
+  readonly #keys = new Map<string, Buckets>();
+  #onFirstKeyLimits: (() => void) | undefined;
   #live = 1;
   #pending = new Map<string, number>();
 
-  constructor(settings: RateLimitConfig, now: () => number = Date.now) {
+  constructor(settings: RateLimitConfig, options: TenantLimiterOptions = {}) {
     this.#settings = settings;
-    this.#now = now;
+    this.#now = options.now ?? Date.now;
+    this.#keyLimits = options.keyLimits ?? false;
+    this.#onFirstKeyLimits = options.onFirstKeyLimits;
   }
 
-  /** Whether any limit is on; off, nothing is checked and nothing needs syncing. */
+  /** Whether any limit can apply; off, nothing is checked and nothing needs syncing. */
   get enabled(): boolean {
+    return this.settingsOn || this.#keyLimits;
+  }
+
+  /** Whether a RATE_LIMIT_* or TENANT_MAX_PENDING_EVENTS setting is on. */
+  get settingsOn(): boolean {
     return this.#settings.requestsPerSecond > 0 || this.#settings.eventsPerSecond > 0 || this.pendingCapped;
   }
 
@@ -78,9 +111,9 @@ export class TenantLimiter {
     if (live === this.#live) return;
     this.#live = live;
     const now = this.#now();
-    for (const state of this.#tenants.values()) {
-      state.requests?.resize(state.rps / live, state.rps / live, now);
-      state.events?.resize(state.eps / live, state.eps / live, now);
+    for (const buckets of [...this.#tenants.values(), ...this.#keys.values()]) {
+      buckets.requests?.resize(buckets.rps / live, buckets.rps / live, now);
+      buckets.events?.resize(buckets.eps / live, buckets.eps / live, now);
     }
   }
 
@@ -89,12 +122,13 @@ export class TenantLimiter {
     this.#pending = counts;
   }
 
-  /** Forgets tenants whose buckets are full: they would behave the same if made anew. */
+  /** Forgets tenants and keys whose buckets are full: they would behave the same if made anew. */
   sweep(): void {
     const now = this.#now();
-    for (const [tenantId, state] of this.#tenants) {
-      if ((state.requests?.isFull(now) ?? true) && (state.events?.isFull(now) ?? true))
-        this.#tenants.delete(tenantId);
+    for (const map of [this.#tenants, this.#keys]) {
+      for (const [id, buckets] of map) {
+        if ((buckets.requests?.isFull(now) ?? true) && (buckets.events?.isFull(now) ?? true)) map.delete(id);
+      }
     }
   }
 
@@ -103,69 +137,93 @@ export class TenantLimiter {
    * every limit at once (a request refused by one limit consumes none).
    */
   check(caller: Caller, events: number): LimitDecision {
-    const rps = caller.limits?.rps ?? this.#settings.requestsPerSecond;
-    const eps = caller.limits?.eps ?? this.#settings.eventsPerSecond;
-    const cap = this.#settings.maxPendingEvents;
-    const policy = this.#policy(rps, eps, cap);
+    const { requestsPerSecond: rps, eventsPerSecond: eps, maxPendingEvents: cap } = this.#settings;
+    const keyRps = caller.limits?.rps ?? 0;
+    const keyEps = caller.limits?.eps ?? 0;
     const now = this.#now();
-    const state = rps > 0 || eps > 0 ? this.#state(caller.tenantId, rps, eps, now) : undefined;
-    if (state?.requests && !state.requests.allows(1, now)) {
-      const seconds = state.requests.secondsUntil(1, now);
-      return this.#refusal(
-        'rate_limited',
-        policy,
-        'requests',
-        0,
-        seconds,
-        `sent more than ${rps} requests a second, its limit`,
-      );
+    const tenant =
+      rps > 0 || eps > 0 ? this.#buckets(this.#tenants, caller.tenantId, rps, eps, now) : undefined;
+    let own: Buckets | undefined;
+    if (caller.keyId !== undefined && (keyRps > 0 || keyEps > 0)) {
+      own = this.#buckets(this.#keys, caller.keyId, keyRps, keyEps, now);
+      const first = this.#onFirstKeyLimits;
+      this.#onFirstKeyLimits = undefined;
+      first?.();
     }
-    if (state?.events && !state.events.allows(events, now)) {
-      const seconds = state.events.secondsUntil(events, now);
-      const remaining = Math.max(0, Math.floor(state.events.available(now) * this.#live));
-      return this.#refusal(
-        'rate_limited',
-        policy,
-        'events',
-        remaining,
-        seconds,
-        `sent more than ${eps} events a second, its limit`,
-      );
+    const policy = this.#policy(tenant, own, cap);
+    const scopes: Array<[Scope, Buckets | undefined]> = [
+      ['key', own],
+      ['tenant', tenant],
+    ];
+    for (const [scope, buckets] of scopes) {
+      if (buckets?.requests && !buckets.requests.allows(1, now)) {
+        const seconds = buckets.requests.secondsUntil(1, now);
+        const what = `sent more than ${buckets.rps} requests a second, ${limitName(scope, 'rps')}`;
+        return this.#refusal('rate_limited', policy, scope, 'requests', 0, seconds, what);
+      }
+    }
+    for (const [scope, buckets] of scopes) {
+      if (buckets?.events && !buckets.events.allows(events, now)) {
+        const seconds = buckets.events.secondsUntil(events, now);
+        const remaining = Math.max(0, Math.floor(buckets.events.available(now) * this.#live));
+        const what = `sent more than ${buckets.eps} events a second, ${limitName(scope, 'eps')}`;
+        return this.#refusal('rate_limited', policy, scope, 'events', remaining, seconds, what);
+      }
     }
     const pending = this.#pending.get(caller.tenantId) ?? 0;
     if (cap > 0 && pending + events > cap) {
       return this.#refusal(
         'pending_quota',
         policy,
+        'tenant',
         'pending-events',
         Math.max(0, Math.floor(cap - pending)),
         pendingRetryAfterSeconds,
         `has about ${Math.round(pending)} events waiting to be processed, and ${events} more would pass its cap of ${cap}`,
       );
     }
-    state?.requests?.take(1, now);
-    state?.events?.take(events, now);
+    for (const [, buckets] of scopes) {
+      buckets?.requests?.take(1, now);
+      buckets?.events?.take(events, now);
+    }
     if (cap > 0) this.#pending.set(caller.tenantId, pending + events);
     return { allowed: true };
   }
 
-  #state(tenantId: string, rps: number, eps: number, now: number): TenantState {
-    let state = this.#tenants.get(tenantId);
-    const share = (rate: number) =>
-      rate > 0 ? new TokenBucket(rate / this.#live, rate / this.#live, now) : undefined;
-    if (!state || state.rps !== rps || state.eps !== eps) {
-      // A new tenant, or its limits changed (another key of the tenant, or new settings): fresh buckets.
-      state = { requests: share(rps), events: share(eps), rps, eps };
-      this.#tenants.set(tenantId, state);
+  /**
+   * The buckets of `id`, made full the first time it is seen. When its rates differ from the stored ones
+   * (a key's limits changed) the buckets are resized, keeping what was used: nothing is refilled.
+   */
+  #buckets(map: Map<string, Buckets>, id: string, rps: number, eps: number, now: number): Buckets {
+    const share = (rate: number, bucket: TokenBucket | undefined) => {
+      if (rate <= 0) return undefined;
+      if (!bucket) return new TokenBucket(rate / this.#live, rate / this.#live, now);
+      bucket.resize(rate / this.#live, rate / this.#live, now);
+      return bucket;
+    };
+    let buckets = map.get(id);
+    if (!buckets) {
+      buckets = { requests: share(rps, undefined), events: share(eps, undefined), rps, eps };
+      map.set(id, buckets);
+    } else if (buckets.rps !== rps || buckets.eps !== eps) {
+      buckets.requests = share(rps, buckets.requests);
+      buckets.events = share(eps, buckets.events);
+      buckets.rps = rps;
+      buckets.eps = eps;
     }
-    return state;
+    return buckets;
   }
 
-  /** The RateLimit-Policy field: every limit on for this caller, in the draft's List of Items syntax. */
-  #policy(rps: number, eps: number, cap: number): string {
+  /**
+   * The RateLimit-Policy field: every limit on for this caller, in the draft's List of Items syntax; a key's
+   * own limits are named key-requests and key-events.
+   */
+  #policy(tenant: Buckets | undefined, own: Buckets | undefined, cap: number): string {
     const items: string[] = [];
-    if (rps > 0) items.push(`"requests";q=${rps};w=1`);
-    if (eps > 0) items.push(`"events";q=${eps};w=1`);
+    if (tenant?.requests) items.push(`"requests";q=${tenant.rps};w=1`);
+    if (tenant?.events) items.push(`"events";q=${tenant.eps};w=1`);
+    if (own?.requests) items.push(`"key-requests";q=${own.rps};w=1`);
+    if (own?.events) items.push(`"key-events";q=${own.eps};w=1`);
     if (cap > 0) items.push(`"pending-events";q=${cap}`);
     return items.join(', ');
   }
@@ -173,20 +231,27 @@ export class TenantLimiter {
   #refusal(
     reason: 'rate_limited' | 'pending_quota',
     policy: string,
+    scope: Scope,
     name: string,
     remaining: number,
     seconds: number,
     what: string,
   ): LimitDecision {
     const retryAfterSeconds = Math.max(1, Math.ceil(seconds));
+    const item = scope === 'key' ? `key-${name}` : name;
     return {
       allowed: false,
       reason,
       retryAfterSeconds,
       detail:
-        `This tenant ${what}; nothing was stored. Retry in ${retryAfterSeconds} ` +
+        `This ${scope === 'key' ? 'API key' : 'tenant'} ${what}; nothing was stored. Retry in ${retryAfterSeconds} ` +
         `second${retryAfterSeconds === 1 ? '' : 's'} (RateLimit-Policy lists the limits).`,
-      headers: { 'ratelimit-policy': policy, ratelimit: `"${name}";r=${remaining};t=${retryAfterSeconds}` },
+      headers: { 'ratelimit-policy': policy, ratelimit: `"${item}";r=${remaining};t=${retryAfterSeconds}` },
     };
   }
+}
+
+/** How a refusal names the limit it applied. */
+function limitName(scope: Scope, flag: 'rps' | 'eps'): string {
+  return scope === 'key' ? `its own limit (keys create --${flag})` : 'its limit';
 }

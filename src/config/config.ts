@@ -1,3 +1,4 @@
+import { readClientBounds, type ClientBoundsConfig } from './clientBounds.js';
 import { ConfigError } from './configError.js';
 import { readCors, type CorsConfig } from './corsConfig.js';
 import { withCaCert } from './databaseCaCert.js';
@@ -19,11 +20,10 @@ export interface HttpConfig extends HttpListen {
   poolSize: number;
   /** Insert statements in flight at once; requests arriving meanwhile share the next statement. */
   insertConcurrency: number;
-  /**
-   * Request-body bytes the API holds at once; a body that does not fit is answered 503 with Retry-After
-   * before it is read (admission control, see src/api/admission.ts).
-   */
+  /** Request-body bytes the API holds at once (the same as `clientBounds.maxInflightBytes`). */
   maxInflightBytes: number;
+  /** What one tenant may hold of the process, and how slow a body may be (src/config/clientBounds.ts). */
+  clientBounds: ClientBoundsConfig;
   /** Per-tenant limits of POST /v1/ingestions; 0 turns one off. */
   rateLimits: RateLimitConfig;
   cors: CorsConfig;
@@ -173,20 +173,7 @@ export function loadConfig(env: Env): Config {
     );
   }
   const maxBodyBytes = read.integer('MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576);
-  // 8 MiB keeps the API under 300 MB however many clients post (docs/performance.md); never less than one
-  // largest body, so raising MAX_BODY_BYTES alone does not make its largest bodies unadmittable.
-  const maxInflightBytes = read.integer(
-    'API_MAX_INFLIGHT_BYTES',
-    Math.max(8 * 1_048_576, maxBodyBytes),
-    1024,
-    16 * 1024 * 1_048_576,
-  );
-  if (maxInflightBytes < maxBodyBytes) {
-    read.problems.push(
-      `API_MAX_INFLIGHT_BYTES=${maxInflightBytes} is less than MAX_BODY_BYTES=${maxBodyBytes}: a body of the ` +
-        'largest allowed size would never be admitted, so set it at least to MAX_BODY_BYTES.',
-    );
-  }
+  const clientBounds = readClientBounds(read, maxBodyBytes);
   const config: Config = {
     database,
     databaseSource,
@@ -199,7 +186,8 @@ export function loadConfig(env: Env): Config {
       maxPayloadBytes: read.integer('MAX_PAYLOAD_BYTES', 32_768, 16, 100 * 1_048_576),
       poolSize,
       insertConcurrency,
-      maxInflightBytes,
+      maxInflightBytes: clientBounds.maxInflightBytes,
+      clientBounds,
       rateLimits: {
         requestsPerSecond: read.integer('RATE_LIMIT_REQUESTS_PER_SECOND', 0, 0, 1_000_000),
         eventsPerSecond: read.integer('RATE_LIMIT_EVENTS_PER_SECOND', 0, 0, 100_000_000),

@@ -10,6 +10,8 @@ export const rejectionReasons = [
   'rate_limited',
   'pending_quota',
   'overloaded',
+  'tenant_inflight',
+  'too_slow',
   'unavailable',
   'internal_error',
   'other',
@@ -41,6 +43,8 @@ export function rejectionReason(statusCode: number): RejectionReason {
       return 'too_large';
     case 415:
       return 'unsupported_media_type';
+    case 408:
+      return 'too_slow';
     case 422:
       return 'idempotency_conflict';
     case 429:
@@ -78,7 +82,7 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
   });
   const rejected = new Counter({
     name: 'ingest_requests_rejected_total',
-    help: 'POST /v1/ingestions requests answered with an error, by reason (invalid, too_large, unsupported_media_type, idempotency_conflict, rate_limited, pending_quota, overloaded, unavailable, internal_error, other).',
+    help: 'POST /v1/ingestions requests answered with an error, by reason (invalid, too_large, unsupported_media_type, idempotency_conflict, rate_limited, pending_quota, overloaded, tenant_inflight, too_slow, unavailable, internal_error, other).',
     labelNames: ['reason'],
     registers: [registry],
   });

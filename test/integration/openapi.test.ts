@@ -122,8 +122,8 @@ describe('the OpenAPI document', () => {
       operations().map(({ operation }) => [operation.operationId, Object.keys(operation.responses)]),
     );
     expect(statuses).toEqual({
-      submitIngestion: ['202', '400', '413', '415', '422', '429', '500', '503'],
-      getIngestion: ['200', '400', '404', '414', '500', '503'],
+      submitIngestion: ['202', '400', '408', '413', '415', '422', '429', '500', '503'],
+      getIngestion: ['200', '400', '404', '414', '429', '500', '503'],
       getResults: ['200', '400', '404', '414', '500', '503'],
       listIngestions: ['200', '400', '500', '503'],
       preflightIngestions: ['204', '403'],
@@ -135,7 +135,7 @@ describe('the OpenAPI document', () => {
       adminGetJob: ['200', '400', '401', '403', '404', '500', '503'],
       adminRetryJob: ['200', '400', '401', '403', '404', '409', '500', '503'],
       adminCancelJob: ['200', '400', '401', '403', '404', '409', '500', '503'],
-      adminRetryJobs: ['200', '400', '401', '403', '500', '503'],
+      adminRetryJobs: ['200', '400', '401', '403', '408', '500', '503'],
       adminOverview: ['200', '401', '403', '500', '503'],
     });
     const accepted = document.paths['/v1/ingestions'].post.responses['202'];

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
-import { ConfigError } from '../../src/config/configError.js';
+import { configProblemsOf } from '../support/configProblems.js';
 import { parseConnectionString } from '../../src/config/connectionString.js';
 
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = configProblemsOf;
 
 describe('loadConfig', () => {
   it('uses the contract defaults when nothing is set', () => {

@@ -33,7 +33,7 @@ describe('TenantLimiter', () => {
     at.now = 0;
     const limiter = new TenantLimiter(
       { requestsPerSecond: 5, eventsPerSecond: 0, maxPendingEvents: 0 },
-      clock,
+      { now: clock },
     );
     const outcomes = Array.from({ length: 6 }, () => limiter.check({ tenantId: 'a' }, 1).allowed);
     expect(outcomes).toEqual([true, true, true, true, true, false]);
@@ -53,36 +53,86 @@ describe('TenantLimiter', () => {
     at.now = 0;
     const limiter = new TenantLimiter(
       { requestsPerSecond: 10, eventsPerSecond: 0, maxPendingEvents: 0 },
-      clock,
+      { now: clock },
     );
     limiter.setLiveProcesses(2);
     const allowed = Array.from({ length: 10 }, () => limiter.check({ tenantId: 'a' }, 1).allowed);
     expect(allowed.filter(Boolean)).toHaveLength(5);
   });
 
-  it('takes a caller’s own limits over the defaults, and refuses on events without using a request', () => {
+  it('holds a key to its own limits besides the tenant’s, and refuses on events without using a request', () => {
     at.now = 0;
     const limiter = new TenantLimiter(
-      { requestsPerSecond: 1, eventsPerSecond: 100, maxPendingEvents: 0 },
-      clock,
+      { requestsPerSecond: 100, eventsPerSecond: 100, maxPendingEvents: 0 },
+      { now: clock },
     );
-    const caller = { tenantId: 'a', limits: { rps: 50, eps: 10 } };
+    const caller = { tenantId: 'a', keyId: 'k1', limits: { rps: 50, eps: 10 } };
     expect(limiter.check(caller, 10).allowed).toBe(true);
     const refused = limiter.check(caller, 5);
     expect(refused).toMatchObject({
       allowed: false,
-      headers: { 'ratelimit-policy': '"requests";q=50;w=1, "events";q=10;w=1' },
+      headers: {
+        'ratelimit-policy':
+          '"requests";q=100;w=1, "events";q=100;w=1, "key-requests";q=50;w=1, "key-events";q=10;w=1',
+        ratelimit: '"key-events";r=0;t=1',
+      },
     });
+    expect(refused.allowed || refused.detail).toMatch(
+      /^This API key sent more than 10 events a second, its own limit/,
+    );
+    // Another key of the tenant, without limits of its own, has only the tenant's.
+    expect(limiter.check({ tenantId: 'a', keyId: 'k2' }, 50).allowed).toBe(true);
     at.now = 500;
     // Half a second later, 5 events are back: the refused request did not use them or a request.
     expect(limiter.check(caller, 5).allowed).toBe(true);
+  });
+
+  it('never lets a key widen the tenant’s limit, nor another key refill it', () => {
+    at.now = 0;
+    const limiter = new TenantLimiter(
+      { requestsPerSecond: 1, eventsPerSecond: 0, maxPendingEvents: 0 },
+      { now: clock },
+    );
+    const keys = [
+      { tenantId: 'a', keyId: 'k1', limits: { rps: 1 } },
+      { tenantId: 'a', keyId: 'k2', limits: { rps: 2 } },
+      { tenantId: 'a', keyId: 'k3', limits: { rps: 50 } },
+      { tenantId: 'a', keyId: 'k4' },
+    ];
+    const allowed = Array.from({ length: 12 }, (_, i) => limiter.check(keys[i % 4]!, 1).allowed);
+    expect(allowed.filter(Boolean)).toHaveLength(1);
+    const refused = limiter.check(keys[2]!, 1);
+    expect(refused).toMatchObject({ headers: { ratelimit: '"requests";r=0;t=1' } });
+  });
+
+  it('applies a key’s own limits with no setting on, per key, shared among the live processes', () => {
+    at.now = 0;
+    let started = 0;
+    const limiter = new TenantLimiter(
+      { requestsPerSecond: 0, eventsPerSecond: 0, maxPendingEvents: 0 },
+      { now: clock, keyLimits: true, onFirstKeyLimits: () => (started += 1) },
+    );
+    expect(limiter.enabled).toBe(true);
+    expect(limiter.check({ tenantId: 'a', keyId: 'plain' }, 1).allowed).toBe(true);
+    expect(started).toBe(0);
+    limiter.setLiveProcesses(2);
+    const one = { tenantId: 'a', keyId: 'k1', limits: { rps: 4 } };
+    const two = { tenantId: 'a', keyId: 'k2', limits: { rps: 4 } };
+    const turns = Array.from({ length: 12 }, (_, i) => limiter.check(i % 2 ? two : one, 1).allowed);
+    // Each key its half of 4 a second on this process: 2 + 2.
+    expect(turns.filter(Boolean)).toHaveLength(4);
+    expect(started).toBe(1);
+    // Changing a key's limits resizes its buckets; it does not refill them.
+    expect(limiter.check({ ...one, limits: { rps: 8 } }, 1).allowed).toBe(false);
+    at.now = 250;
+    expect(limiter.check({ ...one, limits: { rps: 8 } }, 1).allowed).toBe(true);
   });
 
   it('caps pending events with the cached count plus what it accepted since', () => {
     at.now = 0;
     const limiter = new TenantLimiter(
       { requestsPerSecond: 0, eventsPerSecond: 0, maxPendingEvents: 100 },
-      clock,
+      { now: clock },
     );
     limiter.setPendingEvents(new Map([['a', 90]]));
     expect(limiter.check({ tenantId: 'a' }, 10).allowed).toBe(true);
@@ -100,7 +150,7 @@ describe('TenantLimiter', () => {
     at.now = 0;
     const limiter = new TenantLimiter(
       { requestsPerSecond: 1, eventsPerSecond: 0, maxPendingEvents: 0 },
-      clock,
+      { now: clock },
     );
     expect(limiter.check({ tenantId: 'a' }, 1).allowed).toBe(true);
     expect(limiter.check({ tenantId: 'a' }, 1).allowed).toBe(false);

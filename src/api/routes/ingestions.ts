@@ -1,14 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiKeyAuthenticator } from '../../auth/keyAuthenticator.js';
-import { jobFind, type JobInsertOutcome, type JobView, type NewJob } from '../../data/ingestionStore.js';
-import { jobFindForTenant } from '../../data/tenantReads.js';
+import type { JobInsertOutcome, NewJob } from '../../data/ingestionStore.js';
 import type { Pool } from '../../data/pool.js';
 import { jobIdCreate } from '../../domain/jobId.js';
 import { requestFingerprint } from '../../domain/fingerprint.js';
-import { preferredWaitSeconds } from '../../domain/preferWait.js';
 import { callerOf, requireKey } from '../callerAccess.js';
-import type { JobWaiters } from '../jobWaiters.js';
-import { jobStatusBody } from '../jobStatusBody.js';
 import type { ApiMetrics } from '../../metrics/apiMetrics.js';
 import { ProblemError } from '../problem.js';
 import { markRejection } from '../rejectionMarks.js';
@@ -18,19 +14,15 @@ import {
   IngestionAcceptedSchema,
   IngestionHeadersSchema,
   ingestionRequestSchema,
-  JobIdParamsSchema,
-  JobStatusHeadersSchema,
 } from '../schemas/ingestion.js';
-import { JobStatusSchema } from '../schemas/job.js';
 import {
   acceptEncodingHeader,
+  bodyTooSlowResponse,
   idempotentReplayedHeader,
   internalErrorResponse,
-  jobIdProblemResponses,
   jsonResponse,
   keyRequirement,
   locationHeader,
-  preferenceAppliedHeader,
   problemResponse,
   submitUnavailableResponse,
   tooManyRequestsResponse,
@@ -45,21 +37,16 @@ export interface IngestionRouteOptions {
   maxAttempts: number;
   maxEventsPerRequest: number;
   maxPayloadBytes: number;
-  /** Answers `Prefer: wait` requests when notifications can be had; without it the preference is ignored. */
-  jobWaiters: JobWaiters | undefined;
   /** Per-tenant rate limits and pending-events cap; undefined when none is on. */
   tenantLimiter: TenantLimiter | undefined;
   /** With AUTH_MODE=keys: who each request's key belongs to. Undefined: the routes are open. */
   authenticator: ApiKeyAuthenticator | undefined;
 }
 
-const isFinished = (job: JobView) => job.status === 'Succeeded' || job.status === 'Failed';
-
-/** POST /v1/ingestions and GET /v1/ingestions/{jobId}. */
+/** POST /v1/ingestions (GET /v1/ingestions/{jobId} is in ingestionStatus.ts). */
 export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> = async (app, options) => {
   const { authenticator } = options;
   const submitKey = keyRequirement(authenticator !== undefined, 'submit');
-  const readKey = keyRequirement(authenticator !== undefined, 'read');
   app.post(
     '/v1/ingestions',
     {
@@ -96,6 +83,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
               `(${options.maxPayloadBytes}) of JSON. Split the batch.`,
           ),
           ...submitKey.responses,
+          408: bodyTooSlowResponse,
           415: problemResponse(
             'The body is not sent as JSON (use Content-Type: application/json), is declared in a charset other ' +
               'than UTF-8, or is compressed with a coding other than gzip, deflate or br (then Accept-Encoding ' +
@@ -124,6 +112,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         const decision = options.tenantLimiter.check(
           {
             tenantId,
+            keyId: caller?.keyId,
             limits: {
               rps: caller?.rateLimits.requestsPerSecond ?? undefined,
               eps: caller?.rateLimits.eventsPerSecond ?? undefined,
@@ -180,63 +169,6 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         .code(202)
         .header('location', `/v1/ingestions/${outcome.jobId}`)
         .send({ jobId: outcome.jobId });
-    },
-  );
-
-  app.get(
-    '/v1/ingestions/:jobId',
-    {
-      config: { cors: 'read' },
-      ...(authenticator ? { onRequest: requireKey(authenticator, 'read') } : {}),
-      schema: {
-        ...(readKey.security ? { security: readKey.security } : {}),
-        operationId: 'getIngestion',
-        tags: ['Ingestion'],
-        summary: "A job's status",
-        description:
-          'Where the job is: Pending (waiting, or waiting for a retry until availableAt), Processing, ' +
-          'Succeeded or Failed (after maxAttempts attempts; error says why the last one failed). With ' +
-          '`Prefer: wait=N` (N ≤ 60), the answer comes once the job has Succeeded or Failed, or after N ' +
-          'seconds, with `Preference-Applied: wait=N`.',
-        params: JobIdParamsSchema,
-        headers: JobStatusHeadersSchema,
-        response: {
-          200: jsonResponse('The job.', JobStatusSchema, preferenceAppliedHeader),
-          ...jobIdProblemResponses,
-          ...readKey.responses,
-        },
-      },
-    },
-    async (request, reply) => {
-      // The canonical, lowercase form, as every answer shows it.
-      const jobId = request.params.jobId.toLowerCase();
-      // A tenant's read key reads through row-level security, and another tenant's job is not found,
-      // by the same statement as an unknown id (an admin key reads any job).
-      const tenantId = callerOf(request)?.tenantId;
-      const find = (id: string) =>
-        tenantId === undefined ? jobFind(options.pool, id) : jobFindForTenant(options.pool, id, tenantId);
-      let job = await find(jobId);
-      if (!job) throw new ProblemError(404, 'Job not found', `No job has the id ${jobId}.`);
-      // Prefer: wait=N (RFC 7240): hold the answer until the job has finished, at most N seconds.
-      const waitSeconds = preferredWaitSeconds(request.headers.prefer);
-      if (waitSeconds !== undefined && options.jobWaiters?.listening) {
-        reply.header('preference-applied', `wait=${waitSeconds}`);
-        if (!isFinished(job) && waitSeconds > 0) {
-          const wait = options.jobWaiters.wait(job.id, waitSeconds * 1000);
-          try {
-            // Read again once registered: the job may have finished between the first read and now,
-            // and its notification would then have gone by unheard.
-            job = (await find(job.id)) ?? job;
-            if (!isFinished(job)) {
-              await wait.done;
-              job = (await find(job.id)) ?? job;
-            }
-          } finally {
-            wait.cancel();
-          }
-        }
-      }
-      return jobStatusBody(job);
     },
   );
 };

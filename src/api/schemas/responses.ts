@@ -55,8 +55,9 @@ const retryAfterHeader = {
   'Retry-After': Type.Integer({
     minimum: 0,
     description:
-      'Seconds to wait before retrying: 1 while this instance stops or holds as many request bodies as it ' +
-      'may (API_MAX_INFLIGHT_BYTES), 5 while the database is unreachable.',
+      'Seconds to wait before retrying: 1 while this instance stops, holds as many request bodies as it ' +
+      'may (API_MAX_INFLIGHT_BYTES) or as many waiting requests (PREFER_WAIT_MAX_REQUESTS), 5 while the ' +
+      'database is unreachable.',
   }),
 };
 
@@ -99,37 +100,54 @@ export const internalErrorResponse = problemResponse(
 );
 
 const unavailableCauses =
-  'The database is unreachable (Retry-After: 5), this instance is shutting down (Retry-After: 1), or it ' +
-  'already holds as many request bodies as it may, API_MAX_INFLIGHT_BYTES (title Overloaded, ' +
-  'Retry-After: 1)';
+  'The database is unreachable (Retry-After: 5), this instance is shutting down (Retry-After: 1)';
+const overloadedCause =
+  'it already holds as many request bodies as it may, API_MAX_INFLIGHT_BYTES (title Overloaded, Retry-After: 1)';
 
 /** The 503 any route that reaches the database can answer. */
 export const unavailableResponse = problemResponse(
-  `${unavailableCauses}. Nothing was stored; retry.`,
+  `${unavailableCauses}, ${overloadedCause}, or, for a \`Prefer: wait\` status request, it holds as many ` +
+    'waiting requests as it may, PREFER_WAIT_MAX_REQUESTS (Retry-After: 1). Nothing was stored; retry.',
   retryAfterHeader,
 );
 
 /** The 503 of POST /v1/ingestions: as any route's, and the one answer that may follow a stored batch. */
 export const submitUnavailableResponse = problemResponse(
-  `${unavailableCauses}: nothing was stored; retry. The one exception is the title Outcome unknown ` +
-    '(Retry-After: 5): the database did not confirm in time whether the batch was stored, and `jobId` names ' +
-    'the job it has if it was. GET /v1/ingestions/{jobId} tells (404: it was not); a resend with the same ' +
-    'Idempotency-Key answers the stored job if there is one.',
+  `${unavailableCauses}, or ${overloadedCause}: nothing was stored; retry. The one exception is the title ` +
+    'Outcome unknown (Retry-After: 5): the database did not confirm in time whether the batch was stored, and ' +
+    '`jobId` names the job it has if it was. GET /v1/ingestions/{jobId} tells (404: it was not); a resend ' +
+    'with the same Idempotency-Key answers the stored job if there is one.',
   retryAfterHeader,
+);
+
+/** The 408 of a route that reads a body: the body arrived too slowly. */
+export const bodyTooSlowResponse = problemResponse(
+  'The request body arrived slower than API_BODY_MIN_BYTES_PER_SECOND bytes a second after its first ' +
+    'API_BODY_GRACE_SECONDS seconds. Nothing was stored and the connection is closed; send the body ' +
+    'right after the headers, or smaller batches.',
+);
+
+/** The 429 of a `Prefer: wait` status request: the tenant already holds as many waits as it may. */
+export const tooManyWaitsResponse = problemResponse(
+  "With `Prefer: wait`: the job's tenant already has PREFER_WAIT_TENANT_MAX_REQUESTS requests " +
+    'waiting on this instance. Retry after Retry-After seconds, or ask without the preference.',
+  { 'Retry-After': Type.Integer({ minimum: 1, description: 'Seconds to wait before retrying.' }) },
 );
 
 /** The 429 of POST /v1/ingestions: a tenant over one of its limits. */
 export const tooManyRequestsResponse = problemResponse(
-  "The tenant is over a limit: RATE_LIMIT_REQUESTS_PER_SECOND, RATE_LIMIT_EVENTS_PER_SECOND (or its key's " +
-    'own), held across all API processes, or TENANT_MAX_PENDING_EVENTS events waiting to be processed. ' +
-    'Nothing was stored; retry after Retry-After seconds.',
+  'The tenant is over a limit: RATE_LIMIT_REQUESTS_PER_SECOND, RATE_LIMIT_EVENTS_PER_SECOND, or the ' +
+    "key's own (key-requests, key-events), held across all API processes; TENANT_MAX_PENDING_EVENTS " +
+    "events waiting to be processed; or, with keys, the tenant's bodies in flight on this instance " +
+    'would pass API_TENANT_MAX_INFLIGHT_BYTES (title Too many bodies in flight, no RateLimit ' +
+    'fields). Nothing was stored; retry after Retry-After seconds.',
   {
     'Retry-After': Type.Integer({ minimum: 1, description: 'Seconds to wait before retrying.' }),
     'RateLimit-Policy': Type.String({
       description:
-        'The limits that apply to the tenant (draft-ietf-httpapi-ratelimit-headers): q is the quota, ' +
-        'w the window in seconds.',
-      examples: ['"requests";q=100;w=1, "events";q=10000;w=1, "pending-events";q=1000000'],
+        'The limits that apply to the tenant and its key (draft-ietf-httpapi-ratelimit-headers): q is the ' +
+        "quota, w the window in seconds; key-requests and key-events are the key's own.",
+      examples: ['"requests";q=100;w=1, "key-requests";q=20;w=1, "pending-events";q=1000000'],
     }),
     RateLimit: Type.String({
       description:
