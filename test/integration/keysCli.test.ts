@@ -46,7 +46,7 @@ describe('npm run keys and AUTH_MODE=keys', () => {
     expect(listed.stdout).not.toContain(key);
     // A header row and aligned columns: every column starts where its title does.
     const [head, ...rows] = listed.stdout.trimEnd().split('\n');
-    expect(head).toMatch(/^ID +KIND +TENANT +NAME +KEY +CREATED +LAST USED +STATE +LIMITS$/);
+    expect(head).toMatch(/^ID +KIND +TENANT +NAME +KEY +CREATED +LAST USED +STATE +LIMITS +ORIGINS$/);
     expect(rows).toHaveLength(2);
     for (const title of ['KIND', 'TENANT', 'NAME', 'KEY', 'CREATED', 'LAST USED', 'STATE', 'LIMITS']) {
       const at = head!.indexOf(title);
@@ -54,7 +54,7 @@ describe('npm run keys and AUTH_MODE=keys', () => {
       for (const row of rows) expect(row[at], `${title} in ${row}`).not.toBe(' ');
     }
     expect(rows.join('\n')).toMatch(/ cli +ik_write_/);
-    expect(rows.join('\n')).toMatch(/ expires \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +rps=5 eps=-$/m);
+    expect(rows.join('\n')).toMatch(/ expires \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ +rps=5 eps=- +-$/m);
     await keysCli(['revoke', key]);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const refused = await submit(base, key);

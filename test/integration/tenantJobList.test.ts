@@ -44,6 +44,15 @@ beforeAll(async () => {
   const ids: string[] = [];
   for (let i = 0; i < 7; i += 1) ids.push(await insertJob(pool, undefined, { tenantId: 'acme' }));
   globexJob = await insertJob(pool, undefined, { tenantId: 'globex' });
+  // Finished before their creation times are moved: a completion reads a job's events by the time it
+  // was accepted at, which the moves below no longer match.
+  const claimed = await jobsClaim(pool, 'test-worker', 3, 30);
+  succeeded = claimed.filter((job) => job.tenantId === 'acme').map((job) => job.id);
+  await jobsSucceed(
+    pool,
+    'test-worker',
+    claimed.map((job) => job.id),
+  );
   // Distinct creation times a minute apart, and two jobs that share one (the id breaks the tie).
   await pool.query(
     `UPDATE ingestion_jobs AS j SET created_at = '2024-05-01T12:00:00Z'::timestamptz + make_interval(mins => t.n::int)
@@ -58,13 +67,6 @@ beforeAll(async () => {
     `SELECT id FROM ingestion_jobs WHERE tenant_id = 'acme' ORDER BY created_at DESC, id DESC`,
   );
   acmeJobs = rows.map((row) => row.id);
-  const claimed = await jobsClaim(pool, 'test-worker', 3, 30);
-  succeeded = claimed.filter((job) => job.tenantId === 'acme').map((job) => job.id);
-  await jobsSucceed(
-    pool,
-    'test-worker',
-    claimed.map((job) => job.id),
-  );
 });
 
 afterAll(async () => {

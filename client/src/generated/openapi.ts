@@ -34,7 +34,7 @@ export interface paths {
         };
         /**
          * A job's status
-         * @description Where the job is: Pending (waiting, or waiting for a retry until availableAt), Processing, Succeeded or Failed (after maxAttempts attempts; error says why the last one failed). With `Prefer: wait=N` (N ≤ 60), the answer comes once the job has Succeeded or Failed, or after N seconds, with `Preference-Applied: wait=N`.
+         * @description Where the job is: Pending (waiting, or waiting for a retry until availableAt), Processing, Succeeded or Failed (after maxAttempts attempts; error says why the last one failed). With `Prefer: wait=N` (N ≤ 60), the answer comes once the job has Succeeded or Failed, or after N seconds, with `Preference-Applied: wait=N`; a wait past the caps of this instance (PREFER_WAIT_MAX_REQUESTS, and PREFER_WAIT_TENANT_MAX_REQUESTS for one tenant) is refused with Retry-After, and one whose key is revoked meanwhile ends with a 401.
          */
         get: operations["getIngestion"];
         put?: never;
@@ -219,12 +219,12 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The database is unreachable (Retry-After: 5), this instance is shutting down (Retry-After: 1), or it already holds as many request bodies as it may, API_MAX_INFLIGHT_BYTES (title Overloaded, Retry-After: 1). Nothing was stored; retry. */
+            /** @description The database is unreachable (Retry-After: 5), this instance is shutting down (Retry-After: 1), it already holds as many request bodies as it may, API_MAX_INFLIGHT_BYTES (title Overloaded, Retry-After: 1), or, for a `Prefer: wait` status request, it holds as many waiting requests as it may, PREFER_WAIT_MAX_REQUESTS (Retry-After: 1). Nothing was stored; retry. */
             503: {
                 headers: {
                     /** @description The X-Correlation-Id the request sent (printable ASCII, at most 128 characters), else a new UUID. Every log line of the request carries it: quote it when reporting a problem. */
                     "X-Correlation-Id"?: string;
-                    /** @description Seconds to wait before retrying: 1 while this instance stops or holds as many request bodies as it may (API_MAX_INFLIGHT_BYTES), 5 while the database is unreachable. */
+                    /** @description Seconds to wait before retrying: 1 while this instance stops, holds as many request bodies as it may (API_MAX_INFLIGHT_BYTES) or as many waiting requests (PREFER_WAIT_MAX_REQUESTS), 5 while the database is unreachable. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -334,6 +334,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request body arrived slower than API_BODY_MIN_BYTES_PER_SECOND bytes a second after its first API_BODY_GRACE_SECONDS seconds. Nothing was stored and the connection is closed; send the body right after the headers, or smaller batches. */
+            408: {
+                headers: {
+                    /** @description The X-Correlation-Id the request sent (printable ASCII, at most 128 characters), else a new UUID. Every log line of the request carries it: quote it when reporting a problem. */
+                    "X-Correlation-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too large: the body (decompressed, when it is sent compressed) is over MAX_BODY_BYTES, there are more than MAX_EVENTS_PER_REQUEST (2500) events, or one payload is over MAX_PAYLOAD_BYTES (32768) of JSON. Split the batch. */
             413: {
                 headers: {
@@ -369,14 +380,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The tenant is over a limit: RATE_LIMIT_REQUESTS_PER_SECOND, RATE_LIMIT_EVENTS_PER_SECOND (or its key's own), held across all API processes, or TENANT_MAX_PENDING_EVENTS events waiting to be processed. Nothing was stored; retry after Retry-After seconds. */
+            /** @description The tenant is over a limit: RATE_LIMIT_REQUESTS_PER_SECOND, RATE_LIMIT_EVENTS_PER_SECOND, or the key's own (key-requests, key-events), held across all API processes; TENANT_MAX_PENDING_EVENTS events waiting to be processed; or, with keys, the tenant's bodies in flight on this instance would pass API_TENANT_MAX_INFLIGHT_BYTES (title Too many bodies in flight, no RateLimit fields). Nothing was stored; retry after Retry-After seconds. */
             429: {
                 headers: {
                     /** @description The X-Correlation-Id the request sent (printable ASCII, at most 128 characters), else a new UUID. Every log line of the request carries it: quote it when reporting a problem. */
                     "X-Correlation-Id"?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: number;
-                    /** @description The limits that apply to the tenant (draft-ietf-httpapi-ratelimit-headers): q is the quota, w the window in seconds. */
+                    /** @description The limits that apply to the tenant and its key (draft-ietf-httpapi-ratelimit-headers): q is the quota, w the window in seconds; key-requests and key-events are the key's own. */
                     "RateLimit-Policy"?: string;
                     /** @description The limit that was passed: r what remains of it, t the seconds until it allows the request. */
                     RateLimit?: string;
@@ -402,7 +413,7 @@ export interface operations {
                 headers: {
                     /** @description The X-Correlation-Id the request sent (printable ASCII, at most 128 characters), else a new UUID. Every log line of the request carries it: quote it when reporting a problem. */
                     "X-Correlation-Id"?: string;
-                    /** @description Seconds to wait before retrying: 1 while this instance stops or holds as many request bodies as it may (API_MAX_INFLIGHT_BYTES), 5 while the database is unreachable. */
+                    /** @description Seconds to wait before retrying: 1 while this instance stops, holds as many request bodies as it may (API_MAX_INFLIGHT_BYTES) or as many waiting requests (PREFER_WAIT_MAX_REQUESTS), 5 while the database is unreachable. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -525,6 +536,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description With `Prefer: wait`: the job's tenant already has PREFER_WAIT_TENANT_MAX_REQUESTS requests waiting on this instance. Retry after Retry-After seconds, or ask without the preference. */
+            429: {
+                headers: {
+                    /** @description The X-Correlation-Id the request sent (printable ASCII, at most 128 characters), else a new UUID. Every log line of the request carries it: quote it when reporting a problem. */
+                    "X-Correlation-Id"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description An unexpected server error; nothing was stored and the details are in the log under the correlation id. */
             500: {
                 headers: {
@@ -541,7 +565,7 @@ export interface operations {
                 headers: {
                     /** @description The X-Correlation-Id the request sent (printable ASCII, at most 128 characters), else a new UUID. Every log line of the request carries it: quote it when reporting a problem. */
                     "X-Correlation-Id"?: string;
-                    /** @description Seconds to wait before retrying: 1 while this instance stops or holds as many request bodies as it may (API_MAX_INFLIGHT_BYTES), 5 while the database is unreachable. */
+                    /** @description Seconds to wait before retrying: 1 while this instance stops, holds as many request bodies as it may (API_MAX_INFLIGHT_BYTES) or as many waiting requests (PREFER_WAIT_MAX_REQUESTS), 5 while the database is unreachable. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -666,7 +690,7 @@ export interface operations {
                 headers: {
                     /** @description The X-Correlation-Id the request sent (printable ASCII, at most 128 characters), else a new UUID. Every log line of the request carries it: quote it when reporting a problem. */
                     "X-Correlation-Id"?: string;
-                    /** @description Seconds to wait before retrying: 1 while this instance stops or holds as many request bodies as it may (API_MAX_INFLIGHT_BYTES), 5 while the database is unreachable. */
+                    /** @description Seconds to wait before retrying: 1 while this instance stops, holds as many request bodies as it may (API_MAX_INFLIGHT_BYTES) or as many waiting requests (PREFER_WAIT_MAX_REQUESTS), 5 while the database is unreachable. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };

@@ -40,6 +40,7 @@ export const ingestionStatusRoute: FastifyPluginAsyncTypebox<IngestionStatusRout
   app.get(
     '/v1/ingestions/:jobId',
     {
+      config: { cors: 'read' },
       ...(authenticator ? { onRequest: requireKey(authenticator, 'read') } : {}),
       schema: {
         ...(readKey.security ? { security: readKey.security } : {}),
