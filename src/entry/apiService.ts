@@ -4,6 +4,7 @@ import { isLoopbackHost } from '../admin/adminAccess.js';
 import { buildApp } from '../api/app.js';
 import { ApiKeyAuthenticator } from '../auth/keyAuthenticator.js';
 import { jobsCountByStatus } from '../data/jobCounts.js';
+import { pausesSummary } from '../data/pauseStore.js';
 import { createPool, type Pool } from '../data/pool.js';
 import { tenantReaderRoleAvailable } from '../data/tenantReads.js';
 import type { Logger } from '../log/logger.js';
@@ -48,6 +49,11 @@ export async function startApi(
     count: () => jobsCountByStatus(pool),
     cacheSeconds: config.metrics.jobCountsCacheSeconds,
     onError: (error) => logger.warn({ err: error }, 'could not count jobs for the metrics'),
+  });
+  metrics.watchPauses({
+    read: () => pausesSummary(pool),
+    cacheSeconds: config.metrics.jobCountsCacheSeconds,
+    onError: (error) => logger.warn({ err: error }, 'could not read the pauses for the metrics'),
   });
   let shuttingDown = false;
   const authenticator =

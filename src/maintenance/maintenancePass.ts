@@ -13,6 +13,7 @@ import {
 import type { Pool } from '../data/pool.js';
 import { eventsStartAt, planPartitions, type EventPartition } from '../domain/partitionPlan.js';
 import { MaintenanceLock } from './maintenanceLock.js';
+import { keepOperatorTables } from './operatorTables.js';
 import { emptyReport, type DeferredStep, type PassReport } from './passReport.js';
 
 const dayMs = 86_400_000;
@@ -64,8 +65,9 @@ export interface PassOptions {
  * One maintenance pass, if no other process is running one: creates the partitions of today through
  * today + daysAhead, completes detaches left pending, detaches and drops partitions past retention (never
  * one that may hold events of an unfinished job), then deletes finished jobs past retention whose events
- * are gone, in batches. `pool` must have two connections: one holds the lock, the other runs the steps.
- * A step that cannot get its lock in time is left for the next pass; any other error ends the pass.
+ * are gone, in batches, and keeps the dashboard's tables up to date (operatorTables.ts). `pool` must
+ * have two connections: one holds the lock, the other runs the steps. A step that cannot get its lock
+ * in time is left for the next pass; any other error ends the pass.
  */
 export async function runMaintenancePass(
   pool: Pool,
@@ -85,6 +87,7 @@ export async function runMaintenancePass(
     await step.createAhead(stopped);
     if (!stopped()) await step.dropExpired(stopped);
     if (!stopped()) await step.deleteJobs(stopped);
+    if (!stopped()) await keepOperatorTables(pool, report, stopped);
     report.partitionsUntil = latestEnd(await partitionsList(pool));
     return report;
   } finally {

@@ -19,6 +19,7 @@ import { noWorkerMetrics, type WorkerMetrics } from '../metrics/workerMetrics.js
 import { JobAbortReason, type JobProcessor } from '../processing/processor.js';
 import { jobFailureOf } from './jobFailure.js';
 import { LeaseSweep } from './leaseSweep.js';
+import { sortLostJobs } from './lostJobs.js';
 import { runProcessor } from './processorRun.js';
 import { ProcessorSignals } from './processorSignals.js';
 import { WakeSignal } from './wakeSignal.js';
@@ -78,6 +79,11 @@ export class Worker {
             'job notifications unavailable; polling until reconnected',
           ),
       });
+  }
+
+  /** Jobs claimed and not yet finished, for the process's announcements. */
+  jobsInHand(): number {
+    return this.running.size;
   }
 
   /** Starts listening for jobs and runs the claim loops. */
@@ -245,8 +251,7 @@ export class Worker {
       const { outputJson } = outcome;
       const done = await this.whileLeaseHeld(() => jobsSucceedWithOutput(pool, this.id, job.id, outputJson));
       this.metrics.jobsCompleted('succeeded', done ? 1 : 0);
-      this.metrics.leasesLost(done ? 0 : 1);
-      this.reportLostLeases([job.id], new Set(done ? [job.id] : []));
+      await this.reportMissing([job.id], new Set(done ? [job.id] : []));
     } else if (outcome.kind === 'failed') {
       await this.recordFailures([jobFailureOf(job, outcome.error, config.baseBackoffSeconds)]);
     } else if (outcome.reason.kind === 'timeout') {
@@ -254,6 +259,8 @@ export class Worker {
     } else if (outcome.reason.kind === 'lease-lost') {
       this.metrics.leasesLost(1);
       this.log.warn({ jobId: job.id }, 'processor stopped: lease lost; another worker may own the job');
+    } else if (outcome.reason.kind === 'cancelled') {
+      this.log.info({ jobId: job.id }, 'processor stopped: the job was cancelled by an operator');
     }
     // A shutdown abort records nothing: stop() hands the job back without using up its attempt.
     this.log.debug({ jobId: job.id, outcome: outcome.kind }, 'job done');
@@ -266,7 +273,10 @@ export class Worker {
       const failed = outcomes.filter((outcome) => outcome.status === 'Failed').length;
       this.metrics.jobsCompleted('failed', failed);
       this.metrics.jobsCompleted('retry', outcomes.length - failed);
-      this.metrics.leasesLost(failures.length - outcomes.length);
+      await this.reportMissing(
+        failures.map((f) => f.id),
+        new Set(outcomes.map((outcome) => outcome.id)),
+      );
       for (const outcome of outcomes) {
         const failure = failures.find((f) => f.id === outcome.id);
         this.log.warn(
@@ -288,8 +298,7 @@ export class Worker {
     try {
       const done = await this.whileLeaseHeld(() => jobsSucceed(pool, this.id, ids));
       this.metrics.jobsCompleted('succeeded', done.size);
-      this.metrics.leasesLost(ids.length - done.size);
-      this.reportLostLeases(ids, done);
+      await this.reportMissing(ids, done);
       return [];
     } catch (error) {
       // A statement timeout or a limit is this batch's doing: split it, so it fails only the job that
@@ -310,8 +319,16 @@ export class Worker {
     return retryWhileDatabaseAway(statement, this.options.config.leaseSeconds * 1000);
   }
 
-  private reportLostLeases(ids: readonly string[], kept: Set<string>): void {
-    const lost = ids.filter((id) => !kept.has(id));
+  /** Counts and logs the jobs an outcome statement did not find as this worker's: cancelled, or lost. */
+  private async reportMissing(ids: readonly string[], kept: Set<string>): Promise<void> {
+    const { cancelled, lost } = await sortLostJobs(
+      this.options.pool,
+      this.id,
+      ids.filter((id) => !kept.has(id)),
+    );
+    this.metrics.leasesLost(lost.length);
+    if (cancelled.length > 0)
+      this.log.info({ jobs: cancelled }, 'cancelled by an operator while running; outcome not recorded');
     if (lost.length > 0)
       this.log.warn({ jobs: lost }, 'lease lost before completion; another worker owns these jobs');
   }
@@ -330,7 +347,19 @@ export class Worker {
       this.signals.renewed(kept, renewedAt, this.options.config.leaseSeconds * 1000);
       // A job that completed while the renewal was on its way is no longer running, and not lost.
       // So is one whose outcome is being recorded right now: the heartbeat may run just after it committed.
-      const lost = ids.filter((id) => !kept.has(id) && this.running.has(id) && !this.finishing.has(id));
+      const missing = ids.filter((id) => !kept.has(id) && this.running.has(id) && !this.finishing.has(id));
+      // An operator's cancel takes the job from this worker like a lost lease; the processor is told which.
+      const { cancelled, lost } = await sortLostJobs(this.options.pool, this.id, missing);
+      if (cancelled.length > 0) {
+        this.log.info(
+          { jobs: cancelled },
+          'cancelled by an operator while running; stopping their processors',
+        );
+        this.signals.abort(
+          cancelled,
+          new JobAbortReason('cancelled', 'the job was cancelled by an operator'),
+        );
+      }
       if (lost.length > 0) {
         this.log.warn({ jobs: lost }, 'lease lost while running; another worker owns these jobs');
         this.signals.abort(lost, new JobAbortReason('lease-lost', 'the lease was lost to another worker'));

@@ -1,0 +1,116 @@
+import type { JobStatus } from '../domain/jobStatus.js';
+import { filterParameters, type AdminJobFilter, type JobKey } from './adminStore.js';
+import { queryRetryingMovedRows } from './movedRowRetry.js';
+import type { Pool } from './pool.js';
+import { sqlStatement } from './sql.js';
+
+// Unprepared, like the rest of the admin statements (adminStore.ts says why).
+const statements = {
+  adminJobRetry: sqlStatement('adminJobRetry').text,
+  adminJobCancel: sqlStatement('adminJobCancel').text,
+  adminJobRunNow: sqlStatement('adminJobRunNow').text,
+  adminJobsRetry: sqlStatement('adminJobsRetry').text,
+  adminJobsCancel: sqlStatement('adminJobsCancel').text,
+};
+
+/** Runs a one-job action statement; whether it changed the job. */
+async function oneJob(pool: Pool, text: string, id: string): Promise<boolean> {
+  const { rowCount } = await queryRetryingMovedRows(pool, { text, values: [id] });
+  return (rowCount ?? 0) > 0;
+}
+
+/** Retries a Failed job; false when it is not Failed (or unknown). */
+export function adminJobRetry(pool: Pool, id: string): Promise<boolean> {
+  return oneJob(pool, statements.adminJobRetry, id);
+}
+
+/**
+ * Cancels a Pending or Processing job: Failed, 'cancelled by an operator'. A Processing job's worker finds
+ * out at its next lease renewal; its own outcome is refused. False when the job is neither (or unknown).
+ */
+export function adminJobCancel(pool: Pool, id: string): Promise<boolean> {
+  return oneJob(pool, statements.adminJobCancel, id);
+}
+
+/** Makes a Pending job due now (its retry backoff skipped); false when it is not Pending (or unknown). */
+export function adminJobRunNow(pool: Pool, id: string): Promise<boolean> {
+  return oneJob(pool, statements.adminJobRunNow, id);
+}
+
+/** How a bulk action went. */
+export interface BulkOutcome {
+  /** Jobs changed. */
+  changed: number;
+  batches: number;
+  /** False when `maxJobs` was reached and more may match. */
+  complete: boolean;
+}
+
+/**
+ * Runs a batch statement again and again, `batchSize` jobs each time, oldest first, each after the last
+ * job the previous one changed, until a batch comes back short or `maxJobs` jobs have changed. Each
+ * batch is its own short transaction.
+ */
+async function inBatches(
+  batchSize: number,
+  maxJobs: number,
+  batch: (after: JobKey | undefined, size: number) => Promise<{ changed: number; last: JobKey | undefined }>,
+): Promise<BulkOutcome> {
+  let changed = 0;
+  let batches = 0;
+  let after: JobKey | undefined;
+  for (;;) {
+    const size = Math.min(batchSize, maxJobs - changed);
+    if (size <= 0) return { changed, batches, complete: false };
+    const outcome = await batch(after, size);
+    batches += 1;
+    changed += outcome.changed;
+    if (outcome.changed < size || !outcome.last) return { changed, batches, complete: true };
+    after = outcome.last;
+  }
+}
+
+interface BatchRow {
+  changed: number;
+  last_created_key: string | null;
+  last_id: string | null;
+}
+
+const lastKey = (row: BatchRow): JobKey | undefined =>
+  row.last_created_key && row.last_id ? { createdKey: row.last_created_key, id: row.last_id } : undefined;
+
+/** Retries every Failed job matching `filter`, `batchSize` per statement, at most `maxJobs`. */
+export function adminJobsRetry(
+  pool: Pool,
+  filter: Omit<AdminJobFilter, 'statuses'>,
+  batchSize: number,
+  maxJobs: number,
+): Promise<BulkOutcome> {
+  return inBatches(batchSize, maxJobs, async (after, size) => {
+    const { rows } = await queryRetryingMovedRows<BatchRow & { retried: number }>(pool, {
+      text: statements.adminJobsRetry,
+      values: [...filterParameters(filter, after), size],
+    });
+    return { changed: rows[0]!.retried, last: lastKey(rows[0]!) };
+  });
+}
+
+/**
+ * Cancels every Pending and Processing job matching `filter` (of the statuses it names, which must be
+ * among those two), `batchSize` per statement, at most `maxJobs`.
+ */
+export function adminJobsCancel(
+  pool: Pool,
+  filter: AdminJobFilter,
+  batchSize: number,
+  maxJobs: number,
+): Promise<BulkOutcome> {
+  const statuses: JobStatus[] = filter.statuses.filter((s) => s === 'Pending' || s === 'Processing');
+  return inBatches(batchSize, maxJobs, async (after, size) => {
+    const { rows } = await queryRetryingMovedRows<BatchRow & { cancelled: number }>(pool, {
+      text: statements.adminJobsCancel,
+      values: [statuses, ...filterParameters(filter, after), size],
+    });
+    return { changed: rows[0]!.cancelled, last: lastKey(rows[0]!) };
+  });
+}
