@@ -1,35 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { jsonResponse } from '../api/schemas/responses.js';
 import { adminOverview } from '../data/adminStore.js';
-import { finishedHoursRead, historyHours, type FinishedBucket } from '../data/jobHistory.js';
+import { finishedHoursRead, historyHours } from '../data/jobHistory.js';
 import { pausesSummary } from '../data/pauseStore.js';
 import { adminDocs, iso, refusals, type AdminRouteOptions } from './adminShared.js';
 import { OverviewSchema } from './adminSchemas.js';
+import { sharedRead } from './sharedRead.js';
 
 /** How long one read of the hourly history serves every overview (dashboards refresh every few seconds). */
-const historyCacheMs = 10_000;
-
-/**
- * Reads of the hourly history shared by every overview for `historyCacheMs`: with many dashboards open,
- * the database reads it once per period, and overviews arriving while a read runs wait for that read.
- */
-function sharedHistory(read: () => Promise<FinishedBucket[]>) {
-  let last: { at: number; buckets: Promise<FinishedBucket[]> } | undefined;
-  return () => {
-    if (!last || performance.now() - last.at > historyCacheMs) {
-      const buckets = read();
-      last = { at: performance.now(), buckets };
-      // A failed read is not kept: the next overview asks again.
-      buckets.catch(() => (last = undefined));
-    }
-    return last.buckets;
-  };
-}
+const historyMaxAgeMs = 10_000;
 
 /** The overview: counts, the last hour per minute, the last 7 days per hour, pauses, the oldest job. */
 export const overviewRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (app, options) => {
   const { pool, readOnly } = options;
-  const history = sharedHistory(() => finishedHoursRead(pool, historyHours));
+  const history = sharedRead(() => finishedHoursRead(pool, historyHours), historyMaxAgeMs);
 
   app.get(
     '/admin/overview',

@@ -7,9 +7,11 @@ import {
   tenantsFigures,
   tenantsPaused,
   tenantsWithoutBacklog,
+  type TenantBacklog,
   type TenantFigures,
 } from '../data/tenantStats.js';
 import { adminDocs, iso, refusals, refuseInReadOnly, type AdminRouteOptions } from './adminShared.js';
+import { sharedRead } from './sharedRead.js';
 import { decodeTenantCursor, encodeTenantCursor, type TenantCursor } from './tenantCursor.js';
 import {
   ProcessingPauseSchema,
@@ -18,6 +20,13 @@ import {
   TenantParamsSchema,
   TenantPauseSchema,
 } from './tenantSchemas.js';
+
+/** How long one ranking of the tenants by backlog serves every page (and every open dashboard). */
+const rankingMaxAgeMs = 5_000;
+
+/** The tenant list's order: the longest backlog first, then by tenant id. */
+const byBacklog = (a: TenantBacklog, b: TenantBacklog) =>
+  b.pending - a.pending || (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : 0);
 
 const invalidQuery = problemResponse('The cursor, page size or tenant is invalid; errors says what to fix.');
 
@@ -49,6 +58,10 @@ function tenantIdOrThrow(raw: string): string {
 export const tenantRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (app, options) => {
   const { pool, readOnly } = options;
 
+  // The tenants with a backlog, ranked, shared by every page and dashboard for a few seconds: computing
+  // it reads every such tenant (tenantsByBacklog), a page needs only its slice.
+  const ranking = sharedRead(async () => (await tenantsByBacklog(pool)).sort(byBacklog), rankingMaxAgeMs);
+
   /** One page of tenant ids, and where the next one starts. */
   const page = async (
     cursor: TenantCursor | undefined,
@@ -61,9 +74,11 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async 
       return { ids: ids.slice(0, size), next };
     }
     // Tenants with a backlog first, largest first; then the others by id.
-    let backlog: Array<{ tenantId: string; pending: number }> = [];
+    let backlog: TenantBacklog[] = [];
     if (cursor?.part !== 'idle') {
-      backlog = await tenantsByBacklog(pool, cursor?.part === 'backlog' ? cursor : undefined, size + 1);
+      const ranked = await ranking();
+      const start = cursor?.part === 'backlog' ? ranked.findIndex((t) => byBacklog(t, cursor) > 0) : 0;
+      backlog = start < 0 ? [] : ranked.slice(start, start + size + 1);
       if (backlog.length > size) {
         const last = backlog[size - 1]!;
         return {
@@ -90,8 +105,9 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async 
         description:
           'Every tenant with a job stored (or paused): Pending and Processing jobs, Failed jobs of the last ' +
           '24 hours, jobs finished in the last hour, the oldest Pending job, whether it is paused. Tenants ' +
-          'with Pending jobs first, the longest backlog first, then the others by tenantId; one page at a ' +
-          'time: pass nextCursor back as cursor. With paused=true, the paused tenants only.',
+          'with Pending jobs first, the longest backlog first (the ranking is refreshed every 5 s), then the ' +
+          'others by tenantId; one page at a time: pass nextCursor back as cursor. With paused=true, the ' +
+          'paused tenants only.',
         querystring: TenantListQuerySchema,
         response: {
           200: jsonResponse('A page of tenants.', TenantListSchema),

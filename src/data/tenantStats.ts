@@ -32,17 +32,13 @@ export interface TenantFigures {
   now: Date;
 }
 
-/** Tenants with Pending jobs, by backlog (largest first), then tenant id; `limit` after the cursor. */
-export async function tenantsByBacklog(
-  pool: Pool,
-  after: TenantBacklog | undefined,
-  limit: number,
-): Promise<TenantBacklog[]> {
+/**
+ * Every tenant with Pending jobs and its backlog, in no order. One pass over the tenants with a backlog:
+ * its cost follows their number, so callers share one answer for a while.
+ */
+export async function tenantsByBacklog(pool: Pool): Promise<TenantBacklog[]> {
   const { rows } = await pool.query<{ tenant_id: string; pending: number }>(statements.backlog, [
     tenantCountCap,
-    after?.pending ?? null,
-    after?.tenantId ?? null,
-    limit,
   ]);
   return rows.map((row) => ({ tenantId: row.tenant_id, pending: row.pending }));
 }

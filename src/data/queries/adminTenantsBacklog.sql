@@ -1,11 +1,11 @@
 -- The tenant list, first part: every tenant with Pending jobs, by backlog (Pending jobs, counted up to
--- $1: more read as $1), largest first, then by tenant_id; one page after the keyset cursor (the last
--- row's backlog and tenant). The tenants are found by a skip scan of ingestion_jobs_pending_tenant_idx
+-- $1: more read as $1). All of them, for the API to rank (largest first, then by tenant_id) and keep for a
+-- few seconds: every page and every dashboard is served from that ranking. The tenants are found by a skip scan of ingestion_jobs_pending_tenant_idx
 -- (one index descent per tenant, as the claim walks them) and each one's count reads at most $1 entries
 -- of the same index: the cost follows the number of tenants with a backlog and the backlog itself, capped
 -- per tenant, never the history (finished jobs are in another partition). Migration 006 says why the
 -- status test is spelled NOT IN.
--- $1 count cap, $2 $3 cursor (backlog, tenant) or null, $4 rows
+-- $1 count cap
 WITH RECURSIVE walk (tenant_id) AS (
   SELECT (SELECT j.tenant_id FROM ingestion_jobs AS j
           WHERE j.status NOT IN ('Processing', 'Succeeded', 'Failed')
@@ -28,6 +28,3 @@ backlog AS (
 )
 SELECT b.tenant_id, b.pending
 FROM backlog AS b
-WHERE $2::integer IS NULL OR b.pending < $2 OR (b.pending = $2 AND b.tenant_id > $3)
-ORDER BY b.pending DESC, b.tenant_id
-LIMIT $4
