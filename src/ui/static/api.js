@@ -1,5 +1,7 @@
 // The dashboard's one way to the admin API, and the message line. The token (when the service needs
 // one) is kept in this tab only (sessionStorage).
+import { confirmButton } from './dom.js';
+
 const tokenKey = 'ingestAdminToken';
 const message = document.getElementById('message');
 
@@ -40,3 +42,7 @@ export function acceptToken(value) {
   sessionStorage.setItem(tokenKey, value);
   location.reload();
 }
+
+/** A button that asks for a second click, then acts; a refusal or failure is shown as the message. */
+export const actionButton = (label, question, act) =>
+  confirmButton(label, question, act, (error) => showMessage(error.message));

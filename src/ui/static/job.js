@@ -1,7 +1,7 @@
 // One job: its fields, every attempt, results, events; retry, cancel and run now; what holds it back (a
 // paused tenant, paused processing). Live, so a job on its way is seen moving.
-import { api, showMessage } from './api.js';
-import { confirmButton, el, fill, table } from './dom.js';
+import { actionButton, api, showMessage } from './api.js';
+import { el, fill, table } from './dom.js';
 import { copyButton } from './jobId.js';
 import { statusLabel } from './jobs.js';
 import { live } from './live.js';
@@ -24,13 +24,13 @@ function actions(job, refresh) {
     'div',
     { class: 'actions' },
     job.status === 'Failed'
-      ? confirmButton('Retry', 'Retry this job with all its attempts?', act('retry'))
+      ? actionButton('Retry', 'Retry this job with all its attempts?', act('retry'))
       : null,
     waiting
-      ? confirmButton('Run now', 'Run this job now instead of after its backoff?', act('run-now'))
+      ? actionButton('Run now', 'Run this job now instead of after its backoff?', act('run-now'))
       : null,
     job.status === 'Pending' || job.status === 'Processing'
-      ? confirmButton(
+      ? actionButton(
           'Cancel',
           job.status === 'Processing'
             ? 'Cancel this running job? Its worker stops it; it becomes Failed.'

@@ -1,8 +1,8 @@
 // The job list: every filter in the URL (a link or a reload reproduces the view), one page at a time
 // with a keyset cursor, live. Bulk actions (retry every Failed job, cancel every Pending or Processing
 // job of the filter) sit outside the live part, so a refresh never takes a half-confirmed action away.
-import { api, showMessage } from './api.js';
-import { confirmButton, el, fill, table } from './dom.js';
+import { actionButton, api, showMessage } from './api.js';
+import { el, fill, table } from './dom.js';
 import { jobIdCell } from './jobId.js';
 import { live } from './live.js';
 
@@ -56,7 +56,7 @@ function bulkActions(params, refresh) {
     if (params.get(name)) filter[name] = params.get(name);
   const status = params.get('status');
   const bulk = (verb, question) =>
-    confirmButton(`${verb === 'retry' ? 'Retry' : 'Cancel'} all`, question, async () => {
+    actionButton(`${verb === 'retry' ? 'Retry' : 'Cancel'} all`, question, async () => {
       const body = verb === 'cancel' ? { ...filter, status } : filter;
       const result = await api(`/admin/jobs/${verb}`, { method: 'POST', body });
       const count = verb === 'retry' ? result.retried : result.cancelled;

@@ -1,8 +1,8 @@
 // The overview: counts per status, pauses, the history of finished jobs (last hour per minute, 24 hours
 // and 7 days per hour) with the time from acceptance to finish, and the oldest pending job. Live.
-import { api, showMessage } from './api.js';
+import { actionButton, api, showMessage } from './api.js';
 import { duration, finishedChart, latencyChart } from './chart.js';
-import { confirmButton, el, fill } from './dom.js';
+import { el, fill } from './dom.js';
 import { live } from './live.js';
 
 const statuses = ['Pending', 'Processing', 'Succeeded', 'Failed'];
@@ -77,8 +77,8 @@ function pauses(data, refresh) {
       : el('span', {}, 'Processing runs.'),
     ' ',
     paused
-      ? confirmButton('Resume processing', 'Resume processing for every tenant?', act('resume'))
-      : confirmButton(
+      ? actionButton('Resume processing', 'Resume processing for every tenant?', act('resume'))
+      : actionButton(
           'Pause processing',
           'Pause processing for every tenant? Running jobs finish; new jobs are accepted and wait.',
           act('pause'),

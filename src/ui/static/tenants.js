@@ -1,8 +1,8 @@
 // The tenants: who has a backlog (the longest first), who fails, who is paused; each links to its jobs.
 // Pause and resume per tenant. Live; filters (one tenant, paused only) and the page cursor in the URL.
-import { api, showMessage } from './api.js';
+import { actionButton, api, showMessage } from './api.js';
 import { duration } from './chart.js';
-import { confirmButton, el, fill, table } from './dom.js';
+import { el, fill, table } from './dom.js';
 import { live } from './live.js';
 
 const cap = 10_000;
@@ -57,8 +57,8 @@ function row(tenant, refresh) {
         : null,
       ' ',
       tenant.pausedAt
-        ? confirmButton('Resume', `Resume tenant ${tenant.tenantId}?`, act('resume'))
-        : confirmButton(
+        ? actionButton('Resume', `Resume tenant ${tenant.tenantId}?`, act('resume'))
+        : actionButton(
             'Pause',
             `Pause tenant ${tenant.tenantId}? Its jobs are accepted and wait.`,
             act('pause'),
