@@ -1,7 +1,6 @@
 // The dashboard in a real browser: Debian's Chromium driven by playwright-core, against the API and a
 // worker running as processes on a real PostgreSQL. Skipped with a message when Chromium is absent,
 // unless CI is set (then its absence fails). Screenshots go to test-artifacts/ (not committed).
-import { execSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,15 +8,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/jobs.js';
 import { freePort, startProcess, waitForOutput, type ServiceProcess } from '../support/processes.js';
+import { chromiumPath } from '../support/chromium.js';
 import { useTestDatabase } from '../support/testDatabase.js';
-
-function chromiumPath(): string | undefined {
-  try {
-    return execSync('command -v chromium', { encoding: 'utf8', shell: '/bin/sh' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const executablePath = chromiumPath();
 if (!executablePath && process.env.CI) {

@@ -3,21 +3,13 @@
 // worker go quiet, live refresh, job ids, and hostile values on the new pages. The workers run
 // test/support/testProcessor.ts, whose "slow" tenant runs until its signal aborts. Skipped with a message
 // when Chromium is absent, unless CI is set (dashboard.test.ts says so).
-import { execSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/jobs.js';
 import { freePort, startProcess, waitForOutput, type ServiceProcess } from '../support/processes.js';
+import { chromiumPath } from '../support/chromium.js';
 import { useTestDatabase } from '../support/testDatabase.js';
-
-function chromiumPath(): string | undefined {
-  try {
-    return execSync('command -v chromium', { encoding: 'utf8', shell: '/bin/sh' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const executablePath = chromiumPath();
 const artifacts = 'test-artifacts';

@@ -97,3 +97,20 @@ export function table(headings, rows) {
 export function fill(region, ...parts) {
   region.replaceChildren(...parts.flat().filter((part) => part !== undefined && part !== null));
 }
+
+/**
+ * The links between pages of a keyset-paginated list at `path`: to the first page when `query` holds a
+ * cursor, to the next when the answer gave one. The other parameters of `query` (the filters) are kept.
+ */
+export function pager(path, query, nextCursor) {
+  const first = new URLSearchParams(query);
+  first.delete('cursor');
+  const next = new URLSearchParams(query);
+  if (nextCursor) next.set('cursor', nextCursor);
+  return el(
+    'p',
+    { class: 'actions' },
+    query.get('cursor') ? el('a', { href: `${path}${first.size ? `?${first}` : ''}` }, 'First page') : null,
+    nextCursor ? el('a', { href: `${path}?${next}`, id: 'next-page' }, 'Next page') : null,
+  );
+}

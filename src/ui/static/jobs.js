@@ -2,7 +2,7 @@
 // with a keyset cursor, live. Bulk actions (retry every Failed job, cancel every Pending or Processing
 // job of the filter) sit outside the live part, so a refresh never takes a half-confirmed action away.
 import { actionButton, api, showMessage } from './api.js';
-import { el, fill, table } from './dom.js';
+import { el, fill, pager, table } from './dom.js';
 import { jobIdCell } from './jobId.js';
 import { live } from './live.js';
 
@@ -99,10 +99,6 @@ export async function jobsPage(main) {
           el('td', { class: 'error' }, job.error ?? ''),
         ),
       );
-      const next = new URLSearchParams(query);
-      if (data.nextCursor) next.set('cursor', data.nextCursor);
-      const first = new URLSearchParams(query);
-      first.delete('cursor');
       // Through el(), which drops the parts left out (null) instead of writing "null".
       fill(
         region,
@@ -116,14 +112,7 @@ export async function jobsPage(main) {
         rows.length
           ? table(['Job', 'Tenant', 'Status', 'Attempt', 'Events', 'Created', 'Error'], rows)
           : el('p', { class: 'muted', id: 'empty' }, 'No job matches.'),
-        el(
-          'p',
-          { class: 'actions' },
-          query.get('cursor')
-            ? el('a', { href: `/ui/jobs${first.size ? `?${first}` : ''}` }, 'First page')
-            : null,
-          data.nextCursor ? el('a', { href: `/ui/jobs?${next}`, id: 'next-page' }, 'Next page') : null,
-        ),
+        pager('/ui/jobs', query, data.nextCursor),
       );
     },
   });

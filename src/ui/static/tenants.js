@@ -2,7 +2,7 @@
 // Pause and resume per tenant. Live; filters (one tenant, paused only) and the page cursor in the URL.
 import { actionButton, api, showMessage } from './api.js';
 import { duration } from './chart.js';
-import { el, fill, table } from './dom.js';
+import { el, fill, pager, table } from './dom.js';
 import { live } from './live.js';
 
 const cap = 10_000;
@@ -113,10 +113,6 @@ export async function tenantsPage(main) {
     region,
     load: () => api(`/admin/tenants?${query}`),
     draw: (data) => {
-      const next = new URLSearchParams(query);
-      if (data.nextCursor) next.set('cursor', data.nextCursor);
-      const first = new URLSearchParams(query);
-      first.delete('cursor');
       fill(
         region,
         data.tenants.length
@@ -133,14 +129,7 @@ export async function tenantsPage(main) {
               data.tenants.map((tenant) => row(tenant, refresh)),
             )
           : el('p', { class: 'muted', id: 'empty' }, 'No tenant matches.'),
-        el(
-          'p',
-          { class: 'actions' },
-          query.get('cursor')
-            ? el('a', { href: `/ui/tenants${first.size ? `?${first}` : ''}` }, 'First page')
-            : null,
-          data.nextCursor ? el('a', { href: `/ui/tenants?${next}`, id: 'next-page' }, 'Next page') : null,
-        ),
+        pager('/ui/tenants', query, data.nextCursor),
       );
     },
   });
