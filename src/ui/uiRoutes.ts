@@ -42,6 +42,7 @@ const assets = new Map(
   [
     ['index.html', 'text/html; charset=utf-8'],
     ['style.css', 'text/css; charset=utf-8'],
+    ['widgets.css', 'text/css; charset=utf-8'],
     ...scripts.map((name) => [`${name}.js`, 'text/javascript; charset=utf-8']),
   ].map(([file, type]) => [file!, { type: type!, body: readFileSync(new URL(file!, staticDir)) }]),
 );

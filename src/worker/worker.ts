@@ -19,7 +19,7 @@ import { noWorkerMetrics, type WorkerMetrics } from '../metrics/workerMetrics.js
 import { JobAbortReason, type JobProcessor } from '../processing/processor.js';
 import { jobFailureOf } from './jobFailure.js';
 import { LeaseSweep } from './leaseSweep.js';
-import { sortLostJobs } from './lostJobs.js';
+import { reportMissingOutcomes, stopMissingProcessors, type LostJobsContext } from './lostJobs.js';
 import { runProcessor } from './processorRun.js';
 import { ProcessorSignals } from './processorSignals.js';
 import { WakeSignal } from './wakeSignal.js';
@@ -319,18 +319,15 @@ export class Worker {
     return retryWhileDatabaseAway(statement, this.options.config.leaseSeconds * 1000);
   }
 
+  /** What lostJobs.ts needs to tell a job cancelled by an operator from a lost lease. */
+  private get lostJobs(): LostJobsContext {
+    const { pool } = this.options;
+    return { pool, owner: this.id, log: this.log, metrics: this.metrics, signals: this.signals };
+  }
+
   /** Counts and logs the jobs an outcome statement did not find as this worker's: cancelled, or lost. */
-  private async reportMissing(ids: readonly string[], kept: Set<string>): Promise<void> {
-    const { cancelled, lost } = await sortLostJobs(
-      this.options.pool,
-      this.id,
-      ids.filter((id) => !kept.has(id)),
-    );
-    this.metrics.leasesLost(lost.length);
-    if (cancelled.length > 0)
-      this.log.info({ jobs: cancelled }, 'cancelled by an operator while running; outcome not recorded');
-    if (lost.length > 0)
-      this.log.warn({ jobs: lost }, 'lease lost before completion; another worker owns these jobs');
+  private reportMissing(ids: readonly string[], kept: Set<string>): Promise<void> {
+    return reportMissingOutcomes(this.lostJobs, ids, kept);
   }
 
   private async renewLeases(): Promise<void> {
@@ -348,22 +345,7 @@ export class Worker {
       // A job that completed while the renewal was on its way is no longer running, and not lost.
       // So is one whose outcome is being recorded right now: the heartbeat may run just after it committed.
       const missing = ids.filter((id) => !kept.has(id) && this.running.has(id) && !this.finishing.has(id));
-      // An operator's cancel takes the job from this worker like a lost lease; the processor is told which.
-      const { cancelled, lost } = await sortLostJobs(this.options.pool, this.id, missing);
-      if (cancelled.length > 0) {
-        this.log.info(
-          { jobs: cancelled },
-          'cancelled by an operator while running; stopping their processors',
-        );
-        this.signals.abort(
-          cancelled,
-          new JobAbortReason('cancelled', 'the job was cancelled by an operator'),
-        );
-      }
-      if (lost.length > 0) {
-        this.log.warn({ jobs: lost }, 'lease lost while running; another worker owns these jobs');
-        this.signals.abort(lost, new JobAbortReason('lease-lost', 'the lease was lost to another worker'));
-      }
+      await stopMissingProcessors(this.lostJobs, missing);
     } catch (error) {
       this.log.warn({ err: error }, 'lease renewal failed');
     } finally {
