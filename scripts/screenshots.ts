@@ -13,6 +13,7 @@ import { createPool } from '../src/data/pool.js';
 import { maintenanceDefaults, runMaintenancePass } from '../src/maintenance/maintenancePass.js';
 import { chromiumPath } from '../test/support/chromium.js';
 import { freePort, startProcess, waitForOutput, type ServiceProcess } from '../test/support/processes.js';
+import { processorWorkerEnv } from '../test/support/testProcessor.js';
 
 const serverUrl = process.env.DATABASE_URL;
 if (!serverUrl)
@@ -95,14 +96,7 @@ try {
   services.push(api);
   await waitForOutput(api, /API listening/, 120_000);
   const base = `http://127.0.0.1:${port}`;
-  const workerEnv = {
-    ...env,
-    RUN_MIGRATIONS_ON_STARTUP: 'false',
-    PROCESSOR_MODULE: 'test/support/testProcessor.ts',
-    SLOW_JOB_MS: '600000',
-    MAINTENANCE_INTERVAL_SECONDS: '0',
-  };
-  const workers = [0, 1, 2].map(() => startProcess('src/entry/worker.ts', workerEnv));
+  const workers = [0, 1, 2].map(() => startProcess('src/entry/worker.ts', processorWorkerEnv(env)));
   services.push(...workers);
   await Promise.all(workers.map((worker) => waitForOutput(worker, /worker started/, 120_000)));
 

@@ -165,8 +165,9 @@ export const jobActionRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = asy
         summary: 'Cancel every Pending and Processing job matching a filter',
         description:
           `The list's filter (status: Pending, Processing or both, the default). In batches of ${batchSize} ` +
-          `per transaction, oldest first, at most ${maxJobs} per request; answers how many. Each cancelled ` +
-          'Processing job is stopped by its worker at its next lease renewal.',
+          `per transaction, oldest first, at most ${maxJobs} per request, then the filter again for rows held ` +
+          'at that moment (up to 3 passes); answers how many. Each cancelled Processing job is stopped by its ' +
+          'worker at its next lease renewal.',
         body: BulkCancelBodySchema,
         response: {
           200: jsonResponse('How many jobs were cancelled.', BulkCancelSchema),

@@ -95,22 +95,36 @@ export function adminJobsRetry(
   });
 }
 
+/** Passes over the matching jobs a bulk cancel makes at most (see adminJobsCancel). */
+const cancelPasses = 3;
+
 /**
  * Cancels every Pending and Processing job matching `filter` (of the statuses it names, which must be
- * among those two), `batchSize` per statement, at most `maxJobs`.
+ * among those two), `batchSize` per statement, at most `maxJobs`. A batch skips the rows another
+ * transaction holds at that moment (SKIP LOCKED), and a running job's row is held for an instant at each
+ * of its worker's lease renewals: when a pass cancelled anything, the filter is walked again from the
+ * start (finding only what was skipped, or has arrived since), up to `cancelPasses` times.
  */
-export function adminJobsCancel(
+export async function adminJobsCancel(
   pool: Pool,
   filter: AdminJobFilter,
   batchSize: number,
   maxJobs: number,
 ): Promise<BulkOutcome> {
   const statuses: JobStatus[] = filter.statuses.filter((s) => s === 'Pending' || s === 'Processing');
-  return inBatches(batchSize, maxJobs, async (after, size) => {
-    const { rows } = await queryRetryingMovedRows<BatchRow & { cancelled: number }>(pool, {
-      text: statements.adminJobsCancel,
-      values: [statuses, ...filterParameters(filter, after), size],
+  const total: BulkOutcome = { changed: 0, batches: 0, complete: true };
+  for (let pass = 0; pass < cancelPasses; pass += 1) {
+    const outcome = await inBatches(batchSize, maxJobs - total.changed, async (after, size) => {
+      const { rows } = await queryRetryingMovedRows<BatchRow & { cancelled: number }>(pool, {
+        text: statements.adminJobsCancel,
+        values: [statuses, ...filterParameters(filter, after), size],
+      });
+      return { changed: rows[0]!.cancelled, last: lastKey(rows[0]!) };
     });
-    return { changed: rows[0]!.cancelled, last: lastKey(rows[0]!) };
-  });
+    total.changed += outcome.changed;
+    total.batches += outcome.batches;
+    if (!outcome.complete) return { ...total, complete: false };
+    if (outcome.changed === 0) break;
+  }
+  return total;
 }

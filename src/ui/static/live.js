@@ -11,11 +11,14 @@ const maxBackoffMs = 60_000;
 /**
  * Runs `load` now and then every `everyMs` while live, handing each result to `draw` unless it is the
  * same as the last. A redraw waits while the operator is selecting text or confirming an action inside
- * `region`. Returns the status bar to put on the page and `refresh` to read at once (after an action).
+ * `region`. Paused, the page stays as it is, even when a read was on its way at the moment of pausing.
+ * Returns the status bar to put on the page and `refresh` to read and draw at once, paused or not (the
+ * first load, and after an action; one asked for while a read is on its way follows it).
  */
 export function live({ everyMs, load, draw, region }) {
   let timer;
   let inFlight = false;
+  let again = false;
   let failures = 0;
   let lastJson;
   let pending;
@@ -50,12 +53,17 @@ export function live({ everyMs, load, draw, region }) {
     clearTimeout(timer);
     if (!paused()) timer = setTimeout(() => void refresh(), ms);
   };
-  async function refresh() {
-    if (inFlight) return;
-    if (document.hidden && lastAt) return; // read again when the tab is shown
+  async function refresh(asked = false) {
+    if (inFlight) {
+      again ||= asked;
+      return;
+    }
+    // A hidden tab reads again when it is shown.
+    if (!asked && (paused() || (document.hidden && lastAt))) return;
     inFlight = true;
     try {
       const data = await load();
+      if (!asked && paused()) return;
       failures = 0;
       lastAt = new Date();
       const json = JSON.stringify(data);
@@ -75,6 +83,10 @@ export function live({ everyMs, load, draw, region }) {
       return;
     } finally {
       inFlight = false;
+      if (again) {
+        again = false;
+        void refresh(true);
+      }
     }
     delete bar.dataset.failed;
   }
@@ -88,5 +100,5 @@ export function live({ everyMs, load, draw, region }) {
     if (!document.hidden && !paused()) void refresh();
   });
   describe();
-  return { bar, refresh };
+  return { bar, refresh: () => refresh(true) };
 }
