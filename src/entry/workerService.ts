@@ -55,7 +55,6 @@ export async function startWorker(
     ...(hooks ? { hooks } : {}),
     ...(metrics ? { metrics: metrics.workerMetrics() } : {}),
   });
-  await worker.start();
   // What the admin API lists under /admin/workers: this process, its version and the jobs it holds.
   const announcer = new WorkerAnnouncer(
     pool,
@@ -63,7 +62,8 @@ export async function startWorker(
     () => worker.jobsInHand(),
     logger,
   );
-  await announcer.start();
+  announcer.start();
+  await worker.start();
   const maintenance = startMaintenance(config, database, logger, metrics);
   return {
     async stop() {

@@ -26,9 +26,12 @@ export class WorkerAnnouncer {
     this.identity = { ...worker, host: hostname(), pid: process.pid, announceSeconds };
   }
 
-  /** Announces the process now and then every `announceSeconds`. */
-  async start(): Promise<void> {
-    await this.announce(false);
+  /**
+   * Announces the process now and then every `announceSeconds`. Returns at once: the process's start
+   * (and the installing of its signal handlers) never waits on an announcement.
+   */
+  start(): void {
+    void this.announce(false);
     this.timer = setInterval(() => void this.announce(false), announceSeconds * 1000);
     this.timer.unref();
   }
