@@ -42,6 +42,7 @@ export default tseslint.config(
         fetch: 'readonly',
         URLSearchParams: 'readonly',
         FormData: 'readonly',
+        navigator: 'readonly',
       },
     },
   },

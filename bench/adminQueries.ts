@@ -2,17 +2,13 @@
 // own job list (GET /v1/ingestions), answer with a million jobs. Fills the jobs table with one INSERT … SELECT generate_series (30 days of jobs across
 // 1,000 tenants: mostly Succeeded, 2 % Failed, 1 % Pending, one event each with a payload), then times
 // the admin endpoints over real HTTP against the API as it ships. Prints median and worst of 15 calls.
-import { buildApp } from '../src/api/app.js';
-import { loadConfig } from '../src/config/config.js';
 import { parseConnectionString, type DatabaseConfig } from '../src/config/connectionString.js';
 import { migrateDatabase } from '../src/data/migrate.js';
 import { createPool } from '../src/data/pool.js';
 import { sqlStatement } from '../src/data/sql.js';
 import { inTenantScope } from '../src/data/tenantReads.js';
-import { operatorRoutes } from '../src/entry/operatorRoutes.js';
-import { createLogger } from '../src/log/logger.js';
+import { listenAdminApp } from './adminApp.js';
 import { openBenchDatabase } from './benchDatabase.js';
-import { noApiMetrics } from '../src/metrics/apiMetrics.js';
 
 const jobs = Number(process.argv.find((arg) => arg.startsWith('--jobs='))?.slice(7) ?? 1_000_000);
 // --keep leaves the filled database in place (its URL is printed); BENCH_DATABASE_URL=<that URL> with
@@ -29,18 +25,8 @@ try {
   if (fill) await fillJobs();
   if (keep) log(`keeping the database: ${database.url}`);
 
-  const appConfig = loadConfig({ HOST: '127.0.0.1', PORT: '0' });
-  const app = await buildApp({
-    pool,
-    healthPool: pool,
-    http: appConfig.http,
-    maxAttempts: 5,
-    logger: createLogger('silent', 'admin-bench'),
-    isShuttingDown: () => false,
-    metrics: noApiMetrics,
-    extraRoutes: (instance) => operatorRoutes(appConfig, pool).register(instance),
-  });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const app = await listenAdminApp(pool);
+  const { base } = app;
 
   const { rows: probe } = await pool.query<{ id: string; customer: number; day: string }>(
     `SELECT j.id, (e.payload -> 'customer' ->> 'id')::integer AS customer,

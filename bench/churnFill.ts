@@ -70,7 +70,7 @@ async function serviceIdVersion(url: string): Promise<string> {
 }
 
 /** The SQL expression for a job id created at `t`, of the given version. */
-function idExpression(idVersion: string, t: string): string {
+export function idExpression(idVersion: string, t: string): string {
   if (idVersion !== 'v7') return 'gen_random_uuid()';
   // RFC 9562 version 7: 48 bits of Unix milliseconds, then random bits with version 7 and variant 10.
   // The random uuid gives the variant and version 4 (0100); bits 52 and 53 turn 0100 into 0111.

@@ -51,6 +51,19 @@ export const JobListQuerySchema = Type.Object(
 /** Body of POST /admin/jobs/retry: which Failed jobs to retry. */
 export const BulkRetryBodySchema = Type.Object(filterFields, { additionalProperties: false });
 
+/** Body of POST /admin/jobs/cancel: which Pending and Processing jobs to cancel. */
+export const BulkCancelBodySchema = Type.Object(
+  {
+    status: Type.Optional(
+      Type.String({
+        description: 'Pending, Processing or Pending,Processing (the default): which of them to cancel.',
+      }),
+    ),
+    ...filterFields,
+  },
+  { additionalProperties: false },
+);
+
 /** A job in the admin list. */
 export const AdminJobSchema = Type.Object({
   jobId: Type.String({ format: 'uuid' }),
@@ -125,12 +138,25 @@ export const AdminJobDetailSchema = Type.Object({
       lastTimestamp: Type.String(),
     }),
   ),
+  tenantPausedAt: Type.Union([dateTime, Type.Null()], {
+    description: "Since when the job's tenant is paused: no claim takes its jobs. Null when it is not.",
+  }),
+  processingPausedAt: Type.Union([dateTime, Type.Null()], {
+    description: 'Since when processing is paused for every tenant. Null while it runs.',
+  }),
 });
 
 /** The answer to a retry or cancel of one job. */
 export const JobActionSchema = Type.Object({
   jobId: Type.String({ format: 'uuid' }),
   status: status,
+});
+
+/** The answer to a bulk cancel. */
+export const BulkCancelSchema = Type.Object({
+  cancelled: Type.Integer({ description: 'Jobs now Failed, cancelled by an operator.' }),
+  batches: Type.Integer(),
+  complete: Type.Boolean({ description: 'false when the cap was reached; send the request again for more.' }),
 });
 
 /** The answer to a bulk retry. */
@@ -140,6 +166,18 @@ export const BulkRetrySchema = Type.Object({
   complete: Type.Boolean({ description: 'false when the cap was reached; send the request again for more.' }),
 });
 
+/** Jobs finished in one bucket of the overview's history. */
+const finishedFields = {
+  succeeded: Type.Integer(),
+  failed: Type.Integer({ description: 'Failed, not counting cancelled jobs.' }),
+  cancelled: Type.Integer(),
+  p50Seconds: Type.Union([Type.Number(), Type.Null()], {
+    description:
+      'Median time from acceptance to finish of the jobs that finished in the bucket (cancelled ones left out); null when none did.',
+  }),
+  p95Seconds: Type.Union([Type.Number(), Type.Null()], { description: 'The 95th percentile of the same.' }),
+};
+
 /** GET /admin/overview. */
 export const OverviewSchema = Type.Object({
   counts: Type.Object(Object.fromEntries(jobStatuses.map((s) => [s, Type.Integer()]))),
@@ -147,15 +185,20 @@ export const OverviewSchema = Type.Object({
     description:
       'Statuses with more than 10,000 jobs: their count is estimated from the planner statistics (ANALYZE), not counted.',
   }),
-  perMinute: Type.Array(
-    Type.Object({
-      minute: dateTime,
-      succeeded: Type.Integer(),
-      failed: Type.Integer(),
-      cancelled: Type.Integer(),
+  perMinute: Type.Array(Type.Object({ minute: dateTime, ...finishedFields }), {
+    description: 'The last 60 minutes, oldest first, by the minute jobs finished in.',
+  }),
+  perHour: Type.Array(Type.Object({ hour: dateTime, ...finishedFields }), {
+    description:
+      'The last 168 hours (7 days; the last 24 are the last day), oldest first, the current hour last, by the ' +
+      'UTC hour jobs finished in.',
+  }),
+  paused: Type.Object({
+    processingPausedAt: Type.Union([dateTime, Type.Null()], {
+      description: 'Since when processing is paused for every tenant; null while it runs.',
     }),
-    { description: 'The last 60 minutes, oldest first, by the minute jobs finished in.' },
-  ),
+    tenants: Type.Integer({ description: 'Tenants paused one by one.' }),
+  }),
   oldestPending: Type.Union([
     Type.Object({
       jobId: Type.String({ format: 'uuid' }),
@@ -167,7 +210,7 @@ export const OverviewSchema = Type.Object({
     Type.Null(),
   ]),
   now: dateTime,
-  readOnly: Type.Boolean({ description: 'DASHBOARD_READ_ONLY: retries and cancels are refused.' }),
+  readOnly: Type.Boolean({ description: 'DASHBOARD_READ_ONLY: every action is refused.' }),
 });
 
 /** Path parameter of the job routes. */

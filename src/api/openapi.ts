@@ -1,31 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
+import { packageVersion } from '../config/serviceVersion.js';
 import { ProblemSchema } from './schemas/problem.js';
 
 /** Where the document is served. */
 export const openapiPath = '/openapi.json';
-
-/**
- * The service's version, from its package.json: the nearest one above this file, which is found from
- * src/, from dist/ in an image, and from the fault suite's and the benchmark's own build folders alike.
- */
-function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    try {
-      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string };
-      if (manifest.version) return manifest.version;
-    } catch {
-      // No package.json here: look one folder up.
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return '0.0.0';
-    dir = parent;
-  }
-}
 
 const description = `
 Accepts batches of events for a tenant, stores them in PostgreSQL before answering \`202 Accepted\`, and

@@ -3,8 +3,6 @@ import type { JobStatus } from '../domain/jobStatus.js';
 import { canonicalInstantText } from '../domain/timestamp.js';
 import { jobViewOf, type JobRow, type JobView } from './ingestionStore.js';
 import type { Pool } from './pool.js';
-import { EventsBeingDroppedError, queryUnderEventsDropLock } from './eventsDropLock.js';
-import { queryRetryingMovedRows } from './movedRowRetry.js';
 import { sqlStatement } from './sql.js';
 
 // The admin statements run unprepared (text only, no name): each call is planned with its own values, so
@@ -12,9 +10,6 @@ import { sqlStatement } from './sql.js';
 const statements = {
   adminJobsList: sqlStatement('adminJobsList').text,
   adminJobFind: sqlStatement('adminJobFind').text,
-  adminJobRetry: sqlStatement('adminJobRetry').text,
-  adminJobCancel: sqlStatement('adminJobCancel').text,
-  adminJobsRetry: sqlStatement('adminJobsRetry').text,
   adminStatusCounts: sqlStatement('adminStatusCounts').text,
   adminCompletionsPerMinute: sqlStatement('adminCompletionsPerMinute').text,
   adminOldestPending: sqlStatement('adminOldestPending').text,
@@ -62,6 +57,10 @@ export interface AdminJobDetail extends Omit<AdminJobRow, 'key'> {
   eventTypes: Array<{ type: string; count: number }>;
   firstEvents: Array<{ seq: number; type: string; timestamp: string; payload: unknown }>;
   results: Array<{ eventType: string; count: number; firstTimestamp: string; lastTimestamp: string }>;
+  /** Since when the job's tenant is paused; null when it is not. */
+  tenantPausedAt: Date | null;
+  /** Since when processing is paused for every tenant; null when it runs. */
+  processingPausedAt: Date | null;
 }
 
 /** Finished jobs in one minute of the overview. */
@@ -70,6 +69,9 @@ export interface MinuteCounts {
   succeeded: number;
   failed: number;
   cancelled: number;
+  /** Median seconds from acceptance to finish of the minute's jobs (cancelled ones left out); null: none. */
+  p50Seconds: number | null;
+  p95Seconds: number | null;
 }
 
 /** The overview's figures. */
@@ -86,8 +88,8 @@ function containsPattern(text: string | undefined): string | null {
   return text === undefined ? null : `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** The parameters the list and the bulk retry share: tenant, time range, error, payload, keyset position. */
-function filterParameters(filter: Omit<AdminJobFilter, 'statuses'>, after: JobKey | undefined) {
+/** The parameters the list and the bulk actions share: tenant, time range, error, payload, keyset position. */
+export function filterParameters(filter: Omit<AdminJobFilter, 'statuses'>, after: JobKey | undefined) {
   return [
     filter.tenantId ?? null,
     filter.createdFrom ?? null,
@@ -139,6 +141,8 @@ export async function adminJobFind(
       event_types: AdminJobDetail['eventTypes'];
       first_events: AdminJobDetail['firstEvents'];
       results: AdminJobDetail['results'];
+      tenant_paused_at: Date | null;
+      processing_paused_at: Date | null;
     }
   >(statements.adminJobFind, [id, eventsShown]);
   const row = rows[0];
@@ -166,76 +170,9 @@ export async function adminJobFind(
       firstTimestamp: canonicalInstantText(result.firstTimestamp),
       lastTimestamp: canonicalInstantText(result.lastTimestamp),
     })),
+    tenantPausedAt: row.tenant_paused_at,
+    processingPausedAt: row.processing_paused_at,
   };
-}
-
-/**
- * How long a retry waits for a maintenance pass that is detaching a partition past retention: the pass
- * gives up on a detach after its 3 s lock timeout, and on its drop after another 3 s.
- */
-export const retryWaitForRetentionMs = 10_000;
-
-/**
- * Retries a Failed job; false when it is not Failed (or unknown), or when retention dropped its events.
- * Never while a maintenance pass is detaching a partition (EventsBeingDroppedError after
- * retryWaitForRetentionMs): either the job comes back with its events, or it stays Failed.
- */
-export async function adminJobRetry(pool: Pool, id: string): Promise<boolean> {
-  const { rowCount } = await queryUnderEventsDropLock(
-    pool,
-    { text: statements.adminJobRetry, values: [id] },
-    retryWaitForRetentionMs,
-  );
-  return (rowCount ?? 0) > 0;
-}
-
-/** Cancels a Pending job; false when it is not Pending (or unknown). */
-export async function adminJobCancel(pool: Pool, id: string): Promise<boolean> {
-  const { rowCount } = await queryRetryingMovedRows(pool, { text: statements.adminJobCancel, values: [id] });
-  return (rowCount ?? 0) > 0;
-}
-
-/**
- * Retries every Failed job matching `filter`, `batchSize` jobs per statement, oldest first; returns how
- * many it retried. Stops after `maxJobs`, telling the caller whether more may remain. Each batch, like
- * adminJobRetry, waits for a maintenance pass that is detaching a partition.
- */
-export async function adminJobsRetry(
-  pool: Pool,
-  filter: Omit<AdminJobFilter, 'statuses'>,
-  batchSize: number,
-  maxJobs: number,
-): Promise<{ retried: number; batches: number; complete: boolean }> {
-  let retried = 0;
-  let batches = 0;
-  let after: JobKey | undefined;
-  for (;;) {
-    const size = Math.min(batchSize, maxJobs - retried);
-    if (size <= 0) return { retried, batches, complete: false };
-    let rows;
-    try {
-      ({ rows } = await queryUnderEventsDropLock<{
-        retried: number;
-        last_created_key: string | null;
-        last_id: string | null;
-      }>(
-        pool,
-        { text: statements.adminJobsRetry, values: [...filterParameters(filter, after), size] },
-        retryWaitForRetentionMs,
-      ));
-    } catch (error) {
-      // The batches before stay retried: say so, and that more may remain, rather than fail them all.
-      if (error instanceof EventsBeingDroppedError && retried > 0)
-        return { retried, batches, complete: false };
-      throw error;
-    }
-    const row = rows[0]!;
-    batches += 1;
-    retried += row.retried;
-    if (row.retried < size || !row.last_created_key || !row.last_id)
-      return { retried, batches, complete: true };
-    after = { createdKey: row.last_created_key, id: row.last_id };
-  }
 }
 
 /** Up to this many jobs of a status are counted exactly; more are estimated (see adminStatusCounts). */
@@ -247,7 +184,12 @@ export async function adminOverview(pool: Pool): Promise<AdminOverview> {
     pool.query<{ status: JobStatus; count: string; estimated: boolean }>(statements.adminStatusCounts, [
       exactCountCap,
     ]),
-    pool.query<MinuteCounts>(statements.adminCompletionsPerMinute),
+    pool.query<
+      Omit<MinuteCounts, 'p50Seconds' | 'p95Seconds'> & {
+        p50_seconds: number | null;
+        p95_seconds: number | null;
+      }
+    >(statements.adminCompletionsPerMinute),
     pool.query<{ id: string; tenant_id: string; created_at: Date; available_at: Date; now: Date }>(
       statements.adminOldestPending,
     ),
@@ -258,7 +200,11 @@ export async function adminOverview(pool: Pool): Promise<AdminOverview> {
   return {
     counts: byStatus,
     estimated: counts.rows.filter((row) => row.estimated).map((row) => row.status),
-    perMinute: perMinute.rows,
+    perMinute: perMinute.rows.map(({ p50_seconds, p95_seconds, ...counts }) => ({
+      ...counts,
+      p50Seconds: p50_seconds,
+      p95Seconds: p95_seconds,
+    })),
     oldestPending: first
       ? {
           id: first.id,

@@ -10,6 +10,7 @@ const statements = {
   jobsFail: sqlStatement('jobsFail'),
   jobsRelease: sqlStatement('jobsRelease'),
   jobsRescueExpired: sqlStatement('jobsRescueExpired'),
+  jobsCancelledFind: sqlStatement('jobsCancelledFind'),
 };
 
 /** A job a worker holds the lease on. */
@@ -226,4 +227,21 @@ export async function jobsRescueExpired(
     values: [minExpiredSeconds, maxWaitSeconds],
   });
   return rows;
+}
+
+/**
+ * Of jobs whose lease `owner` found it no longer holds, those an operator cancelled while `owner` ran
+ * them (the rest were taken back by the lease sweep). For the rare ids a renewal or outcome missed.
+ */
+export async function jobsCancelledFind(
+  pool: Pool,
+  owner: string,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { rows } = await pool.query<{ id: string }>({
+    ...statements.jobsCancelledFind,
+    values: [owner, ids],
+  });
+  return new Set(rows.map((row) => row.id));
 }

@@ -4,6 +4,7 @@ import { isLoopbackHost, type AdminAccessMode } from '../admin/adminAccess.js';
 import { buildApp } from '../api/app.js';
 import { ApiKeyAuthenticator } from '../auth/keyAuthenticator.js';
 import { jobsCountByStatus } from '../data/jobCounts.js';
+import { pausesSummary } from '../data/pauseStore.js';
 import { createPool, poolerSettingsRefusal, type Pool } from '../data/pool.js';
 import { TenantReadsUnprotectedError, type TenantReadMode } from '../data/tenantReadProtection.js';
 import { tenantReadModeOf } from '../data/tenantReads.js';
@@ -58,6 +59,11 @@ export async function startApi(
     count: () => jobsCountByStatus(pool),
     cacheSeconds: config.metrics.jobCountsCacheSeconds,
     onError: (error) => logger.warn({ err: error }, 'could not count jobs for the metrics'),
+  });
+  metrics.watchPauses({
+    read: () => pausesSummary(pool),
+    cacheSeconds: config.metrics.jobCountsCacheSeconds,
+    onError: (error) => logger.warn({ err: error }, 'could not read the pauses for the metrics'),
   });
   let shuttingDown = false;
   const authenticator =

@@ -1,12 +1,15 @@
 import type { Config } from '../config/config.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
+import { packageVersion } from '../config/serviceVersion.js';
 import { jobsCountByStatus } from '../data/jobCounts.js';
+import { pausesSummary } from '../data/pauseStore.js';
 import { createPool, poolerSettingsRefusal } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
 import { maintenanceSettingsOf } from '../maintenance/maintenancePass.js';
 import { MaintenanceSchedule } from '../maintenance/maintenanceSchedule.js';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import { Worker, type WorkerHooks } from '../worker/worker.js';
+import { WorkerAnnouncer } from '../worker/workerAnnouncer.js';
 import { loadProcessor } from './processorModule.js';
 import { listenDatabaseFor, type Running } from './services.js';
 
@@ -38,6 +41,11 @@ export async function startWorker(
     cacheSeconds: config.metrics.jobCountsCacheSeconds,
     onError: (error) => logger.warn({ err: error }, 'could not count jobs for the metrics'),
   });
+  metrics?.watchPauses({
+    read: () => pausesSummary(pool),
+    cacheSeconds: config.metrics.jobCountsCacheSeconds,
+    onError: (error) => logger.warn({ err: error }, 'could not read the pauses for the metrics'),
+  });
   const listenDatabase = listenDatabaseFor(config, database);
   const worker = new Worker({
     pool,
@@ -48,11 +56,20 @@ export async function startWorker(
     ...(hooks ? { hooks } : {}),
     ...(metrics ? { metrics: metrics.workerMetrics() } : {}),
   });
+  // What the admin API lists under /admin/workers: this process, its version and the jobs it holds.
+  const announcer = new WorkerAnnouncer(
+    pool,
+    { id: worker.id, concurrency: config.worker.concurrency, version: packageVersion() },
+    () => worker.jobsInHand(),
+    logger,
+  );
+  announcer.start();
   await worker.start();
   const maintenance = startMaintenance(config, database, logger, metrics);
   return {
     async stop() {
       await Promise.all([worker.stop(), maintenance?.stop()]);
+      await announcer.stop();
       await pool.end();
     },
   };

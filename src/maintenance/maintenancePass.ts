@@ -21,6 +21,7 @@ import {
 import { MaintenanceLock } from './maintenanceLock.js';
 import type { MaintenanceSettings } from './maintenanceSettings.js';
 import { sweepOrphanedKeys, type KeySweepPosition } from './keySweep.js';
+import { keepOperatorTables } from './operatorTables.js';
 import { emptyReport, type DeferredStep, type PassReport } from './passReport.js';
 
 const dayMs = 86_400_000;
@@ -52,8 +53,9 @@ export interface PassOptions {
  * One maintenance pass, if no other process is running one: creates the partitions of today through
  * today + daysAhead, completes detaches left pending, detaches and drops partitions past retention (never
  * one that may hold events of an unfinished job), then deletes finished jobs past retention whose events
- * are gone, in batches. `pool` must have two connections: one holds the lock, the other runs the steps.
- * A step that cannot get its lock in time is left for the next pass; any other error ends the pass.
+ * are gone, in batches, and keeps the dashboard's tables up to date (operatorTables.ts). `pool` must
+ * have two connections: one holds the lock, the other runs the steps. A step that cannot get its lock
+ * in time is left for the next pass; any other error ends the pass.
  */
 export async function runMaintenancePass(
   pool: Pool,
@@ -75,6 +77,7 @@ export async function runMaintenancePass(
     if (!stopped()) await step.deleteJobs(stopped);
     if (!stopped())
       Object.assign(report, await sweepOrphanedKeys(pool, settings, options.keySweepAfter, stopped));
+    if (!stopped()) await keepOperatorTables(pool, report, stopped);
     report.partitionsUntil = partitionsEnd(await partitionsList(pool));
     return report;
   } finally {

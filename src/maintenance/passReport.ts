@@ -42,6 +42,10 @@ export interface PassReport {
   jobsAcceptedBefore: Date | null;
   /** The upper bound of the newest partition: inserts work until then. */
   partitionsUntil: Date | null;
+  /** Hours of finished jobs rolled up for the overview's history. */
+  hoursRolledUp: number;
+  /** Rows of worker processes gone for a day, deleted. */
+  workersForgotten: number;
   /** The pass stopped early: the process is stopping, or the lock's connection failed. */
   interrupted: boolean;
 }
@@ -64,6 +68,8 @@ export function emptyReport(now: Date, ran = true): PassReport {
     jobRetentionOff: false,
     jobsAcceptedBefore: null,
     partitionsUntil: null,
+    hoursRolledUp: 0,
+    workersForgotten: 0,
     interrupted: false,
   };
 }
@@ -96,6 +102,9 @@ export function reportLines(report: PassReport): string[] {
       `deferred: ${step} ${partition}: a lock was not free within the lock timeout; the next pass tries again`,
     );
   }
+  if (report.hoursRolledUp > 0) lines.push(`rolled up ${report.hoursRolledUp} hours of finished jobs`);
+  if (report.workersForgotten > 0)
+    lines.push(`forgot ${report.workersForgotten} worker processes not heard from for a day`);
   lines.push(
     `deleted ${report.jobsDeleted} finished jobs` +
       (report.jobRetentionOff

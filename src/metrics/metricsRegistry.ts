@@ -6,7 +6,10 @@ import {
   noMaintenanceMetrics,
   type MaintenanceMetrics,
 } from './maintenanceMetrics.js';
+import type { PausesSummary } from '../data/pauseStore.js';
+import type { CachedSource } from './cachedRead.js';
 import { createJobCountMetrics, type JobCountSource } from './jobCountMetrics.js';
+import { createPauseMetrics } from './pauseMetrics.js';
 import { createPoolMetrics, type PoolCounts } from './poolMetrics.js';
 import { createWorkerMetrics, noWorkerMetrics, type WorkerMetrics } from './workerMetrics.js';
 
@@ -28,6 +31,7 @@ export class MetricsRegistry {
   private maintenance: MaintenanceMetrics | undefined;
   private addPool: ((name: string, pool: PoolCounts) => void) | undefined;
   private jobCountsWatched = false;
+  private pausesWatched = false;
 
   /** `commit`: GIT_COMMIT from the configuration, for `ingest_build_info`. */
   constructor(
@@ -77,6 +81,13 @@ export class MetricsRegistry {
     if (!this.enabled || this.jobCountsWatched) return;
     this.jobCountsWatched = true;
     createJobCountMetrics(this.registry, source);
+  }
+
+  /** Reports the pauses operators set; the first call wins, as one read serves the whole process. */
+  watchPauses(source: CachedSource<PausesSummary>): void {
+    if (!this.enabled || this.pausesWatched) return;
+    this.pausesWatched = true;
+    createPauseMetrics(this.registry, source);
   }
 
   /** Everything, in the Prometheus text format. */

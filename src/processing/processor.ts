@@ -26,8 +26,9 @@ export interface ProcessingInput {
    */
   events: AsyncIterable<JobEvent>;
   /**
-   * Aborted when the processor must stop: the job's lease was lost (another worker may own it now), it ran
-   * for JOB_TIMEOUT_SECONDS, or the worker is shutting down and its grace period ran out. `signal.reason`
+   * Aborted when the processor must stop: the job's lease was lost (another worker may own it now), an
+   * operator cancelled the job, it ran for JOB_TIMEOUT_SECONDS, or the worker is shutting down and its
+   * grace period ran out. `signal.reason`
    * says which (a JobAbortReason). Pass it to fetch and database calls; whatever the processor returns
    * after it aborted is discarded.
    */
@@ -61,8 +62,11 @@ export class PermanentJobError extends Error {
 /** Why the worker aborted a processor's signal; `signal.reason` is one of these. */
 export class JobAbortReason extends Error {
   constructor(
-    /** lease-lost: another worker may hold the job; timeout: JOB_TIMEOUT_SECONDS; shutdown: grace ended. */
-    readonly kind: 'lease-lost' | 'timeout' | 'shutdown',
+    /**
+     * lease-lost: another worker may hold the job; cancelled: an operator cancelled it (it is Failed
+     * already); timeout: JOB_TIMEOUT_SECONDS; shutdown: grace ended.
+     */
+    readonly kind: 'lease-lost' | 'cancelled' | 'timeout' | 'shutdown',
     message: string,
   ) {
     super(message);

@@ -40,14 +40,26 @@ export const contentSecurityPolicy = [
 ].join('; ');
 
 const staticDir = new URL('./static/', import.meta.url);
-// Read once at start: five small files, and no path from a request ever reaches the file system.
+const scripts = [
+  'app',
+  'api',
+  'chart',
+  'dom',
+  'job',
+  'jobId',
+  'jobs',
+  'live',
+  'overview',
+  'tenants',
+  'workers',
+];
+// Read once at start: a few small files, and no path from a request ever reaches the file system.
 const assets = new Map(
   [
     ['index.html', 'text/html; charset=utf-8'],
-    ['app.js', 'text/javascript; charset=utf-8'],
-    ['chart.js', 'text/javascript; charset=utf-8'],
-    ['dom.js', 'text/javascript; charset=utf-8'],
     ['style.css', 'text/css; charset=utf-8'],
+    ['widgets.css', 'text/css; charset=utf-8'],
+    ...scripts.map((name) => [`${name}.js`, 'text/javascript; charset=utf-8']),
   ].map(([file, type]) => [file!, { type: type!, body: readFileSync(new URL(file!, staticDir)) }]),
 );
 
@@ -90,6 +102,8 @@ export const uiRoutes: FastifyPluginAsync<UiRouteOptions> = async (app, options)
   app.get('/ui/', hide, send('index.html'));
   app.get('/ui/jobs', hide, send('index.html'));
   app.get('/ui/jobs/:jobId', hide, send('index.html'));
+  app.get('/ui/tenants', hide, send('index.html'));
+  app.get('/ui/workers', hide, send('index.html'));
   app.get<{ Params: { file: string } }>('/ui/assets/:file', hide, async (request, reply) => {
     const asset = assets.get(request.params.file);
     if (!asset || request.params.file === 'index.html') {

@@ -18,6 +18,7 @@ import { noWorkerMetrics, type WorkerMetrics } from '../metrics/workerMetrics.js
 import { JobAbortReason, type JobProcessor } from '../processing/processor.js';
 import { jobFailureOf, missingEventsError, type WorkerJobFailure } from './jobFailure.js';
 import { LeaseSweep } from './leaseSweep.js';
+import { reportMissingOutcomes, stopMissingProcessors, type LostJobsContext } from './lostJobs.js';
 import { runProcessor } from './processorRun.js';
 import { ProcessorSignals } from './processorSignals.js';
 import { WakeSignal } from './wakeSignal.js';
@@ -78,6 +79,11 @@ export class Worker {
             'job notifications unavailable; polling until reconnected',
           ),
       });
+  }
+
+  /** Jobs claimed and not yet finished, for the process's announcements. */
+  jobsInHand(): number {
+    return this.running.size;
   }
 
   /** Starts listening for jobs and runs the claim loops. */
@@ -253,8 +259,7 @@ export class Worker {
         ]);
       } else {
         this.metrics.jobsCompleted('succeeded', succeeded ? 1 : 0);
-        this.metrics.leasesLost(succeeded ? 0 : 1);
-        this.reportLostLeases([job.id], new Set(succeeded ? [job.id] : []));
+        await this.reportMissing([job.id], new Set(succeeded ? [job.id] : []));
       }
     } else if (outcome.kind === 'failed') {
       await this.recordFailures([jobFailureOf(job, outcome.error, config.baseBackoffSeconds)]);
@@ -263,6 +268,8 @@ export class Worker {
     } else if (outcome.reason.kind === 'lease-lost') {
       this.metrics.leasesLost(1);
       this.log.warn({ jobId: job.id }, 'processor stopped: lease lost; another worker may own the job');
+    } else if (outcome.reason.kind === 'cancelled') {
+      this.log.info({ jobId: job.id }, 'processor stopped: the job was cancelled by an operator');
     }
     // A shutdown abort records nothing: stop() hands the job back without using up its attempt.
     this.log.debug({ jobId: job.id, outcome: outcome.kind }, 'job done');
@@ -275,7 +282,10 @@ export class Worker {
       const failed = outcomes.filter((outcome) => outcome.status === 'Failed').length;
       this.metrics.jobsCompleted('failed', failed);
       this.metrics.jobsCompleted('retry', outcomes.length - failed);
-      this.metrics.leasesLost(failures.length - outcomes.length);
+      await this.reportMissing(
+        failures.map((f) => f.id),
+        new Set(outcomes.map((outcome) => outcome.id)),
+      );
       for (const outcome of outcomes) {
         const failure = failures.find((f) => f.id === outcome.id);
         // The error itself, so the log carries its type and stack (pino's err); error is what the job says.
@@ -299,8 +309,7 @@ export class Worker {
     try {
       const { succeeded, incomplete } = await this.whileLeaseHeld(() => jobsSucceed(pool, this.id, ids));
       this.metrics.jobsCompleted('succeeded', succeeded.size);
-      this.metrics.leasesLost(ids.length - succeeded.size - incomplete.length);
-      this.reportLostLeases(ids, new Set([...succeeded, ...incomplete.map((left) => left.id)]));
+      await this.reportMissing(ids, new Set([...succeeded, ...incomplete.map((left) => left.id)]));
       return incomplete.map((left) =>
         jobFailureOf(
           jobs.find((job) => job.id === left.id)!,
@@ -327,10 +336,15 @@ export class Worker {
     return retryWhileDatabaseAway(statement, this.options.config.leaseSeconds * 1000);
   }
 
-  private reportLostLeases(ids: readonly string[], kept: Set<string>): void {
-    const lost = ids.filter((id) => !kept.has(id));
-    if (lost.length > 0)
-      this.log.warn({ jobs: lost }, 'lease lost before completion; another worker owns these jobs');
+  /** What lostJobs.ts needs to tell a job cancelled by an operator from a lost lease. */
+  private get lostJobs(): LostJobsContext {
+    const { pool } = this.options;
+    return { pool, owner: this.id, log: this.log, metrics: this.metrics, signals: this.signals };
+  }
+
+  /** Counts and logs the jobs an outcome statement did not find as this worker's: cancelled, or lost. */
+  private reportMissing(ids: readonly string[], kept: Set<string>): Promise<void> {
+    return reportMissingOutcomes(this.lostJobs, ids, kept);
   }
 
   private async renewLeases(): Promise<void> {
@@ -351,11 +365,8 @@ export class Worker {
       this.signals.renewed(kept, renewedAt, this.options.config.leaseSeconds * 1000);
       // A job that completed while the renewal was on its way is no longer running, and not lost.
       // So is one whose outcome is being recorded right now: the heartbeat may run just after it committed.
-      const lost = ids.filter((id) => !kept.has(id) && this.running.has(id) && !this.finishing.has(id));
-      if (lost.length > 0) {
-        this.log.warn({ jobs: lost }, 'lease lost while running; another worker owns these jobs');
-        this.signals.abort(lost, new JobAbortReason('lease-lost', 'the lease was lost to another worker'));
-      }
+      const missing = ids.filter((id) => !kept.has(id) && this.running.has(id) && !this.finishing.has(id));
+      await stopMissingProcessors(this.lostJobs, missing);
     } catch (error) {
       this.log.warn({ err: error }, 'lease renewal failed');
     }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { adminJobCancel } from '../../src/data/adminStore.js';
+import { adminJobCancel } from '../../src/data/adminJobActions.js';
 import { jobsClaim, jobsSucceed } from '../../src/data/jobQueue.js';
 import { isMovedRowConflict } from '../../src/data/movedRowRetry.js';
 import type { Pool } from '../../src/data/pool.js';

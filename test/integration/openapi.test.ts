@@ -77,11 +77,19 @@ describe('the OpenAPI document', () => {
     const ids = operations().map(({ operation }) => operation.operationId);
     expect(ids.sort()).toEqual([
       'adminCancelJob',
+      'adminCancelJobs',
       'adminGetJob',
       'adminListJobs',
+      'adminListTenants',
+      'adminListWorkers',
       'adminOverview',
+      'adminPauseProcessing',
+      'adminPauseTenant',
+      'adminResumeProcessing',
+      'adminResumeTenant',
       'adminRetryJob',
       'adminRetryJobs',
+      'adminRunJobNow',
       'getIngestion',
       'getLiveness',
       'getReadiness',
@@ -137,6 +145,14 @@ describe('the OpenAPI document', () => {
       adminCancelJob: ['200', '400', '401', '403', '404', '409', '500', '503'],
       adminRetryJobs: ['200', '400', '401', '403', '408', '500', '503'],
       adminOverview: ['200', '401', '403', '500', '503'],
+      adminRunJobNow: ['200', '400', '401', '403', '404', '409', '500', '503'],
+      adminCancelJobs: ['200', '400', '401', '403', '500', '503'],
+      adminListTenants: ['200', '400', '401', '403', '500', '503'],
+      adminPauseTenant: ['200', '400', '401', '403', '500', '503'],
+      adminResumeTenant: ['200', '400', '401', '403', '500', '503'],
+      adminPauseProcessing: ['200', '401', '403', '500', '503'],
+      adminResumeProcessing: ['200', '401', '403', '500', '503'],
+      adminListWorkers: ['200', '401', '403', '500', '503'],
     });
     const accepted = document.paths['/v1/ingestions'].post.responses['202'];
     expect(Object.keys(accepted.headers)).toEqual(['X-Correlation-Id', 'Location', 'Idempotent-Replayed']);

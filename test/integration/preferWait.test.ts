@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminJobCancel } from '../../src/data/adminStore.js';
+import { adminJobCancel } from '../../src/data/adminJobActions.js';
 import { jobsClaim, jobsFail, jobsSucceed } from '../../src/data/jobQueue.js';
 import type { Pool } from '../../src/data/pool.js';
 import { maxPreferWaitSeconds, preferredWaitSeconds } from '../../src/domain/preferWait.js';

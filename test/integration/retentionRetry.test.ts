@@ -3,7 +3,7 @@
 // partition left half-detached or detached-but-not-dropped with an unfinished job's events in it is put
 // back rather than left out of sight or dropped. On a sped-up clock, as in maintenance.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminJobRetry } from '../../src/data/adminStore.js';
+import { adminJobRetry } from '../../src/data/adminJobActions.js';
 import {
   EventsBeingDroppedError,
   eventsDropLockRelease,

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminJobRetry } from '../../src/data/adminStore.js';
+import { adminJobRetry } from '../../src/data/adminJobActions.js';
 import { jobsClaim, jobsSucceed } from '../../src/data/jobQueue.js';
 import { migrateDatabase } from '../../src/data/migrate.js';
 import type { Pool } from '../../src/data/pool.js';

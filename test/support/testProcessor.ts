@@ -70,3 +70,23 @@ export function processorLog(text: string, jobId: string): ProcessorLogLine[] {
     .map((line) => JSON.parse(line) as ProcessorLogLine)
     .filter((line) => line.jobId === jobId);
 }
+
+/**
+ * The environment of a worker process that runs this processor on `databaseEnv`'s database, with "slow"
+ * jobs that run until their signal aborts (10 minutes), no migrations and no maintenance passes of its
+ * own; `extra` on top.
+ */
+export function processorWorkerEnv(
+  databaseEnv: Record<string, string>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...databaseEnv,
+    RUN_MIGRATIONS_ON_STARTUP: 'false',
+    PROCESSOR_MODULE: 'test/support/testProcessor.ts',
+    SLOW_JOB_MS: '600000',
+    POLL_INTERVAL_MS: '200',
+    MAINTENANCE_INTERVAL_SECONDS: '0',
+    ...extra,
+  };
+}

@@ -1,6 +1,7 @@
 -- One job for the admin job page, in one round trip: its row with every attempt, its events summarised
 -- (count per type, in the order each type first appeared), its first $2 events with their payloads, and
--- its results. The events are read through the (job_id, seq) index of the job's partition.
+-- its results, and whether its tenant or all processing is paused (then no claim takes it while it is
+-- Pending). The events are read through the (job_id, seq) index of the job's partition.
 -- $1 job id, $2 how many events to show
 SELECT j.id, j.tenant_id, j.status, j.attempt, j.max_attempts, j.event_count, j.error, j.created_at,
        j.updated_at, j.processed_at, j.available_at, j.cancelled_at, j.locked_by, j.locked_until,
@@ -18,6 +19,8 @@ SELECT j.id, j.tenant_id, j.status, j.attempt, j.max_attempts, j.event_count, j.
                                                      'firstTimestamp', r.first_timestamp,
                                                      'lastTimestamp', r.last_timestamp)
                                   ORDER BY r.event_type_key COLLATE "C", r.event_type COLLATE "C"), '[]')
-        FROM ingestion_results AS r WHERE r.job_id = j.id) AS results
+        FROM ingestion_results AS r WHERE r.job_id = j.id) AS results,
+       (SELECT p.paused_at FROM tenant_pauses AS p WHERE p.tenant_id = j.tenant_id) AS tenant_paused_at,
+       (SELECT p.paused_at FROM processing_pauses AS p) AS processing_paused_at
 FROM ingestion_jobs AS j
 WHERE j.id = $1

@@ -31,9 +31,8 @@ up_to_cursor (tenant_id) AS (
 -- the next claim, not after the 20,000. Walk the tenants that have Pending jobs in tenant_id order,
 -- starting after $4 (the tenant the caller's previous claim ended with; '' at first) and wrapping
 -- around, up to $2 tenants. Each gets an equal share of the batch ($2 / tenants, the remainder to the
--- first ones): its oldest due jobs. What the shares leave (tenants with fewer due jobs than their
--- share) is filled with the oldest due jobs of anyone, as the claim did before; one tenant alone still
--- gets the whole batch, oldest first. RETURNING carries ring_end, the last tenant visited, for the
+-- first ones): its oldest due jobs. What the shares leave is filled from the tenants in turn (see
+-- fill); one tenant alone still gets the whole batch, oldest first. Paused tenants are passed over. RETURNING carries ring_end, the last tenant visited, for the
 -- caller's next $4: with more tenants than a batch holds, successive claims go round all of them.
 --
 -- Every read that picks jobs locks with SKIP LOCKED inside its own LIMIT, so concurrent claimers take
@@ -42,16 +41,27 @@ up_to_cursor (tenant_id) AS (
 --
 -- The tenant walk and the per-tenant reads use ingestion_jobs_pending_tenant_idx (migration 006 says
 -- why their status predicate is spelled NOT IN). The walk is a recursive "skip scan", one index descent
--- per tenant however many jobs it has, read lazily: it stops at $2 tenants. The fill reads
--- ingestion_jobs_pending_idx, as the claim always did.
-ring AS (
-  SELECT tenant_id, row_number() OVER () AS position, count(*) OVER () AS tenants
+-- per tenant however many jobs it has, read lazily: it stops at $2 tenants. The fill reads the same
+-- index, tenant by tenant.
+--
+-- Tenants in turn, as the walk meets them, without the paused ones (tenant_pauses), and none at all
+-- while processing is paused for everyone (processing_pauses): no read below looks at a tenant that is
+-- not in this list, so a paused tenant's backlog is never read, however long. NOT IN (SELECT …) on the
+-- small pauses table is one hashed lookup per tenant walked; a paused tenant costs the walk its one
+-- index descent. Read lazily: by the ring up to $2 tenants, by the fill further only when it must.
+eligible AS (
+  SELECT visited.tenant_id
   FROM (
     (SELECT tenant_id FROM after_cursor WHERE tenant_id IS NOT NULL)
     UNION ALL
     (SELECT tenant_id FROM up_to_cursor WHERE tenant_id IS NOT NULL)
-    LIMIT $2
   ) AS visited
+  WHERE visited.tenant_id NOT IN (SELECT p.tenant_id FROM tenant_pauses AS p)
+    AND NOT EXISTS (SELECT FROM processing_pauses)
+),
+ring AS (
+  SELECT tenant_id, row_number() OVER () AS position, count(*) OVER () AS tenants
+  FROM (SELECT tenant_id FROM eligible LIMIT $2) AS visited
 ),
 shares AS (
   SELECT due.id
@@ -66,17 +76,30 @@ shares AS (
     FOR UPDATE SKIP LOCKED
   ) AS due
 ),
+-- What the shares leave (tenants with fewer due jobs than their share, or whose due jobs another claimer
+-- holds) goes to the tenants in turn again: the ring's own tenants' next due jobs first, then the tenants
+-- after the ring, one tenant at a time until the batch is full. Pulled row by row: the outer LIMIT stops
+-- the walk and the reads as soon as the batch is full, so no more rows are locked than can be claimed,
+-- and when the shares fill the batch (the usual case) it reads nothing. Only eligible tenants are read, so
+-- a paused tenant's backlog costs nothing here either (a global "oldest due first" would read past it).
 -- Rows this transaction locked above are not skipped by SKIP LOCKED here, hence the <> ALL. Against an
 -- array, computed once, and not NOT IN (SELECT …): with a backlog of about 50,000 jobs the planner no
 -- longer expected the shares to fit a hash table, planned NOT IN as a subquery per pending row, costed
 -- the claim at 20 million and JIT-compiled every claim (0.6–1.1 s each instead of 2–3 ms).
 fill AS (
-  SELECT j.id
-  FROM ingestion_jobs AS j
-  WHERE j.status = 'Pending' AND j.available_at <= now() AND j.id <> ALL (ARRAY(SELECT id FROM shares))
-  ORDER BY j.available_at
+  SELECT more.id
+  FROM eligible
+  CROSS JOIN LATERAL (
+    SELECT j.id
+    FROM ingestion_jobs AS j
+    WHERE j.tenant_id = eligible.tenant_id AND j.available_at <= now()
+      AND j.status NOT IN ('Processing', 'Succeeded', 'Failed')
+      AND j.id <> ALL (ARRAY(SELECT id FROM shares))
+    ORDER BY j.available_at
+    LIMIT $2 - (SELECT count(*) FROM shares)
+    FOR UPDATE SKIP LOCKED
+  ) AS more
   LIMIT $2 - (SELECT count(*) FROM shares)
-  FOR UPDATE SKIP LOCKED
 ),
 due AS (
   SELECT id FROM shares

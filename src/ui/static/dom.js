@@ -13,7 +13,10 @@ export function el(tag, attributes = {}, ...children) {
   return element;
 }
 
-/** A button that asks for a second click before it acts. */
+/**
+ * A button that asks for a second click before it acts. While it asks, its wrapper carries
+ * data-confirming, and a live page does not redraw under it.
+ */
 export function confirmButton(label, question, act, onError) {
   const wrapper = el('span', { class: 'actions' });
   const start = el(
@@ -23,6 +26,7 @@ export function confirmButton(label, question, act, onError) {
       class: 'danger',
       onclick: () => {
         start.hidden = true;
+        wrapper.dataset.confirming = 'true';
         wrapper.append(ask, yes, no);
       },
     },
@@ -36,6 +40,8 @@ export function confirmButton(label, question, act, onError) {
       class: 'confirm',
       onclick: async () => {
         yes.disabled = true;
+        // Asked and answered: the page may redraw (and replace this button) as the action completes.
+        delete wrapper.dataset.confirming;
         try {
           await act();
         } catch (error) {
@@ -60,6 +66,7 @@ export function confirmButton(label, question, act, onError) {
         yes.remove();
         no.remove();
         start.hidden = false;
+        delete wrapper.dataset.confirming;
       },
     },
     'No',
@@ -83,5 +90,27 @@ export function table(headings, rows) {
       ),
     ),
     el('tbody', {}, rows),
+  );
+}
+
+/** Replaces what `region` holds with `parts`, in one DOM update; parts left out (null) are skipped. */
+export function fill(region, ...parts) {
+  region.replaceChildren(...parts.flat().filter((part) => part !== undefined && part !== null));
+}
+
+/**
+ * The links between pages of a keyset-paginated list at `path`: to the first page when `query` holds a
+ * cursor, to the next when the answer gave one. The other parameters of `query` (the filters) are kept.
+ */
+export function pager(path, query, nextCursor) {
+  const first = new URLSearchParams(query);
+  first.delete('cursor');
+  const next = new URLSearchParams(query);
+  if (nextCursor) next.set('cursor', nextCursor);
+  return el(
+    'p',
+    { class: 'actions' },
+    query.get('cursor') ? el('a', { href: `${path}${first.size ? `?${first}` : ''}` }, 'First page') : null,
+    nextCursor ? el('a', { href: `${path}?${next}`, id: 'next-page' }, 'Next page') : null,
   );
 }
