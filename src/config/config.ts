@@ -5,6 +5,8 @@ import { EnvReader, type Env } from './envReader.js';
 import { parseAspNetCoreUrls, type ListenAddress } from './listenAddress.js';
 import { acceptedLogFormats, parseLogFormat, type LogFormat } from './logFormat.js';
 import { acceptedLogLevels, parseLogLevel, type LogLevel } from './logLevel.js';
+import { readTracingConfig, type TracingConfig } from './tracingConfig.js';
+import { readWebhookConfig, type WebhookConfig } from './webhookConfig.js';
 
 /** Settings of the HTTP API. */
 export interface HttpConfig extends ListenAddress {
@@ -121,6 +123,8 @@ export interface Config {
   auth: AuthConfig;
   metrics: MetricsConfig;
   maintenance: MaintenanceConfig;
+  webhooks: WebhookConfig;
+  tracing: TracingConfig;
   logLevel: LogLevel;
   /** JSON lines, readable lines, or readable only on a terminal. */
   logFormat: LogFormat;
@@ -238,6 +242,8 @@ export function loadConfig(env: Env): Config {
       // docs/operations.md (Retention and maintenance).
       intervalSeconds: read.integer('MAINTENANCE_INTERVAL_SECONDS', 600, 0, 86_400),
     },
+    webhooks: readWebhookConfig(read),
+    tracing: readTracingConfig(read),
     logLevel,
     logFormat,
     runMigrationsOnStartup: read.boolean('RUN_MIGRATIONS_ON_STARTUP', true),

@@ -21,6 +21,21 @@ export interface ClaimedJob {
   maxAttempts: number;
   /** Seconds from the job's acceptance to this claim, on the database's clock. */
   waitedSeconds: number;
+  /** The W3C traceparent stored with the job (src/tracing/), or null. */
+  traceparent: string | null;
+}
+
+/**
+ * Filled by the statements that finish jobs: how many webhook messages they wrote into the outbox
+ * (src/webhooks/). A worker wakes its delivery loop only when there are some.
+ */
+export interface FinishReport {
+  webhooks: number;
+}
+
+/** Adds the `webhooks` column of a finishing statement's rows (the same on every row) to `report`. */
+function reportWebhooks(report: FinishReport | undefined, rows: ReadonlyArray<{ webhooks?: number }>): void {
+  if (report && rows.length > 0) report.webhooks += rows[0]!.webhooks ?? 0;
 }
 
 /** A failed attempt to record. */
@@ -67,6 +82,7 @@ export async function jobsClaim(
     max_attempts: number;
     waited_seconds: number;
     ring_end: string | null;
+    traceparent: string | null;
   }>(pool, {
     ...statements.jobsClaim,
     values: [owner, limit, leaseSeconds, cursor.afterTenant],
@@ -79,6 +95,7 @@ export async function jobsClaim(
     attempt: row.attempt,
     maxAttempts: row.max_attempts,
     waitedSeconds: row.waited_seconds,
+    traceparent: row.traceparent,
   }));
 }
 
@@ -97,14 +114,21 @@ export async function jobsHeartbeat(
 }
 
 /**
- * Aggregates the jobs' events, stores the results and marks the jobs Succeeded, all in one statement.
- * Returns the ids it completed; a job whose lease `owner` lost is left out and gets no results.
+ * Aggregates the jobs' events, stores the results and marks the jobs Succeeded, all in one statement,
+ * with their webhook messages. Returns the ids it completed; a job whose lease `owner` lost is left out
+ * and gets no results.
  */
-export async function jobsSucceed(pool: Pool, owner: string, ids: readonly string[]): Promise<Set<string>> {
-  const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, {
+export async function jobsSucceed(
+  pool: Pool,
+  owner: string,
+  ids: readonly string[],
+  report?: FinishReport,
+): Promise<Set<string>> {
+  const { rows } = await queryRetryingMovedRows<{ id: string; webhooks: number }>(pool, {
     ...statements.jobsSucceed,
     values: [owner, ids],
   });
+  reportWebhooks(report, rows);
   return new Set(rows.map((row) => row.id));
 }
 
@@ -117,11 +141,13 @@ export async function jobsSucceedWithOutput(
   owner: string,
   id: string,
   outputJson: string,
+  report?: FinishReport,
 ): Promise<boolean> {
-  const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, {
+  const { rows } = await queryRetryingMovedRows<{ id: string; webhooks: number }>(pool, {
     ...statements.jobsSucceedWithOutput,
     values: [owner, id, outputJson],
   });
+  reportWebhooks(report, rows);
   return rows.length === 1;
 }
 
@@ -130,8 +156,13 @@ export async function jobsFail(
   pool: Pool,
   owner: string,
   failures: readonly JobFailure[],
+  report?: FinishReport,
 ): Promise<Array<{ id: string; status: 'Pending' | 'Failed' }>> {
-  const { rows } = await queryRetryingMovedRows<{ id: string; status: 'Pending' | 'Failed' }>(pool, {
+  const { rows } = await queryRetryingMovedRows<{
+    id: string;
+    status: 'Pending' | 'Failed';
+    webhooks: number;
+  }>(pool, {
     ...statements.jobsFail,
     values: [
       owner,
@@ -141,7 +172,8 @@ export async function jobsFail(
       failures.map((f) => f.permanent === true),
     ],
   });
-  return rows;
+  reportWebhooks(report, rows);
+  return rows.map(({ id, status }) => ({ id, status }));
 }
 
 /** Hands jobs back as Pending without using up their attempt (a worker is stopping). */
@@ -168,10 +200,12 @@ export async function jobsRescueExpired(
   pool: Pool,
   minExpiredSeconds: number,
   maxWaitSeconds: number,
+  report?: FinishReport,
 ): Promise<RescuedJob[]> {
-  const { rows } = await queryRetryingMovedRows<RescuedJob>(pool, {
+  const { rows } = await queryRetryingMovedRows<RescuedJob & { webhooks: number }>(pool, {
     ...statements.jobsRescueExpired,
     values: [minExpiredSeconds, maxWaitSeconds],
   });
-  return rows;
+  reportWebhooks(report, rows);
+  return rows.map(({ id, status }) => ({ id, status }));
 }

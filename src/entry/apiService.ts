@@ -8,15 +8,20 @@ import { createPool, type Pool } from '../data/pool.js';
 import { tenantReaderRoleAvailable } from '../data/tenantReads.js';
 import type { Logger } from '../log/logger.js';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
+import { noTracing, type Tracing } from '../tracing/tracing.js';
 import { operatorRoutes } from './operatorRoutes.js';
 import { listenDatabaseFor, type Running } from './services.js';
 
-/** Starts the HTTP API and listens on the configured address; it serves `metrics` at GET /metrics. */
+/**
+ * Starts the HTTP API and listens on the configured address; it serves `metrics` at GET /metrics and
+ * traces requests through `tracing`.
+ */
 export async function startApi(
   config: Config,
   database: DatabaseConfig,
   logger: Logger,
   metrics: MetricsRegistry,
+  tracing: Tracing = noTracing,
 ): Promise<Running> {
   const onIdleError = (error: Error) => logger.warn({ err: error }, 'idle database connection failed');
   const pool: Pool = createPool(database, {
@@ -69,6 +74,7 @@ export async function startApi(
     extraRoutes: (instance) => operator.register(instance),
     authenticator,
     metrics: metrics.apiMetrics(),
+    tracing,
     ...(metrics.enabled ? { metricsExposition: () => metrics.exposition() } : {}),
   });
   logger.info(

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../embedded/embeddedPostgres.js';
 import { createLogger } from '../log/logger.js';
 import { MetricsRegistry } from '../metrics/metricsRegistry.js';
-import { exitOnStartupError, loadConfigOrExit, onShutdownSignal, warnOnOldNode } from './runtime.js';
+import {
+  exitOnStartupError,
+  loadConfigOrExit,
+  onShutdownSignal,
+  startProcessTracing,
+  warnOnOldNode,
+} from './runtime.js';
 import { startApi } from './apiService.js';
 import { runMigrations, type Running } from './services.js';
 import { startWorker } from './workerService.js';
@@ -28,8 +34,11 @@ try {
   if (config.runMigrationsOnStartup) await runMigrations(database, logger, config.migrationDatabase);
   // One registry: GET /metrics on the API's port reports the worker too.
   const metrics = new MetricsRegistry(config.metrics.enabled);
-  started.push(await startApi(config, database, logger, metrics));
-  started.push(await startWorker(config, database, logger, { metrics }));
+  const tracing = await startProcessTracing(config, logger, 'ingest');
+  started.push(await startApi(config, database, logger, metrics, tracing));
+  started.push(await startWorker(config, database, logger, { metrics, tracing }));
+  // Last to stop: spans of the shutdown itself are still sent.
+  started.push({ stop: () => tracing.shutdown() });
   logger.info(
     `ingest service listening on http://${config.http.host}:${config.http.port} (try GET /health/ready)`,
   );

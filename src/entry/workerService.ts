@@ -6,7 +6,9 @@ import type { Logger } from '../log/logger.js';
 import { maintenanceSettingsOf } from '../maintenance/maintenancePass.js';
 import { MaintenanceSchedule } from '../maintenance/maintenanceSchedule.js';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
+import { noTracing, type Tracing } from '../tracing/tracing.js';
 import { Worker, type WorkerHooks } from '../worker/worker.js';
+import { startWebhookDelivery } from './webhookService.js';
 import { loadProcessor } from './processorModule.js';
 import { listenDatabaseFor, type Running } from './services.js';
 
@@ -15,6 +17,8 @@ export interface WorkerExtras {
   hooks?: WorkerHooks;
   /** The process's registry, which the worker records into. */
   metrics?: MetricsRegistry;
+  /** The process's tracing (startTracing); none by default. */
+  tracing?: Tracing;
 }
 
 /** Starts a worker with its own pool, running the processor PROCESSOR_MODULE names (if any). */
@@ -22,7 +26,7 @@ export async function startWorker(
   config: Config,
   database: DatabaseConfig,
   logger: Logger,
-  { hooks, metrics }: WorkerExtras = {},
+  { hooks, metrics, tracing = noTracing }: WorkerExtras = {},
 ): Promise<Running> {
   // Loaded before anything opens: a wrong module stops the start with nothing to close.
   const processor = await loadProcessor(config.worker.processorModule);
@@ -38,6 +42,7 @@ export async function startWorker(
     onError: (error) => logger.warn({ err: error }, 'could not count jobs for the metrics'),
   });
   const listenDatabase = listenDatabaseFor(config, database);
+  const webhooks = startWebhookDelivery(config, database, logger, metrics, tracing);
   const worker = new Worker({
     pool,
     database: listenDatabase,
@@ -46,12 +51,18 @@ export async function startWorker(
     processor,
     ...(hooks ? { hooks } : {}),
     ...(metrics ? { metrics: metrics.workerMetrics() } : {}),
+    tracing,
+    onWebhooksWritten: () => webhooks.wake(),
   });
+  webhooks.start(worker.id);
   await worker.start();
   const maintenance = startMaintenance(config, database, logger, metrics);
   return {
     async stop() {
+      // Jobs first: a job finishing during the stop may still write a message, and the delivery loop
+      // sends what it can of it within the grace period.
       await Promise.all([worker.stop(), maintenance?.stop()]);
+      await webhooks.stop(config.worker.shutdownGraceSeconds * 1000);
       await pool.end();
     },
   };

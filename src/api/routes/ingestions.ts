@@ -14,6 +14,7 @@ import { storableTimestamp } from '../../domain/timestamp.js';
 import type { ApiMetrics } from '../../metrics/apiMetrics.js';
 import { addFieldError, ProblemError, type FieldErrors } from '../problem.js';
 import { markRejection } from '../rejectionMarks.js';
+import { jobTraceparentOf } from '../requestTracing.js';
 import type { TenantLimiter } from '../tenantLimits.js';
 import {
   IngestionAcceptedSchema,
@@ -244,6 +245,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         requestFingerprint:
           idempotencyKey === undefined ? undefined : requestFingerprint(storedContent(body)),
         eventsJson,
+        traceparent: jobTraceparentOf(request),
       });
       if (outcome.kind === 'conflict') {
         throw new ProblemError(

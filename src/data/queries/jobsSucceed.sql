@@ -15,9 +15,11 @@ WITH done AS (
   WHERE id = ANY ($2::uuid[]) AND locked_by = $1 AND status || '' = 'Processing'
     -- status IN (…) names the unfinished partition (migration 011), so the history's primary key is not probed.
     AND status IN ('Pending', 'Processing')
-  RETURNING id, created_at
+  RETURNING id, created_at, tenant_id, attempt, max_attempts, event_count, processed_at, traceparent
 ),
-summary AS (
+-- NOT MATERIALIZED: the results are read again below for jobs whose tenant has a webhook endpoint, and
+-- only for those; stored as a CTE that is read twice, the summary of every job would be written aside.
+summary AS NOT MATERIALIZED (
   SELECT e.job_id,
          e.type_key,
          (array_agg(e.type ORDER BY e.seq))[1] AS event_type,
@@ -39,7 +41,29 @@ stored AS (
 -- job (50 string_aggs and 50 pg_notify calls per completion of 50).
 finished AS (
   SELECT pg_notify('ingestion_jobs_finished', string_agg(id::text, ',')) FROM done HAVING count(*) > 0
+),
+-- The outbox (src/webhooks/): a message for each endpoint of the job's tenant that takes
+-- ingestion.succeeded, committed with the job, delivered by a worker after. A tenant without an endpoint
+-- costs one probe of an index that holds only the enabled endpoints.
+webhooks AS (
+  INSERT INTO webhook_deliveries (id, endpoint_id, tenant_id, job_id, event_type, payload, traceparent)
+  SELECT gen_random_uuid(), endpoint.id, done.tenant_id, done.id, 'ingestion.succeeded',
+         webhook_message('ingestion.succeeded', done.id, done.tenant_id, 'Succeeded', done.attempt,
+                         done.max_attempts, done.event_count, done.created_at, done.processed_at,
+                         (SELECT json_agg(json_build_object('eventType', s.event_type, 'count', s.count,
+                                                            'firstTimestamp', webhook_time(s.first_timestamp),
+                                                            'lastTimestamp', webhook_time(s.last_timestamp))
+                                          ORDER BY s.type_key COLLATE "C", s.event_type COLLATE "C")
+                          FROM summary AS s WHERE s.job_id = done.id),
+                         NULL, NULL),
+         done.traceparent
+  FROM done
+  JOIN webhook_endpoints AS endpoint
+    ON endpoint.tenant_id = done.tenant_id AND endpoint.disabled_at IS NULL
+   AND 'ingestion.succeeded' = ANY (endpoint.events)
+  RETURNING 1
 )
-SELECT done.id
+-- webhooks: how many messages this statement wrote, so the worker wakes its delivery loop only then.
+SELECT done.id, (SELECT count(*) FROM webhooks)::integer AS webhooks
 FROM done
 CROSS JOIN finished

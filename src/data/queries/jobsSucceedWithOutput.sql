@@ -15,12 +15,26 @@ WITH done AS (
   WHERE id = $2::uuid AND locked_by = $1 AND status || '' = 'Processing'
     -- status IN (…) names the unfinished partition (migration 011), so the history's primary key is not probed.
     AND status IN ('Pending', 'Processing')
-  RETURNING id
+  RETURNING id, created_at, tenant_id, attempt, max_attempts, event_count, processed_at, traceparent, output
 ),
 -- The same notification as jobsSucceed.sql, delivered at commit: `Prefer: wait` requests answer at once.
 finished AS (
   SELECT pg_notify('ingestion_jobs_finished', string_agg(id::text, ',')) FROM done HAVING count(*) > 0
+),
+-- The outbox, as in jobsSucceed.sql: the message carries the processor's output.
+webhooks AS (
+  INSERT INTO webhook_deliveries (id, endpoint_id, tenant_id, job_id, event_type, payload, traceparent)
+  SELECT gen_random_uuid(), endpoint.id, done.tenant_id, done.id, 'ingestion.succeeded',
+         webhook_message('ingestion.succeeded', done.id, done.tenant_id, 'Succeeded', done.attempt,
+                         done.max_attempts, done.event_count, done.created_at, done.processed_at, NULL,
+                         done.output, NULL),
+         done.traceparent
+  FROM done
+  JOIN webhook_endpoints AS endpoint
+    ON endpoint.tenant_id = done.tenant_id AND endpoint.disabled_at IS NULL
+   AND 'ingestion.succeeded' = ANY (endpoint.events)
+  RETURNING 1
 )
-SELECT done.id
+SELECT done.id, (SELECT count(*) FROM webhooks)::integer AS webhooks
 FROM done
 CROSS JOIN finished
