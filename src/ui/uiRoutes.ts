@@ -24,13 +24,14 @@ export const contentSecurityPolicy = [
 ].join('; ');
 
 const staticDir = new URL('./static/', import.meta.url);
-// Read once at start: five small files, and no path from a request ever reaches the file system.
+// Read once at start: six small files, and no path from a request ever reaches the file system.
 const assets = new Map(
   [
     ['index.html', 'text/html; charset=utf-8'],
     ['app.js', 'text/javascript; charset=utf-8'],
     ['chart.js', 'text/javascript; charset=utf-8'],
     ['dom.js', 'text/javascript; charset=utf-8'],
+    ['webhooks.js', 'text/javascript; charset=utf-8'],
     ['style.css', 'text/css; charset=utf-8'],
   ].map(([file, type]) => [file!, { type: type!, body: readFileSync(new URL(file!, staticDir)) }]),
 );

@@ -3,6 +3,7 @@
 // shown as those characters. Every filter lives in the URL, so a link reproduces the view.
 import { minuteChart } from './chart.js';
 import { confirmButton as confirmWith, el, table } from './dom.js';
+import { webhookSection } from './webhooks.js';
 
 const tokenKey = 'ingestAdminToken';
 const main = document.getElementById('main');
@@ -299,6 +300,7 @@ async function jobPage(jobId) {
       ),
     ),
   );
+  main.append(...(await webhookSection(job.jobId, { api, when, confirmButton, showMessage, render })));
   // A job still on its way is shown as it moves.
   if (job.status === 'Pending' || job.status === 'Processing') setTimeout(() => void render(), 1000);
 }
