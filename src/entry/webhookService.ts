@@ -1,12 +1,10 @@
 import type { Config } from '../config/config.js';
-import type { DatabaseConfig } from '../config/connectionString.js';
-import { createPool } from '../data/pool.js';
+import type { Pool } from '../data/pool.js';
 import { webhookBacklog } from '../data/webhookDeliveries.js';
 import type { Logger } from '../log/logger.js';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import type { Tracing } from '../tracing/tracing.js';
 import { WebhookDispatcher } from '../webhooks/webhookDispatcher.js';
-import type { Resolver } from '../webhooks/webhookRequest.js';
 
 /** A worker process's webhook delivery. */
 export interface WebhookDelivery {
@@ -14,31 +12,24 @@ export interface WebhookDelivery {
   start(owner: string): void;
   /** A finished job wrote messages: look for them now rather than at the next poll. */
   wake(): void;
-  /** Stops, letting attempts on their way end within `graceMs`, and closes the pool. */
+  /** Stops, letting attempts on their way end within `graceMs`. */
   stop(graceMs: number): Promise<void>;
 }
 
 /**
- * The delivery loop of a worker process, on a pool of two connections of its own (a claim and an outcome
- * statement at a time), so the claim loops never wait for a connection a delivery holds and a slow
- * receiver never touches job processing. With WEBHOOK_CONCURRENCY=0 the process delivers nothing (and
- * opens nothing); other processes do.
+ * The delivery loop of a worker process. It runs on the worker's `pool`, one statement at a time (a claim
+ * or a batch of outcomes, milliseconds each), so it adds no connection to the process's budget; its HTTP
+ * requests hold none, and a slow receiver never touches job processing. With WEBHOOK_CONCURRENCY=0 the
+ * process delivers nothing; other processes do.
  */
 export function startWebhookDelivery(
   config: Config,
-  database: DatabaseConfig,
+  pool: Pool,
   logger: Logger,
   metrics: MetricsRegistry | undefined,
   tracing: Tracing,
-  resolve?: Resolver,
 ): WebhookDelivery {
   if (config.webhooks.concurrency === 0) return { start() {}, wake() {}, stop: () => Promise.resolve() };
-  const pool = createPool(database, {
-    max: 2,
-    applicationName: 'ingest-webhooks',
-    onIdleError: (error) => logger.warn({ err: error }, 'idle webhook connection failed'),
-  });
-  metrics?.watchPool('webhooks', pool);
   metrics?.watchWebhookBacklog({
     count: () => webhookBacklog(pool),
     cacheSeconds: config.metrics.jobCountsCacheSeconds,
@@ -54,7 +45,6 @@ export function startWebhookDelivery(
         logger,
         tracing,
         ...(metrics ? { metrics: metrics.webhookMetrics() } : {}),
-        ...(resolve ? { resolve } : {}),
       });
       dispatcher.start();
     },
@@ -63,7 +53,6 @@ export function startWebhookDelivery(
     },
     async stop(graceMs) {
       await dispatcher?.stop(graceMs);
-      await pool.end();
     },
   };
 }

@@ -42,7 +42,7 @@ export async function startWorker(
     onError: (error) => logger.warn({ err: error }, 'could not count jobs for the metrics'),
   });
   const listenDatabase = listenDatabaseFor(config, database);
-  const webhooks = startWebhookDelivery(config, database, logger, metrics, tracing);
+  const webhooks = startWebhookDelivery(config, pool, logger, metrics, tracing);
   const worker = new Worker({
     pool,
     database: listenDatabase,
@@ -59,10 +59,13 @@ export async function startWorker(
   const maintenance = startMaintenance(config, database, logger, metrics);
   return {
     async stop() {
-      // Jobs first: a job finishing during the stop may still write a message, and the delivery loop
-      // sends what it can of it within the grace period.
-      await Promise.all([worker.stop(), maintenance?.stop()]);
-      await webhooks.stop(config.worker.shutdownGraceSeconds * 1000);
+      // Together: the delivery loop stops claiming at once and lets the attempts on their way end within
+      // the grace period; messages of jobs that finish meanwhile are left to the next worker.
+      await Promise.all([
+        worker.stop(),
+        maintenance?.stop(),
+        webhooks.stop(config.worker.shutdownGraceSeconds * 1000),
+      ]);
       await pool.end();
     },
   };

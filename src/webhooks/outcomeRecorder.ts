@@ -1,6 +1,7 @@
 import type { Pool } from '../data/pool.js';
 import { webhookDeliveriesRecord, type DeliveryOutcome } from '../data/webhookDeliveries.js';
 import type { Logger } from '../log/logger.js';
+import type { StatementLane } from './statementLane.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -21,6 +22,7 @@ export class OutcomeRecorder {
    */
   constructor(
     private readonly pool: Pool,
+    private readonly lane: StatementLane,
     private readonly owner: string,
     private readonly log: Logger,
     private readonly onRecorded: (givenUp: number) => void,
@@ -50,7 +52,9 @@ export class OutcomeRecorder {
       const batch = this.queue;
       this.queue = [];
       try {
-        const { recorded, givenUp } = await webhookDeliveriesRecord(this.pool, this.owner, batch);
+        const { recorded, givenUp } = await this.lane.run(() =>
+          webhookDeliveriesRecord(this.pool, this.owner, batch),
+        );
         failures = 0;
         const failed = recorded.filter((message) => message.status === 'failed').length;
         this.onRecorded(failed + givenUp);

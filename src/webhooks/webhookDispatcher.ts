@@ -12,11 +12,12 @@ import { noWebhookMetrics, type WebhookMetrics } from '../metrics/webhookMetrics
 import { noTracing, type Tracing } from '../tracing/tracing.js';
 import { OutcomeRecorder } from './outcomeRecorder.js';
 import { signWebhook } from './signature.js';
+import { StatementLane } from './statementLane.js';
 import { postWebhook, type Resolver } from './webhookRequest.js';
 
 /** What a worker process's delivery loop needs. */
 export interface WebhookDispatcherOptions {
-  /** A pool of its own (two connections: a claim and an outcome statement), apart from the job loops'. */
+  /** The worker's pool: the loop's statements run one at a time, so it holds at most one connection. */
   pool: Pool;
   /** The worker's name, written on the messages it claims. */
   owner: string;
@@ -46,6 +47,7 @@ export class WebhookDispatcher {
   private readonly sending = new Map<string, { endpointId: string; done: Promise<void> }>();
   private readonly perEndpoint = new Map<string, number>();
   private readonly recorder: OutcomeRecorder;
+  private readonly lane = new StatementLane();
   private readonly metrics: WebhookMetrics;
   private readonly tracing: Tracing;
   private readonly log: Logger;
@@ -58,7 +60,7 @@ export class WebhookDispatcher {
     this.log = options.logger.child({ component: 'webhooks' });
     this.metrics = options.metrics ?? noWebhookMetrics;
     this.tracing = options.tracing ?? noTracing;
-    this.recorder = new OutcomeRecorder(options.pool, options.owner, this.log, (givenUp) =>
+    this.recorder = new OutcomeRecorder(options.pool, this.lane, options.owner, this.log, (givenUp) =>
       this.metrics.givenUp(givenUp),
     );
   }
@@ -92,7 +94,9 @@ export class WebhookDispatcher {
     const unfinished = [...this.sending.keys()];
     if (unfinished.length > 0) {
       try {
-        await webhookDeliveriesRelease(this.options.pool, this.options.owner, unfinished);
+        await this.lane.run(() =>
+          webhookDeliveriesRelease(this.options.pool, this.options.owner, unfinished),
+        );
       } catch (error) {
         this.log.warn(
           { err: error },
@@ -131,18 +135,14 @@ export class WebhookDispatcher {
       }
       let claimed: ClaimedDelivery[];
       try {
-        claimed = await webhookDeliveriesClaim(
-          pool,
-          owner,
-          {
-            limit: free,
-            perEndpoint: config.endpointConcurrency,
-            sending: this.perEndpoint,
-            leaseSeconds: config.timeoutSeconds + leaseMarginSeconds,
-            endpointsPerClaim,
-          },
-          cursor,
-        );
+        const limits = {
+          limit: free,
+          perEndpoint: config.endpointConcurrency,
+          sending: this.perEndpoint,
+          leaseSeconds: config.timeoutSeconds + leaseMarginSeconds,
+          endpointsPerClaim,
+        };
+        claimed = await this.lane.run(() => webhookDeliveriesClaim(pool, owner, limits, cursor));
         failures = 0;
       } catch (error) {
         failures += 1;

@@ -77,11 +77,17 @@ describe('the OpenAPI document', () => {
     const ids = operations().map(({ operation }) => operation.operationId);
     expect(ids.sort()).toEqual([
       'adminCancelJob',
+      'adminCreateWebhook',
+      'adminDeleteWebhook',
       'adminGetJob',
+      'adminGetJobWebhooks',
       'adminListJobs',
+      'adminListWebhooks',
       'adminOverview',
+      'adminResendWebhook',
       'adminRetryJob',
       'adminRetryJobs',
+      'adminRotateWebhookSecret',
       'getIngestion',
       'getLiveness',
       'getReadiness',
@@ -129,6 +135,12 @@ describe('the OpenAPI document', () => {
       adminCancelJob: ['200', '400', '401', '403', '404', '409', '500', '503'],
       adminRetryJobs: ['200', '400', '401', '403', '500', '503'],
       adminOverview: ['200', '401', '403', '500', '503'],
+      adminCreateWebhook: ['201', '400', '401', '403', '500', '503'],
+      adminListWebhooks: ['200', '401', '403', '500', '503'],
+      adminDeleteWebhook: ['200', '400', '401', '403', '404', '500', '503'],
+      adminRotateWebhookSecret: ['200', '400', '401', '403', '404', '500', '503'],
+      adminGetJobWebhooks: ['200', '400', '401', '403', '404', '500', '503'],
+      adminResendWebhook: ['200', '400', '401', '403', '404', '409', '500', '503'],
     });
     const accepted = document.paths['/v1/ingestions'].post.responses['202'];
     expect(Object.keys(accepted.headers)).toEqual(['X-Correlation-Id', 'Location', 'Idempotent-Replayed']);

@@ -1,6 +1,10 @@
 // Completion webhooks end to end in this process: the admin API makes endpoints, a real worker (with its
 // delivery loop) finishes jobs and POSTs their messages to a real HTTP receiver, which verifies them
 // with the Standard Webhooks reference library as a receiver would.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
@@ -322,6 +326,46 @@ describe('delivery', () => {
        WHERE tenant_id = 'slow-receiver' AND status = 'pending' AND locked_by IS NOT NULL AND next_attempt_at > now()`,
     );
     expect(sending[0]!.n).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('docs/webhooks.md', () => {
+  it('verifies a real delivery with its snippet, and refuses a tampered or a stale one', async () => {
+    const snippet = /<!-- doc-test: verify-webhook -->\s*\n```js\n([\s\S]*?)\n```/.exec(
+      readFileSync('docs/webhooks.md', 'utf8'),
+    )![1]!;
+    const dir = mkdtempSync(join(tmpdir(), 'verify-webhook-'));
+    try {
+      writeFileSync(join(dir, 'verify.mjs'), snippet);
+      const { verifyWebhook } = (await import(pathToFileURL(join(dir, 'verify.mjs')).href)) as {
+        verifyWebhook: (
+          secret: string,
+          headers: Record<string, unknown>,
+          body: string,
+        ) => { data: { jobId: string } };
+      };
+      const { secret } = await createEndpoint({ tenantId: 'docs-snippet', url: receiver.url('/docs') });
+      receiver.answer = () => ({ status: 200 });
+      const jobId = await submit('docs-snippet');
+      expect(await eventually(async () => receiver.forJob(jobId).length === 1)).toBe(true);
+      const [delivery] = receiver.forJob(jobId);
+      expect(verifyWebhook(secret, delivery!.headers, delivery!.body).data.jobId).toBe(jobId);
+      expect(() =>
+        verifyWebhook(secret, delivery!.headers, delivery!.body.replace('Succeeded', 'Failed')),
+      ).toThrow('invalid signature');
+      const { secret: other } = await createEndpoint({
+        tenantId: 'docs-snippet-2',
+        url: receiver.url('/docs'),
+      });
+      expect(() => verifyWebhook(other, delivery!.headers, delivery!.body)).toThrow('invalid signature');
+      const stale = {
+        ...delivery!.headers,
+        'webhook-timestamp': String(Math.floor(Date.now() / 1000) - 600),
+      };
+      expect(() => verifyWebhook(secret, stale, delivery!.body)).toThrow('stale');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
