@@ -165,7 +165,11 @@ export async function startOpenTelemetry(
       return context.with(trace.setSpan(context.active(), span.span), work);
     },
     async shutdown() {
-      await provider.shutdown();
+      // The last spans go out if the collector answers; if it does not, they are lost, and the process
+      // still stops as it should.
+      await provider
+        .shutdown()
+        .catch((error: unknown) => onProblem(`could not send the last spans: ${String(error)}`));
     },
   };
 }

@@ -196,3 +196,23 @@ describe('tracing', () => {
     expect(traced.output()).toMatch(/resolved module .*@opentelemetry\/sdk-trace/);
   });
 });
+
+describe('tracing with no collector to be reached', () => {
+  it('processes jobs and stops cleanly, saying the spans were lost', async () => {
+    const closedPort = await freePort();
+    const worker = start('src/entry/worker.ts', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${closedPort}`,
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+      // The exporter retries a refused connection until its time-out: keep that short here.
+      OTEL_EXPORTER_OTLP_TIMEOUT: '1000',
+      OTEL_BSP_EXPORT_TIMEOUT: '2000',
+    });
+    await waitForOutput(worker, /worker started/);
+    const jobId = await post('unreachable-collector', newTraceparent().header);
+    expect(await eventually(async () => (await jobRows(pool, [jobId]))[0]!.status === 'Succeeded')).toBe(
+      true,
+    );
+    await waitForOutput(worker, /"component":"tracing"/, 60_000);
+    expect(await worker.stop('SIGTERM')).toBe(0);
+  });
+});
