@@ -1,12 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ProblemError, sendProblem } from '../api/problem.js';
-import {
-  internalErrorResponse,
-  jsonResponse,
-  problemResponse,
-  unavailableResponse,
-} from '../api/schemas/responses.js';
+import { ProblemError } from '../api/problem.js';
+import { jsonResponse, problemResponse } from '../api/schemas/responses.js';
 import {
   adminJobCancel,
   adminJobFind,
@@ -18,6 +12,7 @@ import {
 } from '../data/adminStore.js';
 import type { Pool } from '../data/pool.js';
 import type { AdminAccess } from './adminAccess.js';
+import { adminRefusals as refusals, adminRouteDoc, guardAdminRoutes } from './adminGuard.js';
 import {
   AdminJobDetailSchema,
   AdminJobParamsSchema,
@@ -75,20 +70,7 @@ function filterOrThrow(raw: RawJobFilter) {
   return outcome.filter;
 }
 
-const tags = ['admin'];
-const security = [{ adminToken: [] }];
-const refusals = {
-  401: problemResponse(
-    'An admin key (AUTH_MODE=keys) or ADMIN_TOKEN is required and the request carries no valid ' +
-      '`Authorization: Bearer <key or token>` (WWW-Authenticate says so).',
-  ),
-  403: problemResponse(
-    "The key is a tenant's, not an admin key; or no ADMIN_TOKEN is set and the service listens beyond " +
-      'loopback without AUTH_MODE=keys; or (for actions) DASHBOARD_READ_ONLY=true.',
-  ),
-  500: internalErrorResponse,
-  503: unavailableResponse,
-};
+const { tags, security } = adminRouteDoc;
 const invalidInput = problemResponse('The filter, cursor or job id is invalid; errors says what to fix.');
 const jobNotFound = problemResponse('No job has this id.');
 
@@ -99,12 +81,7 @@ const jobNotFound = problemResponse('No job has this id.');
 export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (app, options) => {
   const { pool, access, readOnly } = options;
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const refusal = await access.check(request.headers.authorization);
-    if (!refusal) return;
-    if (refusal.challenge) reply.header('www-authenticate', refusal.challenge);
-    return sendProblem(request, reply, refusal);
-  });
+  guardAdminRoutes(app, access);
 
   const refuseInReadOnly = () => {
     if (readOnly) {

@@ -1,12 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { ProblemError, sendProblem } from '../api/problem.js';
-import {
-  internalErrorResponse,
-  jsonResponse,
-  problemResponse,
-  unavailableResponse,
-} from '../api/schemas/responses.js';
+import { ProblemError } from '../api/problem.js';
+import { jsonResponse, problemResponse } from '../api/schemas/responses.js';
 import { jobFind } from '../data/ingestionStore.js';
 import type { Pool } from '../data/pool.js';
 import { webhookDeliveriesForJob, webhookDeliveryResend } from '../data/webhookDeliveries.js';
@@ -18,6 +13,7 @@ import {
 import { deliveryIdOf, webhookIdOf } from '../domain/webhookRetry.js';
 import { webhookEndpointCreate, webhookSecretRotate } from '../webhooks/endpointRegistry.js';
 import type { AdminAccess } from './adminAccess.js';
+import { adminRefusals as refusals, adminRouteDoc, guardAdminRoutes } from './adminGuard.js';
 import { AdminJobParamsSchema } from './adminSchemas.js';
 import {
   JobWebhooksSchema,
@@ -58,21 +54,10 @@ function endpointView(endpoint: Omit<WebhookEndpoint, 'pending'> & { pending?: n
   };
 }
 
-const tags = ['admin'];
-const security = [{ adminToken: [] }];
-const refusals = {
-  401: problemResponse(
-    'An admin key (AUTH_MODE=keys) or ADMIN_TOKEN is required and the request carries no valid ' +
-      '`Authorization: Bearer <key or token>` (WWW-Authenticate says so).',
-  ),
-  403: problemResponse(
-    "The key is a tenant's, not an admin key; or no ADMIN_TOKEN is set and the service listens beyond " +
-      'loopback without AUTH_MODE=keys; or (for changes) DASHBOARD_READ_ONLY=true.',
-  ),
-  500: internalErrorResponse,
-  503: unavailableResponse,
-};
+const { tags, security } = adminRouteDoc;
 const endpointNotFound = problemResponse('No webhook endpoint has this id.');
+const noSuchEndpoint = (id: string) =>
+  new ProblemError(404, 'Webhook endpoint not found', `No webhook endpoint has the id ${id}.`);
 const invalidId = problemResponse('The id in the path is malformed.');
 
 /**
@@ -83,12 +68,7 @@ const invalidId = problemResponse('The id in the path is malformed.');
 export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = async (app, options) => {
   const { pool, access, readOnly } = options;
 
-  app.addHook('onRequest', async (request, reply) => {
-    const refusal = await access.check(request.headers.authorization);
-    if (!refusal) return;
-    if (refusal.challenge) reply.header('www-authenticate', refusal.challenge);
-    return sendProblem(request, reply, refusal);
-  });
+  guardAdminRoutes(app, access);
 
   const refuseInReadOnly = () => {
     if (readOnly) {
@@ -186,12 +166,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
     async (request) => {
       refuseInReadOnly();
       const { endpointId } = request.params;
-      if (!(await webhookEndpointDelete(pool, endpointId)))
-        throw new ProblemError(
-          404,
-          'Webhook endpoint not found',
-          `No webhook endpoint has the id ${endpointId}.`,
-        );
+      if (!(await webhookEndpointDelete(pool, endpointId))) throw noSuchEndpoint(endpointId);
       return { id: endpointId, deleted: true as const };
     },
   );
@@ -220,12 +195,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
       refuseInReadOnly();
       const { endpointId } = request.params;
       const rotated = await webhookSecretRotate(pool, endpointId);
-      if (!rotated)
-        throw new ProblemError(
-          404,
-          'Webhook endpoint not found',
-          `No webhook endpoint has the id ${endpointId}.`,
-        );
+      if (!rotated) throw noSuchEndpoint(endpointId);
       return {
         id: endpointId,
         secret: rotated.secret,

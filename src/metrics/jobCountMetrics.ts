@@ -1,5 +1,6 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { JobCounts } from '../data/jobCounts.js';
+import { cachedReading } from './cachedReading.js';
 
 /** Where the gauges get their counts, and how long one count is reused. */
 export interface JobCountSource {
@@ -16,30 +17,7 @@ export interface JobCountSource {
  * scrapes that arrive while a count runs wait for that count instead of starting another.
  */
 export function createJobCountMetrics(registry: Registry, source: JobCountSource): void {
-  let last: JobCounts | undefined;
-  let lastAt = -Infinity;
-  let running: Promise<JobCounts | undefined> | undefined;
-
-  const current = (): Promise<JobCounts | undefined> => {
-    if (performance.now() - lastAt < source.cacheSeconds * 1000) return Promise.resolve(last);
-    running ??= source
-      .count()
-      .then(
-        (counts) => {
-          last = counts;
-          lastAt = performance.now();
-          return counts;
-        },
-        (error: unknown) => {
-          source.onError(error);
-          // Not retried before the cache time either: a struggling database is not asked at every scrape.
-          lastAt = performance.now();
-          return last;
-        },
-      )
-      .finally(() => (running = undefined));
-    return running;
-  };
+  const current = cachedReading(() => source.count(), source.cacheSeconds, source.onError);
 
   new Gauge({
     name: 'ingest_jobs',

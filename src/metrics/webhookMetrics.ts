@@ -1,6 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { WebhookBacklog } from '../data/webhookDeliveries.js';
 import { httpBuckets } from './buckets.js';
+import { cachedReading } from './cachedReading.js';
 import { CountedHistogram } from './countedHistogram.js';
 
 /** What a worker's webhook delivery records. */
@@ -62,26 +63,7 @@ export function createWebhookMetrics(registry: Registry): WebhookMetrics {
  * at most once per `cacheSeconds` (as the job counts are).
  */
 export function createWebhookBacklogMetrics(registry: Registry, source: WebhookBacklogSource): void {
-  let last: WebhookBacklog | undefined;
-  let lastAt = -Infinity;
-  let running: Promise<WebhookBacklog | undefined> | undefined;
-  const current = (): Promise<WebhookBacklog | undefined> => {
-    if (performance.now() - lastAt < source.cacheSeconds * 1000) return Promise.resolve(last);
-    running ??= source
-      .count()
-      .then(
-        (backlog) => (last = backlog),
-        (error: unknown) => {
-          source.onError(error);
-          return last;
-        },
-      )
-      .finally(() => {
-        lastAt = performance.now();
-        running = undefined;
-      });
-    return running;
-  };
+  const current = cachedReading(() => source.count(), source.cacheSeconds, source.onError);
   new Gauge({
     name: 'ingest_webhook_backlog',
     help: 'Webhook messages waiting to be delivered (counted to 100,000), retries included. Every process reports the same backlog: aggregate with max.',

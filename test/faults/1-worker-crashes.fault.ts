@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { jobsClaim, jobsRescueExpired } from '../../src/data/jobQueue.js';
 import { eventually, insertJob, jobRows } from '../support/jobs.js';
 import type { ServiceProcess } from '../support/processes.js';
-import { messageOf, verifyMessage, WebhookReceiver } from '../support/webhookReceiver.js';
+import { messageOf, WebhookReceiver } from '../support/webhookReceiver.js';
 import { useFaultDatabase } from './support/faultDatabase.js';
 import { ms, percentile, recordFigures } from './support/figures.js';
 import { batchFor, expectedCounts, postIngestion, sleep } from './support/services.js';
@@ -24,26 +24,30 @@ const workerEntry = 'test/support/faultyWorker.ts';
 const webhookEnv = { WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_TIMEOUT_SECONDS: '5' };
 const workerEnv = { SLOW_JOB_MS: '20', ...webhookEnv };
 
-/** Makes an endpoint for `tenantId` through the admin API at `base`; returns its secret. */
-async function webhookEndpoint(base: string, tenantId: string, url: string): Promise<string> {
+/**
+ * Makes an endpoint for `tenantId` through the admin API at `base`, delivering to `receiver`, which then
+ * verifies every message with the endpoint's secret as it arrives.
+ */
+async function webhookEndpoint(base: string, tenantId: string, receiver: WebhookReceiver): Promise<void> {
   const response = await fetch(`${base}/admin/webhooks`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ tenantId, url }),
+    body: JSON.stringify({ tenantId, url: receiver.url() }),
   });
   expect(response.status).toBe(201);
-  return ((await response.json()) as { secret: string }).secret;
+  receiver.secret = ((await response.json()) as { secret: string }).secret;
 }
 
 /**
- * Checks that every job in `jobIds` got its message at the receiver, signed with `secret`, under one
+ * Checks that every job in `jobIds` got its message at the receiver, each verified on arrival, under one
  * webhook-id per job (retries resend the same message), and nothing for other jobs. Returns how many
  * requests the receiver got in all (more than the jobs when deliveries were retried).
  */
-function expectEveryWebhook(receiver: WebhookReceiver, jobIds: readonly string[], secret: string): number {
+function expectEveryWebhook(receiver: WebhookReceiver, jobIds: readonly string[]): number {
+  expect(receiver.requests.filter((request) => request.verification !== 'verified')).toEqual([]);
   const idsByJob = new Map<string, Set<string>>();
   for (const request of receiver.requests) {
-    const { jobId } = verifyMessage(request, secret).data;
+    const { jobId } = messageOf(request).data;
     const ids = idsByJob.get(jobId) ?? new Set<string>();
     ids.add(String(request.headers['webhook-id']));
     idsByJob.set(jobId, ids);
@@ -70,7 +74,7 @@ describe('worker crashes (SIGKILL every ~1 s)', () => {
   it('loses no job nor webhook, writes results once, and reclaims a dead worker’s jobs within 15 s', async () => {
     const { base } = await services.api(webhookEnv);
     const receiver = await new WebhookReceiver().start();
-    const secret = await webhookEndpoint(base, 'slow', receiver.url());
+    await webhookEndpoint(base, 'slow', receiver);
     // Default settings (lease 10 s, heartbeat 2 s, concurrency 2, batch 50). Each job takes 20 ms of
     // work (the test worker's "slow" tenant), so a batch runs ~1 s and a kill finds work in flight.
     const startWorker = () => services.start(workerEntry, workerEnv);
@@ -194,7 +198,7 @@ describe('worker crashes (SIGKILL every ~1 s)', () => {
       );
       return rows[0]!.waiting === 0;
     }, 120_000);
-    const webhookRequests = expectEveryWebhook(receiver, ids, secret);
+    const webhookRequests = expectEveryWebhook(receiver, ids);
     await receiver.stop();
     const { rows: results } = await pool.query<{ job_id: string; event_type_key: string; count: number }>(
       'SELECT job_id, event_type_key, count FROM ingestion_results',
@@ -304,7 +308,7 @@ describe('worker crashes (SIGKILL every ~1 s)', () => {
     await services.killAll();
     const receiver = await new WebhookReceiver().start();
     const { base } = await services.api(webhookEnv);
-    const secret = await webhookEndpoint(base, 'crash-after-finish', receiver.url());
+    await webhookEndpoint(base, 'crash-after-finish', receiver);
     const ids: string[] = [];
     for (let n = 0; n < 20; n += 1) {
       const answer = await postIngestion(base, batchFor(n, 'crash-after-finish'));
@@ -341,7 +345,7 @@ describe('worker crashes (SIGKILL every ~1 s)', () => {
       return rows[0]!.delivered === ids.length;
     }, 60_000);
     expect(delivered).toBe(true);
-    expect(expectEveryWebhook(receiver, ids, secret)).toBe(ids.length);
+    expect(expectEveryWebhook(receiver, ids)).toBe(ids.length);
     for (const request of receiver.requests) expect(messageOf(request).data.status).toBe('Succeeded');
     recordFigures('1b. crash between finishing and webhook', {
       finishedByTheDeadWorker: finished.length,

@@ -194,6 +194,8 @@ describe('tracing', () => {
     const traced = start('src/entry/worker.ts', { ...tracingEnv('http/json'), NODE_OPTIONS: recorder });
     await waitForOutput(traced, /worker started/);
     expect(traced.output()).toMatch(/resolved module .*@opentelemetry\/sdk-trace/);
+    // No worker of this test may take the next test's job.
+    await Promise.all([api.stop(), worker.stop(), traced.stop()]);
   });
 });
 

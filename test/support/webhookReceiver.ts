@@ -10,6 +10,11 @@ export interface ReceivedRequest {
   /** The body's exact bytes as text: what the signature covers. */
   body: string;
   receivedAt: number;
+  /**
+   * With `secret` set on the receiver: 'verified', or why the Standard Webhooks library refused the
+   * message, judged on arrival (as a receiver does: a signature's timestamp is only good for five minutes).
+   */
+  verification?: string;
 }
 
 /** What the receiver answers a request with; `delayMs` holds the answer (never answering: Infinity). */
@@ -27,6 +32,8 @@ export interface ReceiverAnswer {
 export class WebhookReceiver {
   readonly requests: ReceivedRequest[] = [];
   answer: (request: ReceivedRequest, index: number) => ReceiverAnswer = () => ({ status: 200 });
+  /** The endpoint's secret: each request is then verified as it arrives. */
+  secret: string | undefined;
   private readonly server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -38,6 +45,14 @@ export class WebhookReceiver {
         body: Buffer.concat(chunks).toString('utf8'),
         receivedAt: Date.now(),
       };
+      if (this.secret !== undefined) {
+        try {
+          verifyMessage(received, this.secret);
+          received.verification = 'verified';
+        } catch (error) {
+          received.verification = (error as Error).message;
+        }
+      }
       const index = this.requests.push(received) - 1;
       this.reply(response, this.answer(received, index));
     });
