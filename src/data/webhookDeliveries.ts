@@ -4,6 +4,7 @@ import { sqlStatement } from './sql.js';
 const statements = {
   claim: sqlStatement('webhookDeliveriesClaim'),
   record: sqlStatement('webhookDeliveriesRecord'),
+  disable: sqlStatement('webhookEndpointsDisable'),
   release: sqlStatement('webhookDeliveriesRelease'),
   forJob: sqlStatement('webhookDeliveriesForJob').text,
   resend: sqlStatement('webhookDeliveryResend').text,
@@ -118,8 +119,8 @@ export interface DeliveryOutcome {
 
 /**
  * Records attempts' outcomes in one statement; returns what became of each message recorded (a message
- * another worker took over meanwhile is left out) and how many waiting messages a 410 gave up with its
- * endpoint.
+ * another worker took over meanwhile is left out). Endpoints that answered 410 Gone are then disabled by
+ * a second statement, which gives up their waiting messages; `givenUp` counts those.
  */
 export async function webhookDeliveriesRecord(
   pool: Pool,
@@ -128,8 +129,9 @@ export async function webhookDeliveriesRecord(
 ): Promise<{ recorded: Array<{ id: string; status: 'pending' | 'delivered' | 'failed' }>; givenUp: number }> {
   const { rows } = await pool.query<{
     id: string;
+    endpoint_id: string;
     status: 'pending' | 'delivered' | 'failed';
-    given_up: number;
+    kind: DeliveryOutcome['kind'];
   }>({
     ...statements.record,
     values: [
@@ -144,7 +146,13 @@ export async function webhookDeliveriesRecord(
       outcomes.map((o) => o.startedAt),
     ],
   });
-  return { recorded: rows.map(({ id, status }) => ({ id, status })), givenUp: rows[0]?.given_up ?? 0 };
+  const gone = [...new Set(rows.filter((row) => row.kind === 'gone').map((row) => row.endpoint_id))];
+  let givenUp = 0;
+  if (gone.length > 0) {
+    const disabled = await pool.query({ ...statements.disable, values: [gone] });
+    givenUp = disabled.rowCount ?? 0;
+  }
+  return { recorded: rows.map(({ id, status }) => ({ id, status })), givenUp };
 }
 
 /** Hands messages back without using up their attempt (a worker is stopping). */

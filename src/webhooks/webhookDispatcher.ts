@@ -10,6 +10,7 @@ import { deliveryDecision, retryAfterSeconds, webhookIdOf } from '../domain/webh
 import type { Logger } from '../log/logger.js';
 import { noWebhookMetrics, type WebhookMetrics } from '../metrics/webhookMetrics.js';
 import { noTracing, type Tracing } from '../tracing/tracing.js';
+import { DeliverySlots } from './deliverySlots.js';
 import { OutcomeRecorder } from './outcomeRecorder.js';
 import { signWebhook } from './signature.js';
 import { StatementLane } from './statementLane.js';
@@ -40,12 +41,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Delivers the webhook messages that finished jobs left in the outbox, in a worker process, beside (never
  * inside) job processing: its own loop, pool and HTTP requests, so a slow or dead receiver cannot hold
  * up a job. It claims due messages fairly across endpoints, sends up to WEBHOOK_CONCURRENCY at once and
- * at most WEBHOOK_ENDPOINT_CONCURRENCY to one endpoint, signs each attempt, and writes the outcomes in
- * batches: delivered, retried with backoff, or given up.
+ * at most WEBHOOK_ENDPOINT_CONCURRENCY to one endpoint (with as many again claimed ahead: DeliverySlots),
+ * signs each attempt, and writes the outcomes in batches: delivered, retried with backoff, or given up.
  */
 export class WebhookDispatcher {
-  private readonly sending = new Map<string, { endpointId: string; done: Promise<void> }>();
-  private readonly perEndpoint = new Map<string, number>();
+  private readonly slots: DeliverySlots;
   private readonly recorder: OutcomeRecorder;
   private readonly lane = new StatementLane();
   private readonly metrics: WebhookMetrics;
@@ -60,6 +60,14 @@ export class WebhookDispatcher {
     this.log = options.logger.child({ component: 'webhooks' });
     this.metrics = options.metrics ?? noWebhookMetrics;
     this.tracing = options.tracing ?? noTracing;
+    this.slots = new DeliverySlots(
+      options.config,
+      (message) =>
+        this.deliver(message).catch((error: unknown) =>
+          this.log.error({ err: error, webhookId: webhookIdOf(message.id) }, 'webhook delivery failed'),
+        ),
+      () => this.wake(),
+    );
     this.recorder = new OutcomeRecorder(options.pool, this.lane, options.owner, this.log, (givenUp) =>
       this.metrics.givenUp(givenUp),
     );
@@ -85,13 +93,15 @@ export class WebhookDispatcher {
     this.wake();
     await this.loop;
     const deadline = performance.now() + graceMs;
+    // Queued messages were never sent: back at once, for any worker.
+    const queued = this.slots.drainQueued();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.allSettled([...this.sending.values()].map((message) => message.done)),
+      this.slots.settled(),
       new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
     ]);
     clearTimeout(timer);
-    const unfinished = [...this.sending.keys()];
+    const unfinished = [...queued, ...this.slots.sendingIds()];
     if (unfinished.length > 0) {
       try {
         await this.lane.run(() =>
@@ -128,17 +138,17 @@ export class WebhookDispatcher {
     const cursor = newDeliveryCursor();
     let failures = 0;
     while (!this.stopping) {
-      const free = config.concurrency - this.sending.size;
-      if (free <= 0) {
+      const room = this.slots.room();
+      if (room <= 0) {
         await this.idle(config.pollIntervalMs);
         continue;
       }
       let claimed: ClaimedDelivery[];
       try {
         const limits = {
-          limit: free,
-          perEndpoint: config.endpointConcurrency,
-          sending: this.perEndpoint,
+          limit: room,
+          perEndpoint: this.slots.perEndpoint,
+          sending: this.slots.held(),
           leaseSeconds: config.timeoutSeconds + leaseMarginSeconds,
           endpointsPerClaim,
         };
@@ -151,26 +161,11 @@ export class WebhookDispatcher {
         await sleep(retryInMs);
         continue;
       }
-      for (const message of claimed) this.startSending(message);
-      if (claimed.length === 0) await this.idle(config.pollIntervalMs);
+      this.slots.add(claimed);
+      // Nothing due: wait for a finished job, a drained endpoint queue, or the poll. Something claimed:
+      // the same, since whatever it left behind is taken when a queue runs dry.
+      await this.idle(config.pollIntervalMs);
     }
-  }
-
-  private startSending(message: ClaimedDelivery): void {
-    this.perEndpoint.set(message.endpointId, (this.perEndpoint.get(message.endpointId) ?? 0) + 1);
-    const done = this.deliver(message)
-      .catch((error: unknown) =>
-        this.log.error({ err: error, webhookId: webhookIdOf(message.id) }, 'webhook delivery failed'),
-      )
-      .finally(() => {
-        this.sending.delete(message.id);
-        const left = (this.perEndpoint.get(message.endpointId) ?? 1) - 1;
-        if (left > 0) this.perEndpoint.set(message.endpointId, left);
-        else this.perEndpoint.delete(message.endpointId);
-        // A slot is free, and the endpoint may have more waiting.
-        this.wake();
-      });
-    this.sending.set(message.id, { endpointId: message.endpointId, done });
   }
 
   /** One attempt: sign, send, decide, and queue the outcome to be written. */

@@ -10,9 +10,9 @@
 -- read from the same index, within its room, with SKIP LOCKED: concurrent claimers take different
 -- messages. The batch takes every endpoint's first message before any endpoint's second.
 --
--- The lease is next_attempt_at itself: a claimed message is not due until the lease ends, and a worker
--- that died while sending leaves it due again then, for another worker, with the same id. The attempt
--- is counted at the claim.
+-- A claimed message is held until locked_until: a worker that died while sending leaves it due again
+-- then, for another worker, with the same id. The attempt is counted at the claim, which changes no
+-- indexed column (a HOT update).
 WITH RECURSIVE
 after_cursor (endpoint_id) AS (
   SELECT (SELECT d.endpoint_id FROM webhook_deliveries AS d
@@ -58,6 +58,7 @@ picked AS (
     SELECT d.id, d.next_attempt_at
     FROM webhook_deliveries AS d
     WHERE d.endpoint_id = room.endpoint_id AND d.status = 'pending' AND d.next_attempt_at <= now()
+      AND (d.locked_until IS NULL OR d.locked_until < now())
     ORDER BY d.next_attempt_at
     LIMIT greatest(room.room, 0)
     FOR UPDATE SKIP LOCKED
@@ -72,7 +73,7 @@ no_flush_wait AS (
 ),
 claimed AS (
   UPDATE webhook_deliveries AS d
-  SET attempt = d.attempt + 1, locked_by = $1, next_attempt_at = clock_timestamp() + make_interval(secs => $6)
+  SET attempt = d.attempt + 1, locked_by = $1, locked_until = clock_timestamp() + make_interval(secs => $6)
   FROM webhook_endpoints AS endpoint, no_flush_wait
   WHERE d.id = ANY (ARRAY(SELECT id FROM chosen)) AND d.status = 'pending' AND endpoint.id = d.endpoint_id
   RETURNING d.id, d.endpoint_id, d.job_id, d.tenant_id, d.event_type, d.attempt, d.payload::text AS body,

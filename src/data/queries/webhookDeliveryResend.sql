@@ -6,10 +6,11 @@
 WITH resent AS (
   UPDATE webhook_deliveries AS d
   SET status = 'pending', attempt = 0, next_attempt_at = now(), finished_at = NULL, locked_by = NULL,
+      locked_until = NULL,
       attempts = d.attempts || jsonb_build_object('resentAt', now(), 'worker', 'operator')
   FROM webhook_endpoints AS e
   WHERE d.id = $1 AND e.id = d.endpoint_id AND e.disabled_at IS NULL
-    AND NOT (d.status = 'pending' AND d.locked_by IS NOT NULL AND d.next_attempt_at > now())
+    AND NOT (d.status = 'pending' AND d.locked_until > now())
   RETURNING d.id
 )
 SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $1) AS found,

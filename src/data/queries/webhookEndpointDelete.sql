@@ -5,8 +5,9 @@ WITH deleted AS (
 ),
 given_up AS (
   UPDATE webhook_deliveries AS d
-  SET status = 'failed', finished_at = now(), locked_by = NULL, last_error = 'not sent: the endpoint was deleted'
+  SET status = 'failed', finished_at = now(), locked_by = NULL, locked_until = NULL,
+      last_error = 'not sent: the endpoint was deleted'
   WHERE d.endpoint_id IN (SELECT id FROM deleted) AND d.status = 'pending'
-    AND (d.locked_by IS NULL OR d.next_attempt_at < now())
+    AND (d.locked_until IS NULL OR d.locked_until < now())
 )
 SELECT id FROM deleted
