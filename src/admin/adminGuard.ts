@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { sendProblem } from '../api/problem.js';
+import { ProblemError, sendProblem } from '../api/problem.js';
 import { internalErrorResponse, problemResponse, unavailableResponse } from '../api/schemas/responses.js';
 import type { AdminAccess } from './adminAccess.js';
 
@@ -28,4 +28,19 @@ export function guardAdminRoutes(app: FastifyInstance, access: AdminAccess): voi
     if (refusal.challenge) reply.header('www-authenticate', refusal.challenge);
     return sendProblem(request, reply, refusal);
   });
+}
+
+/**
+ * What an action route calls first: refuses it with 403 when DASHBOARD_READ_ONLY is on. `what` says, to
+ * the caller, what can still be done and how to change things, after the setting's name.
+ */
+export function readOnlyRefusal(readOnly: boolean, what: string): () => void {
+  return () => {
+    if (readOnly)
+      throw new ProblemError(
+        403,
+        'Read-only dashboard',
+        `This service runs with DASHBOARD_READ_ONLY=true: ${what}`,
+      );
+  };
 }

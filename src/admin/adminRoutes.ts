@@ -12,7 +12,7 @@ import {
 } from '../data/adminStore.js';
 import type { Pool } from '../data/pool.js';
 import type { AdminAccess } from './adminAccess.js';
-import { adminRefusals as refusals, adminRouteDoc, guardAdminRoutes } from './adminGuard.js';
+import { adminRefusals as refusals, adminRouteDoc, guardAdminRoutes, readOnlyRefusal } from './adminGuard.js';
 import {
   AdminJobDetailSchema,
   AdminJobParamsSchema,
@@ -83,16 +83,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async (
 
   guardAdminRoutes(app, access);
 
-  const refuseInReadOnly = () => {
-    if (readOnly) {
-      throw new ProblemError(
-        403,
-        'Read-only dashboard',
-        'This service runs with DASHBOARD_READ_ONLY=true: jobs can be looked at but not retried or cancelled. ' +
-          'Unset it to allow actions.',
-      );
-    }
-  };
+  const refuseInReadOnly = readOnlyRefusal(
+    readOnly,
+    'jobs can be looked at but not retried or cancelled. Unset it to allow actions.',
+  );
 
   app.get(
     '/admin/jobs',

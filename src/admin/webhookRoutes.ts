@@ -13,7 +13,7 @@ import {
 import { deliveryIdOf, webhookIdOf } from '../domain/webhookRetry.js';
 import { webhookEndpointCreate, webhookSecretRotate } from '../webhooks/endpointRegistry.js';
 import type { AdminAccess } from './adminAccess.js';
-import { adminRefusals as refusals, adminRouteDoc, guardAdminRoutes } from './adminGuard.js';
+import { adminRefusals as refusals, adminRouteDoc, guardAdminRoutes, readOnlyRefusal } from './adminGuard.js';
 import { AdminJobParamsSchema } from './adminSchemas.js';
 import {
   JobWebhooksSchema,
@@ -59,6 +59,8 @@ const endpointNotFound = problemResponse('No webhook endpoint has this id.');
 const noSuchEndpoint = (id: string) =>
   new ProblemError(404, 'Webhook endpoint not found', `No webhook endpoint has the id ${id}.`);
 const invalidId = problemResponse('The id in the path is malformed.');
+/** The answers of a route on one endpoint besides its own success. */
+const endpointProblems = { 400: invalidId, 404: endpointNotFound, ...refusals };
 
 /**
  * Completion webhooks in the admin API: a tenant's endpoints (make, list, rotate the secret, delete), a
@@ -70,16 +72,11 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
 
   guardAdminRoutes(app, access);
 
-  const refuseInReadOnly = () => {
-    if (readOnly) {
-      throw new ProblemError(
-        403,
-        'Read-only dashboard',
-        'This service runs with DASHBOARD_READ_ONLY=true: webhook endpoints and messages can be looked at ' +
-          'but not changed. Unset it to allow changes, or use `npm run webhooks` against the database.',
-      );
-    }
-  };
+  const refuseInReadOnly = readOnlyRefusal(
+    readOnly,
+    'webhook endpoints and messages can be looked at but not changed. Unset it to allow changes, or use ' +
+      '`npm run webhooks` against the database.',
+  );
 
   app.post(
     '/admin/webhooks',
@@ -157,9 +154,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
             'Deleted.',
             Type.Object({ id: Type.String({ format: 'uuid' }), deleted: Type.Literal(true) }),
           ),
-          400: invalidId,
-          404: endpointNotFound,
-          ...refusals,
+          ...endpointProblems,
         },
       },
     },
@@ -185,9 +180,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
         params: WebhookEndpointParamsSchema,
         response: {
           200: jsonResponse('The new secret, shown this once.', WebhookSecretRotatedSchema),
-          400: invalidId,
-          404: endpointNotFound,
-          ...refusals,
+          ...endpointProblems,
         },
       },
     },
