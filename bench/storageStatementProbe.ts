@@ -133,7 +133,11 @@ const results: Record<Variant, number[]> = { api: [], 'no-notify': [], unnest: [
 /** Stores one statement's jobs the way `variant` does, on connection `c`. */
 async function store(variant: Variant, c: pg.PoolClient, jobs: NewJob[]): Promise<void> {
   if (variant === 'no-notify')
-    await c.query(noNotify, [...jobParams(jobs), `[${jobs.map((j) => j.eventsJson).join(',')}]`]);
+    await c.query(noNotify, [
+      ...jobParams(jobs),
+      `[${jobs.map((j) => j.eventsJson).join(',')}]`,
+      jobs.map(() => null),
+    ]);
   else if (variant === 'unnest') await c.query(unnest, unnestParams(jobs));
   else if (variant === 'copy') {
     const acceptedAt = new Date().toISOString();

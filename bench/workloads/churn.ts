@@ -67,6 +67,7 @@ export async function insertNewJobs(client: pg.Client, count: number, newId: () 
         Array<null>(n).fill(null),
         Array<null>(n).fill(null),
         `[${Array<string>(n).fill(event).join(',')}]`,
+        Array<null>(n).fill(null),
       ],
     });
   }

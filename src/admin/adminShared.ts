@@ -1,4 +1,5 @@
-import { ProblemError } from '../api/problem.js';
+import type { FastifyInstance } from 'fastify';
+import { ProblemError, sendProblem } from '../api/problem.js';
 import { internalErrorResponse, problemResponse, unavailableResponse } from '../api/schemas/responses.js';
 import type { AdminJobRow } from '../data/adminStore.js';
 import type { Pool } from '../data/pool.js';
@@ -80,4 +81,14 @@ export function refuseInReadOnly(readOnly: boolean): void {
         'nothing can be retried, cancelled, run now, paused or resumed. Unset it to allow actions.',
     );
   }
+}
+
+/** Puts every route of the plugin `app` behind `access`: a refused request gets its problem, with its challenge. */
+export function guardAdminRoutes(app: FastifyInstance, access: AdminAccess): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const refusal = await access.check(request.headers);
+    if (!refusal) return;
+    if (refusal.challenge) reply.header('www-authenticate', refusal.challenge);
+    return sendProblem(request, reply, refusal);
+  });
 }

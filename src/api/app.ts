@@ -9,6 +9,7 @@ import { isRfc3339DateTime } from '../domain/timestamp.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiMetrics } from '../metrics/apiMetrics.js';
 import type { Exposition } from '../metrics/metricsRegistry.js';
+import { noTracing, type Tracing } from '../tracing/tracing.js';
 import { correlationIdFor, correlationIdHeader } from './correlationId.js';
 import { createClientErrorHandler } from './clientErrorHandler.js';
 import { registerDocsPage } from './docsPage.js';
@@ -23,6 +24,7 @@ import { TenantLimitSync } from './tenantLimitSync.js';
 import { lingerIfBodyUnread } from './lingeringClose.js';
 import { registerOpenApi } from './openapi.js';
 import { ProblemError } from './problem.js';
+import { registerRequestTracing, tracedJobInserter } from './requestTracing.js';
 import { sendProblem } from './problem.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestionRoutes } from './routes/ingestions.js';
@@ -61,6 +63,8 @@ export interface AppDependencies {
   authenticator?: ApiKeyAuthenticator | undefined;
   /** Serves GET /metrics when given (the process's whole registry, worker's too under `npm start`). */
   metricsExposition?: () => Promise<Exposition>;
+  /** A span per request and per insert when tracing is on (src/tracing/); none by default. */
+  tracing?: Tracing;
 }
 
 /**
@@ -97,6 +101,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   // Only JSON is accepted: without this, a text/plain body would reach validation as a string.
   app.removeContentTypeParser('text/plain');
+  // First, so a request refused by any hook below still has its span.
+  registerRequestTracing(app, deps.tracing ?? noTracing);
 
   app.addHook('onRequest', async (request, reply) => {
     if (!deps.isShuttingDown() || request.url.startsWith('/health/')) return;
@@ -220,11 +226,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     tenantLimiter: tenantLimiter.enabled ? tenantLimiter : undefined,
     pool: deps.pool,
     metrics: deps.metrics,
-    jobInserter: new JobInsertBatcher(deps.pool, {
-      maxConcurrentStatements: deps.http.insertConcurrency,
-      // Bounds a statement's size and time; a bigger request still goes, alone.
-      maxEventsPerStatement: 5000,
-    }),
+    jobInserter: tracedJobInserter(
+      new JobInsertBatcher(deps.pool, {
+        maxConcurrentStatements: deps.http.insertConcurrency,
+        // Bounds a statement's size and time; a bigger request still goes, alone.
+        maxEventsPerStatement: 5000,
+      }),
+      deps.tracing ?? noTracing,
+    ),
     maxAttempts: deps.maxAttempts,
     maxEventsPerRequest: deps.http.maxEventsPerRequest,
     maxPayloadBytes: deps.http.maxPayloadBytes,

@@ -7,6 +7,8 @@ import { EnvReader, type Env } from './envReader.js';
 import { readListenAddress, type HttpListen } from './listenAddress.js';
 import { acceptedLogFormats, parseLogFormat, type LogFormat } from './logFormat.js';
 import { acceptedLogLevels, parseLogLevel, type LogLevel } from './logLevel.js';
+import { readTracingConfig, type TracingConfig } from './tracingConfig.js';
+import { readWebhookConfig, type WebhookConfig } from './webhookConfig.js';
 
 /** Settings of the HTTP API. */
 export interface HttpConfig extends HttpListen {
@@ -125,6 +127,8 @@ export interface Config {
   auth: AuthConfig;
   metrics: MetricsConfig;
   maintenance: MaintenanceConfig;
+  webhooks: WebhookConfig;
+  tracing: TracingConfig;
   logLevel: LogLevel;
   /** JSON lines, readable lines, or readable only on a terminal. */
   logFormat: LogFormat;
@@ -222,6 +226,8 @@ export function loadConfig(env: Env): Config {
       // docs/operations.md (Retention and maintenance).
       intervalSeconds: read.integer('MAINTENANCE_INTERVAL_SECONDS', 600, 0, 86_400),
     },
+    webhooks: readWebhookConfig(read),
+    tracing: readTracingConfig(read),
     logLevel,
     logFormat,
     runMigrationsOnStartup: read.boolean('RUN_MIGRATIONS_ON_STARTUP', true),

@@ -23,6 +23,8 @@ export interface NewJob {
   eventCount: number;
   idempotencyKey: string | undefined;
   requestFingerprint: string | undefined;
+  /** The W3C traceparent the job's processing continues (see src/tracing/); undefined: none. */
+  traceparent?: string | undefined;
   /** The events as a JSON array of `{"t": type, "k": type key, "ts": timestamp, "p": payload}`. */
   eventsJson: string;
 }
@@ -136,6 +138,7 @@ export async function jobInsertMany(
         ordered.map((job) => job.idempotencyKey ?? null),
         ordered.map((job) => job.requestFingerprint ?? null),
         eventsParameter(ordered, buffer),
+        ordered.map((job) => job.traceparent ?? null),
       ],
     });
     client.removeListener('error', ignoreConnectionError);

@@ -22,6 +22,22 @@ export interface ClaimedJob {
   maxAttempts: number;
   /** Seconds from the job's acceptance to this claim, on the database's clock. */
   waitedSeconds: number;
+  /** The W3C traceparent stored with the job (src/tracing/), or null. */
+  traceparent: string | null;
+}
+
+/**
+ * Filled by the statements that finish jobs: how many webhook messages they wrote into the outbox
+ * (src/webhooks/). A worker wakes its delivery loop only when there are some.
+ */
+export interface FinishReport {
+  webhooks: number;
+}
+
+/** Adds the `webhooks` column of a finishing statement's rows (the same on every row) to `report`. */
+function reportWebhooks(report: FinishReport | undefined, rows: ReadonlyArray<{ webhooks?: number }>): void {
+  // Every row carries the statement's one count (rows of jobs left undone carry 0): take the largest.
+  if (report) report.webhooks += Math.max(0, ...rows.map((row) => row.webhooks ?? 0));
 }
 
 /** A failed attempt to record. */
@@ -70,6 +86,7 @@ export async function jobsClaim(
     max_attempts: number;
     waited_seconds: number;
     ring_end: string | null;
+    traceparent: string | null;
   }>(pool, {
     ...statements.jobsClaim,
     values: [owner, limit, leaseSeconds, cursor.afterTenant],
@@ -82,6 +99,7 @@ export async function jobsClaim(
     attempt: row.attempt,
     maxAttempts: row.max_attempts,
     waitedSeconds: row.waited_seconds,
+    traceparent: row.traceparent,
   }));
 }
 
@@ -133,7 +151,12 @@ export interface JobCompletion {
   incomplete: IncompleteJob[];
 }
 
-type CompletionRow = { id: string; events_read: number | null; event_count: number | null };
+type CompletionRow = {
+  id: string;
+  events_read: number | null;
+  event_count: number | null;
+  webhooks: number;
+};
 
 function completionOf(rows: readonly CompletionRow[]): JobCompletion {
   const completion: JobCompletion = { succeeded: new Set(), incomplete: [] };
@@ -146,15 +169,22 @@ function completionOf(rows: readonly CompletionRow[]): JobCompletion {
 }
 
 /**
- * Aggregates the jobs' events, stores the results and marks the jobs Succeeded, all in one statement.
- * A job whose lease `owner` lost is left out and gets no results; so is one that reads fewer events
- * than it was accepted with, which comes back in `incomplete` (the caller fails it).
+/**
+ * Aggregates the jobs' events, stores the results and marks the jobs Succeeded, all in one statement,
+ * with their webhook messages. A job whose lease `owner` lost is left out and gets no results; so is one
+ * that reads fewer events than it was accepted with, which comes back in `incomplete` (the caller fails it).
  */
-export async function jobsSucceed(pool: Pool, owner: string, ids: readonly string[]): Promise<JobCompletion> {
+export async function jobsSucceed(
+  pool: Pool,
+  owner: string,
+  ids: readonly string[],
+  report?: FinishReport,
+): Promise<JobCompletion> {
   const { rows } = await queryRetryingMovedRows<CompletionRow>(pool, {
     ...statements.jobsSucceed,
     values: [owner, ids],
   });
+  reportWebhooks(report, rows);
   return completionOf(rows);
 }
 
@@ -168,11 +198,13 @@ export async function jobsSucceedWithOutput(
   owner: string,
   id: string,
   outputJson: string,
+  report?: FinishReport,
 ): Promise<{ succeeded: boolean; incomplete?: IncompleteJob }> {
   const { rows } = await queryRetryingMovedRows<CompletionRow>(pool, {
     ...statements.jobsSucceedWithOutput,
     values: [owner, id, outputJson],
   });
+  reportWebhooks(report, rows);
   const { succeeded, incomplete } = completionOf(rows);
   return incomplete[0] ? { succeeded: false, incomplete: incomplete[0] } : { succeeded: succeeded.has(id) };
 }
@@ -182,8 +214,13 @@ export async function jobsFail(
   pool: Pool,
   owner: string,
   failures: readonly JobFailure[],
+  report?: FinishReport,
 ): Promise<Array<{ id: string; status: 'Pending' | 'Failed' }>> {
-  const { rows } = await queryRetryingMovedRows<{ id: string; status: 'Pending' | 'Failed' }>(pool, {
+  const { rows } = await queryRetryingMovedRows<{
+    id: string;
+    status: 'Pending' | 'Failed';
+    webhooks: number;
+  }>(pool, {
     ...statements.jobsFail,
     values: [
       owner,
@@ -194,7 +231,8 @@ export async function jobsFail(
       failures.map((f) => f.stack ?? null),
     ],
   });
-  return rows;
+  reportWebhooks(report, rows);
+  return rows.map(({ id, status }) => ({ id, status }));
 }
 
 /** Hands jobs back as Pending without using up their attempt (a worker is stopping). */
@@ -221,12 +259,14 @@ export async function jobsRescueExpired(
   pool: Pool,
   minExpiredSeconds: number,
   maxWaitSeconds: number,
+  report?: FinishReport,
 ): Promise<RescuedJob[]> {
-  const { rows } = await queryRetryingMovedRows<RescuedJob>(pool, {
+  const { rows } = await queryRetryingMovedRows<RescuedJob & { webhooks: number }>(pool, {
     ...statements.jobsRescueExpired,
     values: [minExpiredSeconds, maxWaitSeconds],
   });
-  return rows;
+  reportWebhooks(report, rows);
+  return rows.map(({ id, status }) => ({ id, status }));
 }
 
 /**

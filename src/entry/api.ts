@@ -6,6 +6,7 @@ import {
   loadConfigOrExit,
   onShutdownSignal,
   requireDatabase,
+  startProcessTracing,
   warnOnOldNode,
 } from './runtime.js';
 import { runMigrations } from './services.js';
@@ -19,17 +20,17 @@ const database = requireDatabase(config, 'npm run api');
 
 try {
   if (config.runMigrationsOnStartup) await runMigrations(database, logger, config.migrationDatabase);
-  const api = await startApi(
-    config,
-    database,
-    logger,
-    new MetricsRegistry(config.metrics.enabled, config.metrics.buildCommit),
-  );
+  const tracing = await startProcessTracing(config, logger, 'ingest-api');
+  const metrics = new MetricsRegistry(config.metrics.enabled, config.metrics.buildCommit);
+  const api = await startApi(config, database, logger, metrics, tracing);
   logger.info(
     { host: config.http.host, port: config.http.port },
     listeningMessage('API listening', config.http, api.adminAccess),
   );
-  onShutdownSignal(logger, 30_000, () => api.stop());
+  onShutdownSignal(logger, 30_000, async () => {
+    await api.stop();
+    await tracing.shutdown();
+  });
 } catch (error) {
   exitOnStartupError(logger, error);
 }

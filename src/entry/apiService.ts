@@ -10,6 +10,7 @@ import { TenantReadsUnprotectedError, type TenantReadMode } from '../data/tenant
 import { tenantReadModeOf } from '../data/tenantReads.js';
 import type { Logger } from '../log/logger.js';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
+import { noTracing, type Tracing } from '../tracing/tracing.js';
 import { operatorRoutes } from './operatorRoutes.js';
 import { listenDatabaseFor, type Running } from './services.js';
 
@@ -18,12 +19,16 @@ export interface RunningApi extends Running {
   adminAccess: AdminAccessMode;
 }
 
-/** Starts the HTTP API and listens on the configured address; it serves `metrics` at GET /metrics. */
+/**
+ * Starts the HTTP API and listens on the configured address; it serves `metrics` at GET /metrics and
+ * traces requests through `tracing`.
+ */
 export async function startApi(
   config: Config,
   database: DatabaseConfig,
   logger: Logger,
   metrics: MetricsRegistry,
+  tracing: Tracing = noTracing,
 ): Promise<RunningApi> {
   // Its pools send statement and lock timeouts, which a pooler refuses on every connection: the API could
   // never serve. Stop at start, saying what to set, rather than log the refusal on every request.
@@ -85,6 +90,7 @@ export async function startApi(
     extraRoutes: (instance) => operator.register(instance),
     authenticator,
     metrics: metrics.apiMetrics(),
+    tracing,
     ...(metrics.enabled ? { metricsExposition: () => metrics.exposition() } : {}),
   });
   logger.info(

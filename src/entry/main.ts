@@ -5,7 +5,13 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../embedded/embedd
 import { createLogger } from '../log/logger.js';
 import { MetricsRegistry } from '../metrics/metricsRegistry.js';
 import { embeddedListen } from '../config/listenAddress.js';
-import { exitOnStartupError, loadConfigOrExit, onShutdownSignal, warnOnOldNode } from './runtime.js';
+import {
+  exitOnStartupError,
+  loadConfigOrExit,
+  onShutdownSignal,
+  startProcessTracing,
+  warnOnOldNode,
+} from './runtime.js';
 import { startApi } from './apiService.js';
 import { runMigrations, type Running } from './services.js';
 import { listeningMessage } from './startupLinks.js';
@@ -54,9 +60,12 @@ try {
   if (config.runMigrationsOnStartup) await runMigrations(database, logger, config.migrationDatabase);
   // One registry: GET /metrics on the API's port reports the worker too.
   const metrics = new MetricsRegistry(config.metrics.enabled, config.metrics.buildCommit);
-  const api = await startApi(config, database, logger, metrics);
+  const tracing = await startProcessTracing(config, logger, 'ingest');
+  const api = await startApi(config, database, logger, metrics, tracing);
   started.push(api);
-  started.push(await startWorker(config, database, logger, { metrics }));
+  started.push(await startWorker(config, database, logger, { metrics, tracing }));
+  // Last to stop: spans of the shutdown itself are still sent.
+  started.push({ stop: () => tracing.shutdown() });
   logger.info(
     { host: config.http.host, port: config.http.port },
     listeningMessage('ingest service listening', config.http, api.adminAccess),

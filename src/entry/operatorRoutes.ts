@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AdminAccess } from '../admin/adminAccess.js';
 import { adminRoutes } from '../admin/adminRoutes.js';
+import { webhookRoutes } from '../admin/webhookRoutes.js';
 import type { ApiKeyAuthenticator } from '../auth/keyAuthenticator.js';
 import type { Config } from '../config/config.js';
 import type { Pool } from '../data/pool.js';
@@ -16,6 +17,12 @@ export function operatorRoutes(config: Config, pool: Pool, authenticator?: ApiKe
     access,
     async register(app: FastifyInstance) {
       await app.register(adminRoutes, { pool, access, readOnly: config.admin.readOnly });
+      await app.register(webhookRoutes, {
+        pool,
+        access,
+        readOnly: config.admin.readOnly,
+        allowPrivateUrls: config.webhooks.allowPrivateUrls,
+      });
       await app.register(uiRoutes, {
         access,
         port: config.http.port,

@@ -2,6 +2,8 @@ import { loadConfig, type Config } from '../config/config.js';
 import { ConfigError } from '../config/configError.js';
 import type { DatabaseConfig } from '../config/connectionString.js';
 import type { Logger } from '../log/logger.js';
+import { startTracing } from '../tracing/tracingSetup.js';
+import type { Tracing } from '../tracing/tracing.js';
 import { nodeVersionWarning } from './nodeVersion.js';
 
 /** Reads the configuration, or prints every problem and exits with status 2. */
@@ -74,4 +76,23 @@ export function exitOnStartupError(logger: Logger, error: unknown): never {
 export function warnOnOldNode(logger: Logger): void {
   const warning = nodeVersionWarning();
   if (warning) logger.warn({ node: process.versions.node }, warning);
+}
+
+/**
+ * The process's tracing from the OTEL_* settings (nothing loaded when they leave it off), logging what
+ * it does and the SDK's own warnings. `serviceName` applies when OTEL_SERVICE_NAME is unset.
+ */
+export async function startProcessTracing(
+  config: Config,
+  logger: Logger,
+  serviceName: string,
+): Promise<Tracing> {
+  const tracing = await startTracing(config.tracing, serviceName, (message) =>
+    logger.warn({ component: 'tracing' }, message),
+  );
+  if (tracing.enabled) {
+    const { exporter, protocol, sampler } = config.tracing;
+    logger.info({ exporter, protocol, sampler }, 'tracing on (OpenTelemetry)');
+  }
+  return tracing;
 }

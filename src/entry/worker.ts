@@ -7,6 +7,7 @@ import {
   loadConfigOrExit,
   onShutdownSignal,
   requireDatabase,
+  startProcessTracing,
   warnOnOldNode,
 } from './runtime.js';
 import { runMigrations } from './services.js';
@@ -26,10 +27,12 @@ try {
   const metricsServer = metrics.enabled
     ? await startMetricsServer(metrics, config.http.host, config.metrics.port, logger)
     : undefined;
-  const worker = await startWorker(config, database, logger, { metrics });
+  const tracing = await startProcessTracing(config, logger, 'ingest-worker');
+  const worker = await startWorker(config, database, logger, { metrics, tracing });
   onShutdownSignal(logger, (config.worker.shutdownGraceSeconds + 10) * 1000, async () => {
     await worker.stop();
     await metricsServer?.stop();
+    await tracing.shutdown();
   });
 } catch (error) {
   exitOnStartupError(logger, error);

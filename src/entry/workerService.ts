@@ -8,8 +8,10 @@ import type { Logger } from '../log/logger.js';
 import { maintenanceSettingsOf } from '../maintenance/maintenancePass.js';
 import { MaintenanceSchedule } from '../maintenance/maintenanceSchedule.js';
 import type { MetricsRegistry } from '../metrics/metricsRegistry.js';
+import { noTracing, type Tracing } from '../tracing/tracing.js';
 import { Worker, type WorkerHooks } from '../worker/worker.js';
 import { WorkerAnnouncer } from '../worker/workerAnnouncer.js';
+import { startWebhookDelivery } from './webhookService.js';
 import { loadProcessor } from './processorModule.js';
 import { listenDatabaseFor, type Running } from './services.js';
 
@@ -18,6 +20,8 @@ export interface WorkerExtras {
   hooks?: WorkerHooks;
   /** The process's registry, which the worker records into. */
   metrics?: MetricsRegistry;
+  /** The process's tracing (startTracing); none by default. */
+  tracing?: Tracing;
 }
 
 /** Starts a worker with its own pool, running the processor PROCESSOR_MODULE names (if any). */
@@ -25,7 +29,7 @@ export async function startWorker(
   config: Config,
   database: DatabaseConfig,
   logger: Logger,
-  { hooks, metrics }: WorkerExtras = {},
+  { hooks, metrics, tracing = noTracing }: WorkerExtras = {},
 ): Promise<Running> {
   // Loaded before anything opens: a wrong module stops the start with nothing to close.
   const processor = await loadProcessor(config.worker.processorModule);
@@ -47,6 +51,7 @@ export async function startWorker(
     onError: (error) => logger.warn({ err: error }, 'could not read the pauses for the metrics'),
   });
   const listenDatabase = listenDatabaseFor(config, database);
+  const webhooks = startWebhookDelivery(config, pool, logger, metrics, tracing);
   const worker = new Worker({
     pool,
     database: listenDatabase,
@@ -55,6 +60,8 @@ export async function startWorker(
     processor,
     ...(hooks ? { hooks } : {}),
     ...(metrics ? { metrics: metrics.workerMetrics() } : {}),
+    tracing,
+    onWebhooksWritten: () => webhooks.wake(),
   });
   // What the admin API lists under /admin/workers: this process, its version and the jobs it holds.
   const announcer = new WorkerAnnouncer(
@@ -64,11 +71,18 @@ export async function startWorker(
     logger,
   );
   announcer.start();
+  webhooks.start(worker.id);
   await worker.start();
   const maintenance = startMaintenance(config, database, logger, metrics);
   return {
     async stop() {
-      await Promise.all([worker.stop(), maintenance?.stop()]);
+      // Together: the delivery loop stops claiming at once and lets the attempts on their way end within
+      // the grace period; messages of jobs that finish meanwhile are left to the next worker.
+      await Promise.all([
+        worker.stop(),
+        maintenance?.stop(),
+        webhooks.stop(config.worker.shutdownGraceSeconds * 1000),
+      ]);
       await announcer.stop();
       await pool.end();
     },

@@ -12,6 +12,13 @@ import { createJobCountMetrics, type JobCountSource } from './jobCountMetrics.js
 import { createPauseMetrics } from './pauseMetrics.js';
 import { createPoolMetrics, type PoolCounts } from './poolMetrics.js';
 import { createWorkerMetrics, noWorkerMetrics, type WorkerMetrics } from './workerMetrics.js';
+import {
+  createWebhookBacklogMetrics,
+  createWebhookMetrics,
+  noWebhookMetrics,
+  type WebhookBacklogSource,
+  type WebhookMetrics,
+} from './webhookMetrics.js';
 
 /** A text exposition ready to send. */
 export interface Exposition {
@@ -29,6 +36,8 @@ export class MetricsRegistry {
   private api: ApiMetrics | undefined;
   private worker: WorkerMetrics | undefined;
   private maintenance: MaintenanceMetrics | undefined;
+  private webhooks: WebhookMetrics | undefined;
+  private webhookBacklogWatched = false;
   private addPool: ((name: string, pool: PoolCounts) => void) | undefined;
   private jobCountsWatched = false;
   private pausesWatched = false;
@@ -68,6 +77,19 @@ export class MetricsRegistry {
   maintenanceMetrics(): MaintenanceMetrics {
     if (!this.enabled) return noMaintenanceMetrics;
     return (this.maintenance ??= createMaintenanceMetrics(this.registry));
+  }
+
+  /** The webhook delivery's recorders (made once). */
+  webhookMetrics(): WebhookMetrics {
+    if (!this.enabled) return noWebhookMetrics;
+    return (this.webhooks ??= createWebhookMetrics(this.registry));
+  }
+
+  /** Reports the webhook backlog; the first call wins, as with the job counts. */
+  watchWebhookBacklog(source: WebhookBacklogSource): void {
+    if (!this.enabled || this.webhookBacklogWatched) return;
+    this.webhookBacklogWatched = true;
+    createWebhookBacklogMetrics(this.registry, source);
   }
 
   /** Reports a database pool's connections under `name`. */

@@ -33,6 +33,12 @@ export interface ProcessingInput {
    * after it aborted is discarded.
    */
   signal: AbortSignal;
+  /**
+   * The W3C traceparent of the job's span when tracing is on (OTEL_* settings, docs/operations.md): send
+   * it on with calls the processor makes so they join the job's trace. The same span is the active one in
+   * `@opentelemetry/api` while `process` runs, so spans the processor starts with it are its children.
+   */
+  traceparent?: string;
 }
 
 /**

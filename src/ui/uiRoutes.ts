@@ -51,6 +51,7 @@ const scripts = [
   'live',
   'overview',
   'tenants',
+  'webhooks',
   'workers',
 ];
 // Read once at start: a few small files, and no path from a request ever reaches the file system.

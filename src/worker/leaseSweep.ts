@@ -1,4 +1,4 @@
-import { jobsRescueExpired, type RescuedJob } from '../data/jobQueue.js';
+import { jobsRescueExpired, type FinishReport, type RescuedJob } from '../data/jobQueue.js';
 import type { Pool } from '../data/pool.js';
 
 /**
@@ -26,11 +26,15 @@ export class LeaseSweep {
   /** The last stall this sweep saw: when its round began and ended (`performance.now()` ms). */
   private stall: { began: number; ended: number } | undefined;
 
-  /** @param onStall told how long a round waited, when it waited long enough to count as a stall */
+  /**
+   * @param onStall told how long a round waited, when it waited long enough to count as a stall
+   * @param onWebhooksWritten told when a round failed jobs for good and wrote their webhook messages
+   */
   constructor(
     private readonly pool: Pool,
     private readonly leaseSeconds: number,
     private readonly onStall: (waitedMs: number) => void = () => undefined,
+    private readonly onWebhooksWritten: () => void = () => undefined,
   ) {}
 
   /** Runs one round; returns the jobs taken back (none when a round is already on its way). */
@@ -40,7 +44,15 @@ export class LeaseSweep {
     const began = performance.now();
     const maxWaitSeconds = this.leaseSeconds / 4;
     try {
-      return await jobsRescueExpired(this.pool, this.minExpiredSeconds(began), maxWaitSeconds);
+      const report: FinishReport = { webhooks: 0 };
+      const rescued = await jobsRescueExpired(
+        this.pool,
+        this.minExpiredSeconds(began),
+        maxWaitSeconds,
+        report,
+      );
+      if (report.webhooks > 0) this.onWebhooksWritten();
+      return rescued;
     } finally {
       const ended = performance.now();
       // Measured here too, so a wait for a connection or a slow network counts as a stall as well.

@@ -13,7 +13,7 @@ export type ProcessorOutcome =
 /**
  * Runs `processor` on one job and settles when it does or when `controller` aborts, whichever comes first:
  * a processor that ignores its signal or never settles is abandoned there, so its slot is free again. The
- * signal aborts on its own after `timeoutSeconds`.
+ * signal aborts on its own after `timeoutSeconds`. `traceparent` is the job's span's, when tracing is on.
  */
 export async function runProcessor(
   processor: JobProcessor,
@@ -21,6 +21,7 @@ export async function runProcessor(
   events: AsyncIterable<JobEvent>,
   controller: AbortController,
   timeoutSeconds: number,
+  traceparent?: string,
 ): Promise<ProcessorOutcome> {
   const { signal } = controller;
   const timer = setTimeout(
@@ -43,6 +44,7 @@ export async function runProcessor(
           job: { id: job.id, tenantId: job.tenantId, attempt: job.attempt, maxAttempts: job.maxAttempts },
           events,
           signal,
+          ...(traceparent === undefined ? {} : { traceparent }),
         }),
       ),
       aborted,

@@ -16,6 +16,8 @@ import type { Logger } from '../log/logger.js';
 import { isDatabaseAway, retryWhileDatabaseAway } from './databaseAway.js';
 import { noWorkerMetrics, type WorkerMetrics } from '../metrics/workerMetrics.js';
 import { JobAbortReason, type JobProcessor } from '../processing/processor.js';
+import { noTracing } from '../tracing/tracing.js';
+import { ClaimedBatch, type BatchSurroundings } from './claimedBatch.js';
 import { jobFailureOf, missingEventsError, type WorkerJobFailure } from './jobFailure.js';
 import { LeaseSweep } from './leaseSweep.js';
 import { reportMissingOutcomes, stopMissingProcessors, type LostJobsContext } from './lostJobs.js';
@@ -48,6 +50,8 @@ export class Worker {
   private readonly wakeSignal = new WakeSignal();
   private readonly log: Logger;
   private readonly metrics: WorkerMetrics;
+  /** What each claimed batch runs its finishing statements with. */
+  private readonly surroundings: BatchSurroundings;
   private readonly notifications: JobNotifications | undefined;
   private loops: Array<Promise<void>> = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -61,13 +65,23 @@ export class Worker {
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.logger.child({ workerId: this.id });
-    this.sweep = new LeaseSweep(options.pool, options.config.leaseSeconds, (waitedMs) =>
-      this.log.warn(
-        { waitedMs: Math.round(waitedMs), graceSeconds: options.config.leaseSeconds },
-        'lease sweep waited on the database (a lock?); leases that ran out meanwhile get one more lease',
-      ),
+    this.sweep = new LeaseSweep(
+      options.pool,
+      options.config.leaseSeconds,
+      (waitedMs) =>
+        this.log.warn(
+          { waitedMs: Math.round(waitedMs), graceSeconds: options.config.leaseSeconds },
+          'lease sweep waited on the database (a lock?); leases that ran out meanwhile get one more lease',
+        ),
+      options.onWebhooksWritten,
     );
     this.metrics = options.metrics ?? noWorkerMetrics;
+    this.surroundings = {
+      tracing: options.tracing ?? noTracing,
+      options,
+      // A fenced statement is retried for at most one lease length while the database is away.
+      whileLeaseHeld: (statement) => retryWhileDatabaseAway(statement, options.config.leaseSeconds * 1000),
+    };
     this.notifications =
       options.database &&
       new JobNotifications(options.database, 'ingest-worker', {
@@ -186,10 +200,11 @@ export class Worker {
       if (this.stopping) break;
       this.metrics.jobsClaimed(jobs.filter((job) => job.attempt === 1).map((job) => job.waitedSeconds));
       const processedAt = performance.now();
+      const batch = new ClaimedBatch(jobs, claimedAt, this.surroundings);
       try {
         const { processor } = this.options;
-        if (processor) await this.processOne(jobs[0]!, processor, claimedAt + config.leaseSeconds * 1000);
-        else await this.processBatch(jobs);
+        if (processor) await this.processOne(batch, processor);
+        else await this.processBatch(batch);
         this.metrics.batchProcessed(jobs.length, (performance.now() - processedAt) / 1000);
       } catch (error) {
         // processBatch records failures itself; reaching here means the database was lost for longer than
@@ -199,6 +214,7 @@ export class Worker {
           'could not record the outcome of a batch',
         );
       } finally {
+        batch.end();
         for (const job of jobs) {
           this.running.delete(job.id);
           this.finishing.delete(job.id);
@@ -207,8 +223,9 @@ export class Worker {
     }
   }
 
-  private async processBatch(jobs: readonly ClaimedJob[]): Promise<void> {
+  private async processBatch(batch: ClaimedBatch): Promise<void> {
     const { config, hooks } = this.options;
+    const { jobs } = batch;
     const failures: WorkerJobFailure[] = [];
     let ready = jobs;
     if (hooks?.beforeComplete) {
@@ -226,8 +243,8 @@ export class Worker {
     // Handed back while the hook ran (the grace period ran out): the jobs are no longer ours.
     if (this.handedBack) return;
     for (const job of jobs) this.finishing.add(job.id);
-    if (ready.length > 0) failures.push(...(await this.complete(ready)));
-    await this.recordFailures(failures);
+    if (ready.length > 0) failures.push(...(await this.complete(batch, ready)));
+    await this.recordFailures(batch, failures);
     this.log.debug({ jobs: jobs.length, failed: failures.length }, 'batch done');
   }
 
@@ -235,13 +252,18 @@ export class Worker {
    * Runs the processor on one job and records its outcome: the output with Succeeded in one fenced
    * statement, a failed attempt, or nothing when the lease was lost or the worker is handing the job back.
    */
-  private async processOne(job: ClaimedJob, processor: JobProcessor, leaseUntil: number): Promise<void> {
+  private async processOne(batch: ClaimedBatch, processor: JobProcessor): Promise<void> {
     const { pool, config } = this.options;
-    const controller = this.signals.start(job.id, leaseUntil);
+    const job = batch.jobs[0]!;
+    const controller = this.signals.start(job.id, batch.claimStartedAt + config.leaseSeconds * 1000);
     let outcome;
     try {
       const events = jobEventsRead(pool, job.id, { signal: controller.signal });
-      outcome = await runProcessor(processor, job, events, controller, config.jobTimeoutSeconds);
+      const span = batch.spanOf(job.id);
+      const run = () =>
+        runProcessor(processor, job, events, controller, config.jobTimeoutSeconds, span?.traceparent);
+      // The job's span is the active one while the processor runs: its own spans are children of it.
+      outcome = await (span ? this.surroundings.tracing.withActiveSpan(span, run) : run());
     } finally {
       this.signals.finish(job.id);
     }
@@ -250,11 +272,14 @@ export class Worker {
     this.finishing.add(job.id);
     if (outcome.kind === 'output') {
       const { outputJson } = outcome;
-      const { succeeded, incomplete } = await this.whileLeaseHeld(() =>
-        jobsSucceedWithOutput(pool, this.id, job.id, outputJson),
+      const { succeeded, incomplete } = await batch.finish(
+        'complete ingestion jobs',
+        [job.id],
+        (report) => jobsSucceedWithOutput(pool, this.id, job.id, outputJson, report),
+        (done) => (done.succeeded ? [job.id] : []),
       );
       if (incomplete) {
-        await this.recordFailures([
+        await this.recordFailures(batch, [
           jobFailureOf(job, missingEventsError(incomplete), config.baseBackoffSeconds),
         ]);
       } else {
@@ -262,9 +287,9 @@ export class Worker {
         await this.reportMissing([job.id], new Set(succeeded ? [job.id] : []));
       }
     } else if (outcome.kind === 'failed') {
-      await this.recordFailures([jobFailureOf(job, outcome.error, config.baseBackoffSeconds)]);
+      await this.recordFailures(batch, [jobFailureOf(job, outcome.error, config.baseBackoffSeconds)]);
     } else if (outcome.reason.kind === 'timeout') {
-      await this.recordFailures([jobFailureOf(job, outcome.reason, config.baseBackoffSeconds)]);
+      await this.recordFailures(batch, [jobFailureOf(job, outcome.reason, config.baseBackoffSeconds)]);
     } else if (outcome.reason.kind === 'lease-lost') {
       this.metrics.leasesLost(1);
       this.log.warn({ jobId: job.id }, 'processor stopped: lease lost; another worker may own the job');
@@ -276,9 +301,15 @@ export class Worker {
   }
 
   /** Records failed attempts, fenced; a lease lost meanwhile leaves that job to its new owner. */
-  private async recordFailures(failures: readonly WorkerJobFailure[]): Promise<void> {
+  private async recordFailures(batch: ClaimedBatch, failures: readonly WorkerJobFailure[]): Promise<void> {
     if (failures.length > 0) {
-      const outcomes = await this.whileLeaseHeld(() => jobsFail(this.options.pool, this.id, failures));
+      for (const failure of failures) batch.failed(failure.id, failure.error);
+      const outcomes = await batch.finish(
+        'record failed attempts',
+        failures.map((failure) => failure.id),
+        (report) => jobsFail(this.options.pool, this.id, failures, report),
+        (outcomes) => outcomes.flatMap((outcome) => (outcome.status === 'Failed' ? [outcome.id] : [])),
+      );
       const failed = outcomes.filter((outcome) => outcome.status === 'Failed').length;
       this.metrics.jobsCompleted('failed', failed);
       this.metrics.jobsCompleted('retry', outcomes.length - failed);
@@ -303,11 +334,16 @@ export class Worker {
    * succeed. Returns the failures to record, with the jobs that found fewer events than they were accepted
    * with.
    */
-  private async complete(jobs: readonly ClaimedJob[]): Promise<WorkerJobFailure[]> {
+  private async complete(batch: ClaimedBatch, jobs: readonly ClaimedJob[]): Promise<WorkerJobFailure[]> {
     const { pool, config } = this.options;
     const ids = jobs.map((job) => job.id);
     try {
-      const { succeeded, incomplete } = await this.whileLeaseHeld(() => jobsSucceed(pool, this.id, ids));
+      const { succeeded, incomplete } = await batch.finish(
+        'complete ingestion jobs',
+        ids,
+        (report) => jobsSucceed(pool, this.id, ids, report),
+        (done) => [...done.succeeded],
+      );
       this.metrics.jobsCompleted('succeeded', succeeded.size);
       await this.reportMissing(ids, new Set([...succeeded, ...incomplete.map((left) => left.id)]));
       return incomplete.map((left) =>
@@ -326,14 +362,9 @@ export class Worker {
     }
     const failures: WorkerJobFailure[] = [];
     for (const job of jobs) {
-      failures.push(...(await this.complete([job])));
+      failures.push(...(await this.complete(batch, [job])));
     }
     return failures;
-  }
-
-  /** Runs a fenced statement, retrying for at most one lease length while the database is away. */
-  private whileLeaseHeld<T>(statement: () => Promise<T>): Promise<T> {
-    return retryWhileDatabaseAway(statement, this.options.config.leaseSeconds * 1000);
   }
 
   /** What lostJobs.ts needs to tell a job cancelled by an operator from a lost lease. */

@@ -5,6 +5,7 @@ import type { Pool } from '../data/pool.js';
 import type { Logger } from '../log/logger.js';
 import type { WorkerMetrics } from '../metrics/workerMetrics.js';
 import type { JobProcessor } from '../processing/processor.js';
+import type { Tracing } from '../tracing/tracing.js';
 
 /**
  * Points where code can step into processing. The shipped entry points install none; tests use them to
@@ -13,6 +14,11 @@ import type { JobProcessor } from '../processing/processor.js';
 export interface WorkerHooks {
   /** Runs for each claimed job before it is completed; throwing fails that job's attempt only. */
   beforeComplete?: (job: ClaimedJob) => Promise<void> | void;
+  /**
+   * Runs once a statement that finished jobs (Succeeded, or Failed for good) has committed, before their
+   * webhooks go out: tests kill the process here.
+   */
+  afterFinish?: (jobIds: readonly string[]) => void;
 }
 
 /** What a worker needs. */
@@ -34,6 +40,10 @@ export interface WorkerOptions {
   processor?: JobProcessor | undefined;
   /** Where outcomes are recorded; none by default. */
   metrics?: WorkerMetrics;
+  /** Where the claim, each job and each finishing statement are traced; none by default. */
+  tracing?: Tracing;
+  /** Called when a finishing statement wrote webhook messages: wakes the delivery loop (src/webhooks/). */
+  onWebhooksWritten?: () => void;
 }
 
 /** How a stop went. */

@@ -11,6 +11,7 @@ import { chromiumPath } from '../support/chromium.js';
 import { eventually } from '../support/jobs.js';
 import { freePort, startProcess, waitForOutput, type ServiceProcess } from '../support/processes.js';
 import { useTestDatabase } from '../support/testDatabase.js';
+import { WebhookReceiver } from '../support/webhookReceiver.js';
 
 const executablePath = chromiumPath();
 
@@ -38,6 +39,9 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
       HOST: '127.0.0.1',
       RUN_MIGRATIONS_ON_STARTUP: 'false',
       MAX_ATTEMPTS: '2',
+      // Webhooks to a receiver in this test, on 127.0.0.1, retried after 0.2 s.
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+      WEBHOOK_RETRY_BASE_SECONDS: '0.2',
     };
     api = startProcess('src/entry/api.ts', { ...common, PORT: String(port) });
     readOnlyApi = startProcess('src/entry/api.ts', {
@@ -234,6 +238,43 @@ describe.skipIf(!executablePath)('dashboard in Chromium', () => {
     };
     expect(job.status).toBe('Failed');
     expect(job.attempts.map((a) => a.outcome)).not.toContain('retried');
+  });
+
+  it('shows a job’s webhook attempts on its page and sends the message again', async () => {
+    const receiver = await new WebhookReceiver().start();
+    receiver.answer = (_request, index) =>
+      index === 0 ? { status: 500, body: 'receiver down' } : { status: 200 };
+    try {
+      const endpoint = await fetch(`${base}/admin/webhooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tenantId: 'browser-webhooks', url: receiver.url() }),
+      });
+      expect(endpoint.status).toBe(201);
+      const jobId = await submit('browser-webhooks');
+      expect(await eventually(async () => receiver.requests.length === 2)).toBe(true);
+
+      await open(`${base}/ui/jobs/${jobId}`);
+      await page.waitForSelector('section.webhook .webhook-delivered');
+      expect(await page.locator('tr.webhook-attempt td.status-code').allTextContents()).toEqual([
+        '500',
+        '200',
+      ]);
+      expect(await page.locator('tr.webhook-attempt td.error').first().textContent()).toBe(
+        'answered 500: receiver down',
+      );
+      const webhookId = await page.locator('section.webhook').getAttribute('data-webhook-id');
+      expect(webhookId).toBe(receiver.requests[0]!.headers['webhook-id']);
+      await page.screenshot({ path: `${artifacts}/job-webhooks.png`, fullPage: true });
+
+      await page.click('button:has-text("Re-send")');
+      await page.click('button:has-text("Yes, re-send")');
+      expect(await eventually(async () => receiver.requests.length === 3)).toBe(true);
+      expect(receiver.requests[2]!.headers['webhook-id']).toBe(webhookId);
+      await page.waitForSelector('tr.webhook-resent');
+    } finally {
+      await receiver.stop();
+    }
   });
 
   it('shows the counts and the last hour on the overview', async () => {

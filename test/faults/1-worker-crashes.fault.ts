@@ -1,10 +1,13 @@
 // Scenario 1 of issue 4: workers killed with SIGKILL under load. Every job ends Succeeded (or Failed only
 // because crashes spent its attempts, saying so), results exist exactly once with the submitted counts,
 // no attempt passes MAX_ATTEMPTS, and a dead worker's job runs again within 15 s with default settings.
+// Every finished job's webhook reaches its receiver, signed, with one id per job, however often the
+// workers die; and a worker killed between finishing jobs and sending their webhooks loses none.
 import { describe, expect, it } from 'vitest';
 import { jobsClaim, jobsRescueExpired } from '../../src/data/jobQueue.js';
 import { eventually, insertJob, jobRows } from '../support/jobs.js';
 import type { ServiceProcess } from '../support/processes.js';
+import { messageOf, WebhookReceiver } from '../support/webhookReceiver.js';
 import { useFaultDatabase } from './support/faultDatabase.js';
 import { ms, percentile, recordFigures } from './support/figures.js';
 import { batchFor, expectedCounts, postIngestion, sleep } from './support/services.js';
@@ -16,7 +19,44 @@ const workerCount = 4;
 const maxAttempts = 5; // the default
 const reclaimBoundMs = 15_000;
 const workerEntry = 'test/support/faultyWorker.ts';
-const workerEnv = { SLOW_JOB_MS: '20' };
+// The receiver listens on 127.0.0.1; a short request time-out keeps a dead worker's claim on a message
+// (the time-out and 30 s) short.
+const webhookEnv = { WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_TIMEOUT_SECONDS: '5' };
+const workerEnv = { SLOW_JOB_MS: '20', ...webhookEnv };
+
+/**
+ * Makes an endpoint for `tenantId` through the admin API at `base`, delivering to `receiver`, which then
+ * verifies every message with the endpoint's secret as it arrives.
+ */
+async function webhookEndpoint(base: string, tenantId: string, receiver: WebhookReceiver): Promise<void> {
+  const response = await fetch(`${base}/admin/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ tenantId, url: receiver.url() }),
+  });
+  expect(response.status).toBe(201);
+  receiver.secret = ((await response.json()) as { secret: string }).secret;
+}
+
+/**
+ * Checks that every job in `jobIds` got its message at the receiver, each verified on arrival, under one
+ * webhook-id per job (retries resend the same message), and nothing for other jobs. Returns how many
+ * requests the receiver got in all (more than the jobs when deliveries were retried).
+ */
+function expectEveryWebhook(receiver: WebhookReceiver, jobIds: readonly string[]): number {
+  expect(receiver.requests.filter((request) => request.verification !== 'verified')).toEqual([]);
+  const idsByJob = new Map<string, Set<string>>();
+  for (const request of receiver.requests) {
+    const { jobId } = messageOf(request).data;
+    const ids = idsByJob.get(jobId) ?? new Set<string>();
+    ids.add(String(request.headers['webhook-id']));
+    idsByJob.set(jobId, ids);
+  }
+  expect(jobIds.filter((id) => !idsByJob.has(id))).toEqual([]);
+  expect([...idsByJob.values()].filter((ids) => ids.size !== 1)).toEqual([]);
+  expect(idsByJob.size).toBe(jobIds.length);
+  return receiver.requests.length;
+}
 
 interface Orphan {
   jobId: string;
@@ -31,8 +71,10 @@ interface Orphan {
 }
 
 describe('worker crashes (SIGKILL every ~1 s)', () => {
-  it('loses no job, writes results once, and reclaims a dead worker’s jobs within 15 s', async () => {
-    const { base } = await services.api();
+  it('loses no job nor webhook, writes results once, and reclaims a dead worker’s jobs within 15 s', async () => {
+    const { base } = await services.api(webhookEnv);
+    const receiver = await new WebhookReceiver().start();
+    await webhookEndpoint(base, 'slow', receiver);
     // Default settings (lease 10 s, heartbeat 2 s, concurrency 2, batch 50). Each job takes 20 ms of
     // work (the test worker's "slow" tenant), so a batch runs ~1 s and a kill finds work in flight.
     const startWorker = () => services.start(workerEntry, workerEnv);
@@ -149,6 +191,15 @@ describe('worker crashes (SIGKILL every ~1 s)', () => {
     const rows = await jobRows(pool, ids);
     const byStatus = (status: string) => rows.filter((row) => row.status === status);
     const failed = byStatus('Failed');
+    // Every job's webhook arrives, however many workers died while sending: at least once, one id each.
+    const webhooksSettled = await eventually(async () => {
+      const { rows } = await pool.query<{ waiting: number }>(
+        "SELECT count(*)::int AS waiting FROM webhook_deliveries WHERE status = 'pending'",
+      );
+      return rows[0]!.waiting === 0;
+    }, 120_000);
+    const webhookRequests = expectEveryWebhook(receiver, ids);
+    await receiver.stop();
     const { rows: results } = await pool.query<{ job_id: string; event_type_key: string; count: number }>(
       'SELECT job_id, event_type_key, count FROM ingestion_results',
     );
@@ -185,6 +236,8 @@ describe('worker crashes (SIGKILL every ~1 s)', () => {
       failedByCrashes: failed.length,
       stillOpen: rows.length - byStatus('Succeeded').length - failed.length,
       lost: jobCount - rows.length,
+      webhooksSettled: String(webhooksSettled),
+      webhookRequests,
       duplicateResults,
       wrongCounts,
       maxAttempt: Math.max(...rows.map((row) => row.attempt)),
@@ -218,6 +271,7 @@ describe('worker crashes (SIGKILL every ~1 s)', () => {
     });
 
     expect(rejected).toBe(0);
+    expect(webhooksSettled).toBe(true);
     expect(rows.length).toBe(jobCount);
     expect(settled).toBe(true);
     expect(byStatus('Succeeded').length + failed.length).toBe(jobCount);
@@ -248,5 +302,56 @@ describe('worker crashes (SIGKILL every ~1 s)', () => {
     const [row] = await jobRows(pool, [id]);
     expect(row).toMatchObject({ status: 'Failed', attempt: 2, locked_by: null });
     expect(row!.error).toBe('attempt 2 of 2 was abandoned: worker dead-worker-2 stopped renewing its lease');
+  });
+
+  it('delivers the webhooks of jobs whose worker died between finishing them and sending them', async () => {
+    await services.killAll();
+    const receiver = await new WebhookReceiver().start();
+    const { base } = await services.api(webhookEnv);
+    await webhookEndpoint(base, 'crash-after-finish', receiver);
+    const ids: string[] = [];
+    for (let n = 0; n < 20; n += 1) {
+      const answer = await postIngestion(base, batchFor(n, 'crash-after-finish'));
+      expect(answer.status).toBe(202);
+      ids.push((answer.body as { jobId: string }).jobId);
+    }
+    // This worker kills itself (SIGKILL) the moment its first completion has committed; its delivery loop,
+    // which polls only every minute, is never woken.
+    const doomed = services.start(workerEntry, {
+      ...workerEnv,
+      CRASH_AFTER_FINISH: '1',
+      WEBHOOK_POLL_INTERVAL_MS: '60000',
+    });
+    expect(await doomed.exited).toBe('SIGKILL');
+    const finished = (await jobRows(pool, ids))
+      .filter((row) => row.status === 'Succeeded')
+      .map((row) => row.id);
+    expect(finished.length).toBeGreaterThan(0);
+    expect(receiver.requests).toEqual([]);
+    const { rows: outbox } = await pool.query<{ job_id: string; attempt: number }>(
+      "SELECT job_id, attempt FROM webhook_deliveries WHERE job_id = ANY($1::uuid[]) AND status = 'pending'",
+      [ids],
+    );
+    expect(outbox.map((row) => row.job_id).sort()).toEqual([...finished].sort());
+    expect(outbox.every((row) => row.attempt === 0)).toBe(true);
+
+    // A worker started afterwards sends them, and finishes and sends the rest.
+    const survivor = await services.worker(workerEnv, workerEntry);
+    const delivered = await eventually(async () => {
+      const { rows } = await pool.query<{ delivered: number }>(
+        "SELECT count(*)::int AS delivered FROM webhook_deliveries WHERE job_id = ANY($1::uuid[]) AND status = 'delivered'",
+        [ids],
+      );
+      return rows[0]!.delivered === ids.length;
+    }, 60_000);
+    expect(delivered).toBe(true);
+    expect(expectEveryWebhook(receiver, ids)).toBe(ids.length);
+    for (const request of receiver.requests) expect(messageOf(request).data.status).toBe('Succeeded');
+    recordFigures('1b. crash between finishing and webhook', {
+      finishedByTheDeadWorker: finished.length,
+      deliveredAfterwards: receiver.requests.length,
+    });
+    expect(await survivor.stop('SIGTERM')).toBe(0);
+    await receiver.stop();
   });
 });

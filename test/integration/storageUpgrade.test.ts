@@ -89,7 +89,8 @@ afterAll(async () => {
 describe('upgrading a database with data to the partitioned event storage', () => {
   it('applies the new migrations and keeps every job, event and result unchanged', async () => {
     expect(applied[0]).toBe(`00${storageMigration + 1}_event_partitions`);
-    expect(await snapshot()).toEqual(before);
+    // Every value as it was; columns added by later migrations (empty for these rows) may come beside them.
+    expect(await snapshot()).toMatchObject(before);
   });
 
   it("puts each event in the partition of its job's creation time", async () => {

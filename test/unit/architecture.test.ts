@@ -27,9 +27,11 @@ const allowed: Record<string, string[]> = {
     'ui',
     'worker',
     'maintenance',
+    'webhooks',
     'processing',
     'auth',
     'metrics',
+    'tracing',
     'data',
     'domain',
     'config',
@@ -38,19 +40,26 @@ const allowed: Record<string, string[]> = {
   ],
   // The dashboard serves pages that call the admin API; both answer errors with the API's problem documents.
   ui: ['ui', 'admin', 'api', 'config', 'log'],
-  admin: ['admin', 'api', 'auth', 'data', 'domain', 'config', 'log'],
-  api: ['api', 'auth', 'metrics', 'data', 'domain', 'config', 'log'],
+  // Webhook endpoints are made through the admin API, with the URL rules and secrets of webhooks/.
+  admin: ['admin', 'api', 'webhooks', 'auth', 'data', 'domain', 'config', 'log'],
+  api: ['api', 'auth', 'metrics', 'tracing', 'data', 'domain', 'config', 'log'],
   // Who is calling: key text, digests, the cached look-up. No HTTP framework below this line (checked
   // below); it reads keys through data/ and is used by api/ and admin/ (and the keys CLI in entry/).
   auth: ['auth', 'data', 'domain', 'config'],
   // The worker runs a processor it is handed (entry/ chooses it) and knows its interface and errors.
-  worker: ['worker', 'processing', 'metrics', 'data', 'domain', 'config', 'log'],
+  worker: ['worker', 'processing', 'metrics', 'tracing', 'data', 'domain', 'config', 'log'],
+  // Completion webhooks: the outbox's delivery, signing, the address checks. Run by worker processes (entry/
+  // starts it beside the worker, which only wakes it), like maintenance/; the admin API makes endpoints.
+  webhooks: ['webhooks', 'metrics', 'tracing', 'data', 'domain', 'config', 'log'],
   // Partitions and retention: run by worker processes (entry/ starts it) and by `npm run maintenance`.
   maintenance: ['maintenance', 'metrics', 'data', 'domain', 'config', 'log'],
   // Processing written by a team: it reads events and may use the domain's rules and the data layer.
   processing: ['processing', 'data', 'domain'],
   // Types only from data/ (the counts it reports); the queries themselves are wired in by entry/.
   metrics: ['metrics', 'data'],
+  // OpenTelemetry's one set-up: api/, worker/ and webhooks/ start spans through its interface. Loads the
+  // SDK only when OTEL_* settings turn it on.
+  tracing: ['tracing', 'domain', 'config'],
   embedded: ['embedded', 'config'],
   data: ['data', 'domain', 'config'],
   log: ['log', 'config'],

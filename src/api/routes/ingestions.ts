@@ -8,6 +8,7 @@ import { callerOf, requireKey } from '../callerAccess.js';
 import type { ApiMetrics } from '../../metrics/apiMetrics.js';
 import { ProblemError } from '../problem.js';
 import { markRejection } from '../rejectionMarks.js';
+import { jobTraceparentOf } from '../requestTracing.js';
 import type { TenantLimiter } from '../tenantLimits.js';
 import { batchTenant, eventsJsonFor, headerCount, storedContent } from './submittedBatch.js';
 import {
@@ -153,6 +154,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         requestFingerprint:
           idempotencyKey === undefined ? undefined : requestFingerprint(storedContent(batch)),
         eventsJson,
+        traceparent: jobTraceparentOf(request),
       });
       if (outcome.kind === 'conflict') {
         throw new ProblemError(

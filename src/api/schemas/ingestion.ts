@@ -75,6 +75,14 @@ export const IngestionHeadersSchema = Type.Object({
       examples: ['order-42'],
     }),
   ),
+  traceparent: Type.Optional(
+    Type.String({
+      description:
+        "W3C Trace Context. Kept with the job: the API's spans, the worker's and the webhook deliveries' " +
+        'continue this trace (with tracing on; see docs/operations.md). One that is not valid is ignored.',
+      examples: ['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'],
+    }),
+  ),
 });
 
 /** The headers GET /v1/ingestions/{jobId} reads. */

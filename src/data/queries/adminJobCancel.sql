@@ -20,6 +20,22 @@ WITH cancelled AS (
         'worker', CASE WHEN status = 'Processing' THEN locked_by ELSE 'operator' END,
         'outcome', 'cancelled', 'error', 'cancelled by an operator')
   WHERE id = $1 AND status IN ('Pending', 'Processing')
-  RETURNING id
+  RETURNING id, created_at, tenant_id, attempt, max_attempts, event_count, processed_at, traceparent, error
+),
+-- The outbox, as in jobsSucceed.sql: a cancelled job is Failed, and its tenant hears so.
+webhooks AS (
+  INSERT INTO webhook_deliveries (id, endpoint_id, tenant_id, job_id, event_type, payload, traceparent)
+  SELECT gen_random_uuid(), endpoint.id, cancelled.tenant_id, cancelled.id, 'ingestion.failed',
+         webhook_message('ingestion.failed', cancelled.id, cancelled.tenant_id, 'Failed', cancelled.attempt,
+                         cancelled.max_attempts, cancelled.event_count, cancelled.created_at,
+                         cancelled.processed_at, NULL, NULL, cancelled.error),
+         cancelled.traceparent
+  FROM cancelled
+  JOIN webhook_endpoints AS endpoint
+    ON endpoint.tenant_id = cancelled.tenant_id AND endpoint.disabled_at IS NULL
+   AND 'ingestion.failed' = ANY (endpoint.events)
+  RETURNING 1
 )
-SELECT cancelled.id, pg_notify('ingestion_jobs_finished', cancelled.id::text) FROM cancelled
+SELECT cancelled.id, pg_notify('ingestion_jobs_finished', cancelled.id::text),
+       (SELECT count(*) FROM webhooks)::integer AS webhooks
+FROM cancelled

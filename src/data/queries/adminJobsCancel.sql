@@ -3,7 +3,7 @@
 -- renewal). The caller repeats it with the last row's key until a batch comes back short; each batch is
 -- a short transaction. SKIP LOCKED: a row another transaction holds (a claim, a renewal) is left alone.
 -- The finished jobs are announced in notifications of 100 ids each (a notification carries at most
--- 8,000 bytes).
+-- 8,000 bytes), and each tenant's webhook endpoints get an ingestion.failed message, as for one job.
 -- $1 statuses (of Pending and Processing), $2 tenant or null, $3 created from or null, $4 created before
 -- or null, $5 ILIKE pattern on error or null, $6 payload jsonb or null, $7 $8 cursor (created_at, id) or
 -- null, $9 batch size
@@ -35,7 +35,22 @@ cancelled AS (
         'outcome', 'cancelled', 'error', 'cancelled by an operator')
   FROM batch
   WHERE job.id = batch.id AND job.status IN ('Pending', 'Processing')
-  RETURNING job.id, job.created_at
+  RETURNING job.id, job.created_at, job.tenant_id, job.attempt, job.max_attempts, job.event_count,
+            job.processed_at, job.traceparent, job.error
+),
+-- The outbox, as in adminJobCancel.sql.
+webhooks AS (
+  INSERT INTO webhook_deliveries (id, endpoint_id, tenant_id, job_id, event_type, payload, traceparent)
+  SELECT gen_random_uuid(), endpoint.id, cancelled.tenant_id, cancelled.id, 'ingestion.failed',
+         webhook_message('ingestion.failed', cancelled.id, cancelled.tenant_id, 'Failed', cancelled.attempt,
+                         cancelled.max_attempts, cancelled.event_count, cancelled.created_at,
+                         cancelled.processed_at, NULL, NULL, cancelled.error),
+         cancelled.traceparent
+  FROM cancelled
+  JOIN webhook_endpoints AS endpoint
+    ON endpoint.tenant_id = cancelled.tenant_id AND endpoint.disabled_at IS NULL
+   AND 'ingestion.failed' = ANY (endpoint.events)
+  RETURNING 1
 ),
 notified AS (
   SELECT pg_notify('ingestion_jobs_finished', string_agg(numbered.id::text, ','))
@@ -48,4 +63,5 @@ last AS (
 SELECT (SELECT count(*) FROM cancelled)::integer AS cancelled,
        (SELECT created_key FROM last) AS last_created_key,
        (SELECT id FROM last) AS last_id,
-       (SELECT count(*) FROM notified)::integer AS notifications
+       (SELECT count(*) FROM notified)::integer AS notifications,
+       (SELECT count(*) FROM webhooks)::integer AS webhooks

@@ -4,6 +4,7 @@
 -- waited for, so exactly one of two racing requests wins, whether or not they share this statement.
 -- One entry per job in $1…$6, in the same order:
 -- $1 ids, $2 tenant ids, $3 max attempts, $4 event counts, $5 idempotency keys, $6 request fingerprints,
+-- $8 W3C traceparents (null for none),
 -- $7 events: a JSON array with, for each job in that order, the array of its events
 --    {"t": type, "k": type key, "ts": timestamp, "p": payload}
 -- $7 is json, not jsonb, and only each job's own array becomes jsonb: parsed whole into jsonb, the
@@ -27,10 +28,11 @@ WITH key_taken AS (
   RETURNING job_id
 ),
 job AS (
-  INSERT INTO ingestion_jobs (id, tenant_id, max_attempts, event_count, idempotency_key, request_fingerprint)
+  INSERT INTO ingestion_jobs (id, tenant_id, max_attempts, event_count, idempotency_key, request_fingerprint,
+                              traceparent)
   SELECT n.*
-  FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::integer[], $5::text[], $6::text[])
-    AS n (id, tenant_id, max_attempts, event_count, idempotency_key, request_fingerprint)
+  FROM unnest($1::uuid[], $2::text[], $3::integer[], $4::integer[], $5::text[], $6::text[], $8::text[])
+    AS n (id, tenant_id, max_attempts, event_count, idempotency_key, request_fingerprint, traceparent)
   WHERE n.idempotency_key IS NULL OR n.id IN (SELECT job_id FROM key_taken)
   RETURNING id, created_at
 ),

@@ -132,10 +132,12 @@ claimed AS (
   RETURNING job.id, job.tenant_id, job.attempt, job.max_attempts,
     -- For the metric ingest_job_queue_wait_seconds, on the database's clock like created_at.
     extract(epoch FROM now() - job.created_at)::float8 AS waited_seconds, job.available_at,
-    (SELECT tenant_id FROM ring ORDER BY position DESC LIMIT 1) AS ring_end
+    (SELECT tenant_id FROM ring ORDER BY position DESC LIMIT 1) AS ring_end,
+    -- The trace the job belongs to (migration 012): the worker's spans for it continue it.
+    job.traceparent
 )
 -- In the order they were picked by, oldest due first: the UPDATE returns rows in whatever order its plan
 -- met them.
-SELECT id, tenant_id, attempt, max_attempts, waited_seconds, ring_end
+SELECT id, tenant_id, attempt, max_attempts, waited_seconds, ring_end, traceparent
 FROM claimed
 ORDER BY available_at, id

@@ -1,4 +1,4 @@
--- Deletes one batch of finished jobs past retention, with their results, and only
+-- Deletes one batch of finished jobs past retention, with their results and webhook messages, and only
 -- jobs accepted before the oldest event still stored, so a job never goes before its events. Called
 -- again until it deletes fewer than the batch, each call its own short transaction: row locks and the
 -- WAL of one statement stay small. SKIP LOCKED: a job an administrator is retrying right now is left
@@ -23,6 +23,13 @@ keys_deleted AS (
   USING doomed
   WHERE taken.tenant_id = doomed.tenant_id AND taken.idempotency_key = doomed.idempotency_key
     AND taken.job_id = doomed.id
+),
+-- And their webhook messages with every attempt (migration 012): a job finished this long ago has had
+-- its day of delivery attempts.
+deliveries_deleted AS (
+  DELETE FROM webhook_deliveries AS delivery
+  USING doomed
+  WHERE delivery.job_id = doomed.id
 )
 DELETE FROM ingestion_jobs AS job
 USING doomed

@@ -27,7 +27,8 @@ WITH failed AS (
   WHERE job.id = f.id AND job.locked_by = $1 AND job.status || '' = 'Processing'
     -- job.status IN (…) names the unfinished partition (migration 011), so the history's primary key is not probed.
     AND job.status IN ('Pending', 'Processing')
-  RETURNING job.id, job.status
+  RETURNING job.id, job.status, job.created_at, job.tenant_id, job.attempt, job.max_attempts,
+    job.event_count, job.processed_at, job.traceparent, job.error
 ),
 -- Jobs Failed for good are finished: one notification for them (see jobsSucceed.sql).
 -- Always one row, so the join keeps every row (a LEFT JOIN whose columns go unused would be removed by
@@ -35,7 +36,22 @@ WITH failed AS (
 finished AS (
   SELECT CASE WHEN count(*) > 0 THEN pg_notify('ingestion_jobs_finished', string_agg(id::text, ',')) END
   FROM failed WHERE status = 'Failed'
+),
+-- The outbox, as in jobsSucceed.sql, for the jobs Failed for good.
+webhooks AS (
+  INSERT INTO webhook_deliveries (id, endpoint_id, tenant_id, job_id, event_type, payload, traceparent)
+  SELECT gen_random_uuid(), endpoint.id, failed.tenant_id, failed.id, 'ingestion.failed',
+         webhook_message('ingestion.failed', failed.id, failed.tenant_id, 'Failed', failed.attempt,
+                         failed.max_attempts, failed.event_count, failed.created_at, failed.processed_at,
+                         NULL, NULL, failed.error),
+         failed.traceparent
+  FROM failed
+  JOIN webhook_endpoints AS endpoint
+    ON endpoint.tenant_id = failed.tenant_id AND endpoint.disabled_at IS NULL
+   AND 'ingestion.failed' = ANY (endpoint.events)
+  WHERE failed.status = 'Failed'
+  RETURNING 1
 )
-SELECT failed.id, failed.status
+SELECT failed.id, failed.status, (SELECT count(*) FROM webhooks)::integer AS webhooks
 FROM failed
 CROSS JOIN finished

@@ -34,7 +34,8 @@ rescued AS (
   FROM expired
   -- status IN (…) names the unfinished partition (migration 011), so the history's primary key is not probed.
   WHERE job.id = expired.id AND job.status IN ('Pending', 'Processing')
-  RETURNING job.id, job.status
+  RETURNING job.id, job.status, job.created_at, job.tenant_id, job.attempt, job.max_attempts,
+    job.event_count, job.processed_at, job.traceparent, job.error
 ),
 -- Jobs whose abandoned attempt was their last are finished: one notification (see jobsSucceed.sql).
 -- Always one row, so the join keeps every row (a LEFT JOIN whose columns go unused would be removed by
@@ -42,7 +43,22 @@ rescued AS (
 finished AS (
   SELECT CASE WHEN count(*) > 0 THEN pg_notify('ingestion_jobs_finished', string_agg(id::text, ',')) END
   FROM rescued WHERE status = 'Failed'
+),
+-- The outbox, as in jobsSucceed.sql, for the jobs whose abandoned attempt was their last.
+webhooks AS (
+  INSERT INTO webhook_deliveries (id, endpoint_id, tenant_id, job_id, event_type, payload, traceparent)
+  SELECT gen_random_uuid(), endpoint.id, rescued.tenant_id, rescued.id, 'ingestion.failed',
+         webhook_message('ingestion.failed', rescued.id, rescued.tenant_id, 'Failed', rescued.attempt,
+                         rescued.max_attempts, rescued.event_count, rescued.created_at, rescued.processed_at,
+                         NULL, NULL, rescued.error),
+         rescued.traceparent
+  FROM rescued
+  JOIN webhook_endpoints AS endpoint
+    ON endpoint.tenant_id = rescued.tenant_id AND endpoint.disabled_at IS NULL
+   AND 'ingestion.failed' = ANY (endpoint.events)
+  WHERE rescued.status = 'Failed'
+  RETURNING 1
 )
-SELECT rescued.id, rescued.status
+SELECT rescued.id, rescued.status, (SELECT count(*) FROM webhooks)::integer AS webhooks
 FROM rescued
 CROSS JOIN finished

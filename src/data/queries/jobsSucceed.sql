@@ -45,7 +45,8 @@ done AS (
   -- Fenced again: the lease may have been lost since held read the row.
   WHERE job.id = ANY (ARRAY(SELECT job_id FROM summary WHERE job_complete))
     AND job.locked_by = $1 AND job.status || '' = 'Processing' AND job.status IN ('Pending', 'Processing')
-  RETURNING job.id
+  RETURNING job.id, job.created_at, job.tenant_id, job.attempt, job.max_attempts, job.event_count,
+            job.processed_at, job.traceparent
 ),
 stored AS (
   INSERT INTO ingestion_results (job_id, event_type, event_type_key, count, first_timestamp, last_timestamp)
@@ -59,14 +60,38 @@ stored AS (
 -- job (50 string_aggs and 50 pg_notify calls per completion of 50).
 finished AS (
   SELECT pg_notify('ingestion_jobs_finished', string_agg(id::text, ',')) FROM done HAVING count(*) > 0
+),
+-- The outbox (src/webhooks/): a message for each endpoint of the job's tenant that takes
+-- ingestion.succeeded, committed with the job, delivered by a worker after. A tenant without an endpoint
+-- costs one probe of an index that holds only the enabled endpoints.
+webhooks AS (
+  INSERT INTO webhook_deliveries (id, endpoint_id, tenant_id, job_id, event_type, payload, traceparent)
+  SELECT gen_random_uuid(), endpoint.id, done.tenant_id, done.id, 'ingestion.succeeded',
+         webhook_message('ingestion.succeeded', done.id, done.tenant_id, 'Succeeded', done.attempt,
+                         done.max_attempts, done.event_count, done.created_at, done.processed_at,
+                         (SELECT json_agg(json_build_object('eventType', s.event_type, 'count', s.count,
+                                                            'firstTimestamp', webhook_time(s.first_timestamp),
+                                                            'lastTimestamp', webhook_time(s.last_timestamp))
+                                          ORDER BY s.type_key COLLATE "C", s.event_type COLLATE "C")
+                          FROM summary AS s WHERE s.job_id = done.id),
+                         NULL, NULL),
+         done.traceparent
+  FROM done
+  JOIN webhook_endpoints AS endpoint
+    ON endpoint.tenant_id = done.tenant_id AND endpoint.disabled_at IS NULL
+   AND 'ingestion.succeeded' = ANY (endpoint.events)
+  RETURNING 1
 )
-SELECT done.id, NULL::integer AS events_read, NULL::integer AS event_count
+-- webhooks: how many messages this statement wrote, so the worker wakes its delivery loop only then.
+SELECT done.id, NULL::integer AS events_read, NULL::integer AS event_count,
+       (SELECT count(*) FROM webhooks)::integer AS webhooks
 FROM done
 CROSS JOIN finished
 UNION ALL
 -- The jobs left for want of events (rare: the count is only taken for them).
 SELECT held.id,
        coalesce((SELECT sum(summary.count) FROM summary WHERE summary.job_id = held.id), 0)::integer,
-       held.event_count
+       held.event_count,
+       0
 FROM held
 WHERE NOT held.id = ANY (ARRAY(SELECT job_id FROM summary WHERE job_complete))

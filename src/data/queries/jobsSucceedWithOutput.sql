@@ -24,16 +24,32 @@ done AS (
   FROM held
   WHERE job.id = $2::uuid AND held.events_read >= held.event_count
     AND job.locked_by = $1 AND job.status || '' = 'Processing' AND job.status IN ('Pending', 'Processing')
-  RETURNING job.id
+  RETURNING job.id, job.created_at, job.tenant_id, job.attempt, job.max_attempts, job.event_count,
+            job.processed_at, job.traceparent, job.output
 ),
 -- The same notification as jobsSucceed.sql, delivered at commit: `Prefer: wait` requests answer at once.
 finished AS (
   SELECT pg_notify('ingestion_jobs_finished', string_agg(id::text, ',')) FROM done HAVING count(*) > 0
+),
+-- The outbox, as in jobsSucceed.sql: the message carries the processor's output.
+webhooks AS (
+  INSERT INTO webhook_deliveries (id, endpoint_id, tenant_id, job_id, event_type, payload, traceparent)
+  SELECT gen_random_uuid(), endpoint.id, done.tenant_id, done.id, 'ingestion.succeeded',
+         webhook_message('ingestion.succeeded', done.id, done.tenant_id, 'Succeeded', done.attempt,
+                         done.max_attempts, done.event_count, done.created_at, done.processed_at, NULL,
+                         done.output, NULL),
+         done.traceparent
+  FROM done
+  JOIN webhook_endpoints AS endpoint
+    ON endpoint.tenant_id = done.tenant_id AND endpoint.disabled_at IS NULL
+   AND 'ingestion.succeeded' = ANY (endpoint.events)
+  RETURNING 1
 )
-SELECT done.id, NULL::integer AS events_read, NULL::integer AS event_count
+SELECT done.id, NULL::integer AS events_read, NULL::integer AS event_count,
+       (SELECT count(*) FROM webhooks)::integer AS webhooks
 FROM done
 CROSS JOIN finished
 UNION ALL
-SELECT held.id, held.events_read, held.event_count
+SELECT held.id, held.events_read, held.event_count, 0
 FROM held
 WHERE held.events_read < held.event_count

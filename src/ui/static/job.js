@@ -5,6 +5,7 @@ import { el, fill, table } from './dom.js';
 import { copyButton } from './jobId.js';
 import { statusLabel } from './jobs.js';
 import { live } from './live.js';
+import { webhookSection } from './webhooks.js';
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
 const done = {
@@ -160,8 +161,16 @@ export async function jobPage(main, jobId) {
   const { bar, refresh } = live({
     everyMs: 2000,
     region,
-    load: () => api(`/admin/jobs/${encodeURIComponent(jobId)}`),
-    draw: (job) => fill(region, details(job, refresh)),
+    load: async () => {
+      const path = `/admin/jobs/${encodeURIComponent(jobId)}`;
+      const [job, { webhooks }] = await Promise.all([api(path), api(`${path}/webhooks`)]);
+      return { job, webhooks };
+    },
+    draw: ({ job, webhooks }) =>
+      fill(region, [
+        ...details(job, refresh),
+        ...webhookSection(webhooks, { api, when, confirmButton: actionButton, showMessage, render: refresh }),
+      ]),
   });
   main.replaceChildren(el('h1', {}, 'Job ', el('code', {}, jobId), ' ', copyButton(jobId)), bar, region);
   await refresh();
