@@ -50,7 +50,7 @@ async function deliverOnce(url: string, settings: Partial<WebhookConfig>) {
   );
   const jobId = await insertJob(pool, undefined, { tenantId });
   await jobsClaim(pool, 'test-worker', 1, 30);
-  expect(await jobsSucceed(pool, 'test-worker', [jobId])).toEqual(new Set([jobId]));
+  expect((await jobsSucceed(pool, 'test-worker', [jobId])).succeeded).toEqual(new Set([jobId]));
   const dispatcherPool = db.createPool(2);
   const dispatcher = new WebhookDispatcher({
     pool: dispatcherPool,

@@ -248,6 +248,11 @@ export interface operations {
                  * @example order-42
                  */
                 "Idempotency-Key"?: string;
+                /**
+                 * @description W3C Trace Context. Kept with the job: the API's spans, the worker's and the webhook deliveries' continue this trace (with tracing on; see docs/operations.md). One that is not valid is ignored.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                Traceparent?: string;
             };
             path?: never;
             cookie?: never;
