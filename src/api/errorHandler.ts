@@ -191,7 +191,8 @@ export function frameworkErrorHandler(
     return sendProblem(request, reply, {
       status: 414,
       title: 'URI too long',
-      detail: 'A path segment of the URL is longer than any valid value; job ids are UUIDs.',
+      detail:
+        'A path segment of the URL is longer than any valid value (a job id, a tenant id); check the URL.',
     });
   }
   return sendProblem(request, reply, {
