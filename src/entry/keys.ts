@@ -3,10 +3,17 @@
 import { createPool } from '../data/pool.js';
 import { createLogger } from '../log/logger.js';
 import { commandDatabase } from './commandDatabase.js';
-import { runKeysCommand } from './keysCommand.js';
+import { keysArguments, runKeysCommand } from './keysCommand.js';
 import { loadConfigOrExit } from './runtime.js';
 import { runMigrations } from './services.js';
 
+// Help and a mistyped command line answer before any database is reached (or started).
+const early = keysArguments(process.argv.slice(2));
+if ('exitCode' in early) {
+  for (const line of early.stderr) process.stderr.write(`${line}\n`);
+  for (const line of early.stdout) process.stdout.write(`${line}\n`);
+  process.exit(early.exitCode);
+}
 const config = loadConfigOrExit();
 const { database, close } = await commandDatabase(config);
 // Standard output carries the command's own lines only: the new key must be its last line.
