@@ -116,6 +116,10 @@ describe.skipIf(!executablePath)("operators' pages in Chromium", () => {
     await page.waitForSelector('text=Failed (cancelled)', { timeout: 20_000 });
     expect(await page.locator('tr.attempt td:nth-child(2)').allTextContents()).toEqual(['cancelled']);
     expect(await page.textContent('#job-error')).toBe('cancelled by an operator');
+    // A finished job has no next attempt to show (its availableAt is when it was last due).
+    expect(await page.locator('tr', { hasText: 'Next attempt' }).locator('td').last().textContent()).toBe(
+      '—',
+    );
     expect(await statusOf(jobId)).toBe('Failed');
     await page.screenshot({ path: `${artifacts}/job-cancelled.png`, fullPage: true });
   });
