@@ -15,7 +15,8 @@
 # it); without node a sed fallback reads the few flat fields the checks need and the timestamp check is
 # skipped. Environment: SMOKE_TIMEOUT_SECONDS (30), SMOKE_READY_WAIT_SECONDS (10: how long /health/ready
 # may stay 503 right after a start), SMOKE_CURL_TIMEOUT (10, per request). Against AUTH_MODE=keys, set
-# SMOKE_TENANT and that tenant's SMOKE_WRITE_KEY and SMOKE_READ_KEY (npm run keys -- create ...).
+# a tenant's SMOKE_WRITE_KEY and SMOKE_READ_KEY (npm run keys -- create ...); the write key names the
+# tenant, so SMOKE_TENANT is optional then (set, it must be the keys' tenant).
 set -euo pipefail
 
 BASE_URL="${1:-${BASE_URL:-http://localhost:8080}}"
@@ -65,7 +66,11 @@ request() {
 
 expect_status() {
   local want="$1" what="$2"
-  [ "$STATUS" = "$want" ] || fail "$what: expected HTTP $want, got $STATUS"
+  [ "$STATUS" = "$want" ] && return
+  if [ "$STATUS" = 401 ] && [ -z "${SMOKE_WRITE_KEY:-}${SMOKE_READ_KEY:-}" ]; then
+    fail "$what: expected HTTP $want, got 401: the service requires API keys (AUTH_MODE=keys); set SMOKE_WRITE_KEY and SMOKE_READ_KEY to a tenant's write and read keys (npm run keys -- create --tenant acme --kind write)"
+  fi
+  fail "$what: expected HTTP $want, got $STATUS"
 }
 
 # header NAME: value of a response header of the last request (case-insensitive name, CR stripped).
@@ -123,12 +128,17 @@ ok "200"
 # A key of our own per run, so reruns against the same database never collide with older jobs.
 RUN_ID="$(date +%s)-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 IDEMPOTENCY_KEY="smoke-$RUN_ID"
-# With keys, the tenant is the keys' own; the fresh Idempotency-Key still keeps reruns apart.
-TENANT="${SMOKE_TENANT:-smoke-tenant-$RUN_ID}"
+# With a write key and no SMOKE_TENANT, the body names no tenant: the key's is used. Otherwise a tenant
+# of our own per run; the fresh Idempotency-Key keeps reruns apart either way.
+if [ -n "${SMOKE_WRITE_KEY:-}" ] && [ -z "${SMOKE_TENANT:-}" ]; then
+  TENANT_FIELD=''
+else
+  TENANT_FIELD='"tenantId":"'"${SMOKE_TENANT:-smoke-tenant-$RUN_ID}"'",'
+fi
 # Two events whose types differ only in case: they must be one group that keeps the first event's casing.
 # The second event is earlier in absolute time (08:00:05Z) though submitted later, so firstTimestamp has
 # to come from comparing instants, not from submission order.
-BODY='{"tenantId":"'"$TENANT"'","events":[
+BODY='{'"$TENANT_FIELD"'"events":[
   {"type":"clicked","timestamp":"2024-05-01T10:00:00Z","payload":{"button":"buy"}},
   {"type":"Clicked","timestamp":"2024-05-01T10:00:05+02:00","payload":{"button":"sell"}}]}'
 
@@ -150,7 +160,7 @@ REPLAY_ID="$(json jobId)"
 ok "202, same jobId"
 
 step "POST a different body with the same Idempotency-Key"
-OTHER_BODY='{"tenantId":"'"$TENANT"'","events":[{"type":"viewed","timestamp":"2024-05-01T10:00:00Z","payload":null}]}'
+OTHER_BODY='{'"$TENANT_FIELD"'"events":[{"type":"viewed","timestamp":"2024-05-01T10:00:00Z","payload":null}]}'
 request POST /v1/ingestions "$OTHER_BODY" -H "Idempotency-Key: $IDEMPOTENCY_KEY"
 expect_status 422 "same Idempotency-Key, different body"
 ok "422"

@@ -6,6 +6,7 @@ import { batchBody, EventQueue, type Queued } from './queue.js';
 import { JobReads } from './reads.js';
 import { newIdempotencyKey } from './requests.js';
 import { BatchSender } from './sender.js';
+import { trackedEvent } from './trackedEvent.js';
 import type { TrackEvent } from './types.js';
 
 /** Bodies handed to fetch keepalive when a page goes: browsers allow 64 KiB in flight in all. */
@@ -182,19 +183,7 @@ export function createClient(options: ClientOptions): IngestClient {
   const reads = new JobReads(settings);
   return {
     track(event) {
-      if (
-        event === null ||
-        typeof event !== 'object' ||
-        typeof event.type !== 'string' ||
-        event.type.trim() === ''
-      )
-        throw new TypeError('track() takes an event with a non-blank type: { type, timestamp?, payload? }');
-      const timestamp = event.timestamp ?? new Date();
-      const stored = {
-        type: event.type,
-        timestamp: timestamp instanceof Date ? timestamp.toISOString() : timestamp,
-        ...(event.payload === undefined ? {} : { payload: event.payload }),
-      };
+      const stored = trackedEvent(event);
       if (closed) {
         counts.undelivered += 1;
         report(new UndeliveredBatchError([stored], 'closed'));

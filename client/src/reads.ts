@@ -82,6 +82,9 @@ export class JobReads {
   /** One page of the tenant's jobs, newest first; pass `nextCursor` back as `cursor` for the next. */
   listJobs(query: ListJobsQuery = {}, options: { signal?: AbortSignal } = {}): Promise<JobPage> {
     const parameters = new URLSearchParams();
+    // Without keys only tenantId names the tenant; with a key it must be the key's, so it can go too.
+    const { tenantId } = this.settings;
+    if (tenantId !== undefined && query.tenantId === undefined) parameters.set('tenantId', tenantId);
     for (const [name, value] of Object.entries(query))
       if (value !== undefined) parameters.set(name, String(value));
     const search = parameters.toString();

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { pageSizeForm } from '../domain/jobListFilter.js';
 import { jobStatuses } from '../domain/jobStatus.js';
 
 const dateTime = Type.String({ format: 'date-time' });
@@ -42,7 +43,7 @@ export const JobListQuerySchema = Type.Object(
     ...filterFields,
     cursor: Type.Optional(Type.String({ maxLength: 500, description: 'nextCursor of the previous page.' })),
     limit: Type.Optional(
-      Type.String({ pattern: '^[0-9]{1,3}$', description: 'Page size, 1 to 200; 50 by default.' }),
+      Type.String({ pattern: pageSizeForm.pattern, description: 'Page size, 1 to 200; 50 by default.' }),
     ),
   },
   { additionalProperties: false },

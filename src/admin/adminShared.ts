@@ -38,6 +38,10 @@ export const invalidInput = problemResponse(
 );
 /** A 404 of a job route. */
 export const jobNotFound = problemResponse('No job has this id.');
+/** A 414 of a route with an id in its path. */
+export const pathTooLong = {
+  414: problemResponse('A path segment is longer than any valid value (a job id, a tenant id).'),
+};
 
 /** A time for a response; null stays null. */
 export const iso = (date: Date | null) => (date === null ? null : date.toISOString());

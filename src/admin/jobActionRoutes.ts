@@ -15,6 +15,7 @@ import {
   filterOrThrow,
   invalidInput,
   jobNotFound,
+  pathTooLong,
   refusals,
   refuseInReadOnly,
   type AdminRouteOptions,
@@ -68,6 +69,7 @@ export const jobActionRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = asy
     200: jsonResponse('Done: the job and its new status.', JobActionSchema),
     400: invalidInput,
     404: jobNotFound,
+    ...pathTooLong,
     409: problemResponse(
       'The job is not in the state the action needs (Failed to retry, Pending or Processing to cancel, ' +
         'Pending to run now).',

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ProblemError } from '../api/problem.js';
+import { pageSizeForm, parsePageSize } from '../domain/jobListFilter.js';
 import { jsonResponse, problemResponse } from '../api/schemas/responses.js';
 import { processingPause, processingResume, tenantPause, tenantResume } from '../data/pauseStore.js';
 import {
@@ -10,7 +11,14 @@ import {
   type TenantBacklog,
   type TenantFigures,
 } from '../data/tenantStats.js';
-import { adminDocs, iso, refusals, refuseInReadOnly, type AdminRouteOptions } from './adminShared.js';
+import {
+  adminDocs,
+  iso,
+  pathTooLong,
+  refusals,
+  refuseInReadOnly,
+  type AdminRouteOptions,
+} from './adminShared.js';
 import { sharedRead } from './sharedRead.js';
 import { decodeTenantCursor, encodeTenantCursor, type TenantCursor } from './tenantCursor.js';
 import {
@@ -45,11 +53,15 @@ function tenantView(t: TenantFigures) {
   };
 }
 
-function tenantIdOrThrow(raw: string): string {
+/** A tenant id sent as `field`, unless it is blank. */
+function tenantIdOrThrow(raw: string, field: 'tenant' | 'tenantId'): string {
   if (raw.trim() === '') {
-    throw new ProblemError(400, 'Invalid tenant', 'The tenantId is blank.', {
-      errors: { tenantId: ['tenantId is required'] },
-    });
+    throw new ProblemError(
+      400,
+      field === 'tenant' ? 'Invalid filter' : 'Invalid request',
+      `The ${field} is blank; name a tenant.`,
+      { errors: { [field]: ['must not be blank'] } },
+    );
   }
   return raw;
 }
@@ -118,10 +130,10 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async 
     },
     async (request) => {
       const { cursor: cursorText, limit, paused, tenant } = request.query;
-      const size = limit === undefined ? 50 : Number(limit);
-      if (size < 1 || size > 200) {
-        throw new ProblemError(400, 'Invalid query', 'The page size is out of range.', {
-          errors: { limit: ['expected a whole number from 1 to 200'] },
+      const size = parsePageSize(limit);
+      if (size === undefined) {
+        throw new ProblemError(400, 'Invalid filter', 'The page size is out of range.', {
+          errors: { limit: [pageSizeForm.message] },
         });
       }
       const cursor = cursorText ? decodeTenantCursor(cursorText) : undefined;
@@ -131,7 +143,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async 
         });
       }
       if (tenant !== undefined) {
-        const figures = await tenantsFigures(pool, [tenantIdOrThrow(tenant)]);
+        const figures = await tenantsFigures(pool, [tenantIdOrThrow(tenant, 'tenant')]);
         return { tenants: figures.map(tenantView), nextCursor: null };
       }
       const { ids, next } = await page(cursor, size, paused === 'true');
@@ -142,7 +154,8 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async 
 
   const pauseResponses = (description: string) => ({
     200: jsonResponse(description, TenantPauseSchema),
-    400: invalidQuery,
+    400: problemResponse('The tenantId is blank.'),
+    ...pathTooLong,
     ...refusals,
   });
   app.post(
@@ -161,7 +174,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async 
     },
     async (request) => {
       refuseInReadOnly(readOnly);
-      const tenantId = tenantIdOrThrow(request.params.tenantId);
+      const tenantId = tenantIdOrThrow(request.params.tenantId, 'tenantId');
       const pausedAt = await tenantPause(pool, tenantId);
       request.log.info({ tenantId }, 'tenant paused by an operator');
       return { tenantId, paused: true, pausedAt: pausedAt.toISOString() };
@@ -182,7 +195,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async 
     },
     async (request) => {
       refuseInReadOnly(readOnly);
-      const tenantId = tenantIdOrThrow(request.params.tenantId);
+      const tenantId = tenantIdOrThrow(request.params.tenantId, 'tenantId');
       if (await tenantResume(pool, tenantId)) request.log.info({ tenantId }, 'tenant resumed by an operator');
       return { tenantId, paused: false, pausedAt: null };
     },

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { pageSizeForm } from '../domain/jobListFilter.js';
 
 const dateTime = Type.String({ format: 'date-time' });
 
@@ -15,7 +16,7 @@ export const TenantListQuerySchema = Type.Object(
     ),
     cursor: Type.Optional(Type.String({ maxLength: 800, description: 'nextCursor of the previous page.' })),
     limit: Type.Optional(
-      Type.String({ pattern: '^[0-9]{1,3}$', description: 'Page size, 1 to 200; 50 by default.' }),
+      Type.String({ pattern: pageSizeForm.pattern, description: 'Page size, 1 to 200; 50 by default.' }),
     ),
   },
   { additionalProperties: false },

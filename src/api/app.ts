@@ -34,6 +34,7 @@ import { registerCors } from './cors.js';
 import { registerRequestDecompression } from './requestDecompression.js';
 import { ingestionStatusRoute } from './routes/ingestionStatus.js';
 import { resultRoutes } from './routes/results.js';
+import { maxParamLength } from './schemas/ingestion.js';
 
 /** Everything the HTTP API needs from its surroundings. */
 export interface AppDependencies {
@@ -75,6 +76,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.http.maxBodyBytes,
+    // Fastify's default (100) is shorter than a valid tenant id in a path, percent-encoded.
+    routerOptions: { maxParamLength },
     genReqId: correlationIdFor,
     // One line per response, written by the onResponse hook below, instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'correlationId', disableRequestLogging: true }),
@@ -94,6 +97,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         // A string where a number belongs is the client's mistake to hear about, not to be guessed at.
         coerceTypes: false,
         allErrors: true,
+        // Fastify's default strips the fields a schema does not declare and goes on: a typo in a bulk
+        // action's filter ({"tenantt": …}) would widen the action to every job. Refused instead, by name.
+        removeAdditional: false,
+        // Errors then carry the schema and the value, so messages can name the fields a request may send.
+        verbose: true,
         formats: { 'rfc3339-date-time': isRfc3339DateTime },
       },
     },

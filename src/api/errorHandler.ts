@@ -42,7 +42,7 @@ export function createErrorHandler(limits: ErrorLimits) {
 
     if (error.validation) {
       const context = error.validationContext ?? 'body';
-      const part = context === 'params' ? 'path' : context;
+      const part = context === 'params' ? 'path' : context === 'querystring' ? 'query string' : context;
       const tooMany = error.validation.some(
         (issue) => issue.keyword === 'maxItems' && issue.instancePath === '/events',
       );
@@ -56,7 +56,7 @@ export function createErrorHandler(limits: ErrorLimits) {
       return sendProblem(request, reply, {
         status: 400,
         title: 'Invalid request',
-        detail: `The request ${part} is invalid; see errors for what to fix in each field.`,
+        detail: `The request ${part} ${part === 'headers' ? 'are' : 'is'} invalid; see errors for what to fix in each field.`,
         errors: fieldErrorsFromValidation(error.validation, context),
       });
     }
@@ -88,7 +88,11 @@ export function createErrorHandler(limits: ErrorLimits) {
       return sendProblem(request, reply, {
         status: 400,
         title: 'Malformed JSON',
-        detail: `The body is not valid JSON: ${error.message}`,
+        // Fastify's own message ("Body is not valid JSON but content-type is set to …") tells nothing more.
+        detail:
+          error instanceof SyntaxError
+            ? `The body is not valid JSON: ${error.message}`
+            : 'The body is not valid JSON: look for a trailing comma, an unquoted key or a body cut short.',
       });
     }
 
@@ -191,7 +195,8 @@ export function frameworkErrorHandler(
     return sendProblem(request, reply, {
       status: 414,
       title: 'URI too long',
-      detail: 'A path segment of the URL is longer than any valid value; job ids are UUIDs.',
+      detail:
+        'A path segment of the URL is longer than any valid value (a job id, a tenant id); check the URL.',
     });
   }
   return sendProblem(request, reply, {

@@ -1,5 +1,5 @@
 import { decodeCursor, type JobKey } from '../domain/jobCursor.js';
-import { jobPageSize, parsePageSize } from '../domain/jobListFilter.js';
+import { pageSizeForm, parsePageSize } from '../domain/jobListFilter.js';
 import { ProblemError } from './problem.js';
 
 /**
@@ -25,7 +25,7 @@ export function requestedPage(
   const size = parsePageSize(limit);
   if (size === undefined) {
     throw new ProblemError(400, 'Invalid filter', 'The page size is out of range.', {
-      errors: { limit: [`expected a whole number from 1 to ${jobPageSize.max}`] },
+      errors: { limit: [pageSizeForm.message] },
     });
   }
   return { after, size };

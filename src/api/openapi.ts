@@ -1,6 +1,7 @@
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { packageVersion } from '../config/serviceVersion.js';
+import { corsExposedHeaders } from './cors.js';
 import { ProblemSchema } from './schemas/problem.js';
 
 /** Where the document is served. */
@@ -80,10 +81,15 @@ const swaggerOptions: FastifyDynamicSwaggerOptions = {
         description:
           'CORS preflights: pages of the origins CORS_ALLOWED_ORIGINS lists may call the /v1 routes (any page ' +
           'may submit when it lists *); every /v1 answer to such a page carries Access-Control-Allow-Origin ' +
-          'and exposes Location, Retry-After, RateLimit, RateLimit-Policy and X-Correlation-Id.',
+          `and exposes ${corsExposedHeaders.join(', ')}.`,
       },
       { name: 'Health', description: 'Probes for load balancers and orchestrators.' },
-      { name: 'admin', description: 'Operators: inspect, retry and cancel jobs (docs/admin.md).' },
+      {
+        name: 'admin',
+        description:
+          'Operators: inspect, retry, cancel and run jobs now; tenants by backlog, worker processes; pause ' +
+          'and resume a tenant or all processing (docs/admin.md).',
+      },
     ],
     components: {
       securitySchemes: {

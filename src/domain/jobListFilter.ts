@@ -21,6 +21,15 @@ export interface RawJobListWindow {
 export const jobPageSize = { default: 50, max: 200 } as const;
 
 /**
+ * How a list's `limit` parameter is written (the schemas check the form, {@link parsePageSize} the
+ * range), and what an answer says when it is not.
+ */
+export const pageSizeForm = {
+  pattern: '^[0-9]{1,3}$',
+  message: `expected a whole number from 1 to ${jobPageSize.max}`,
+} as const;
+
+/**
  * Checks and converts the status list (comma-separated; absent or blank: every status) and the time
  * range of a job list's query, adding what is wrong with each field to `errors`.
  */

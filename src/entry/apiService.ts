@@ -97,7 +97,17 @@ export async function startApi(
     { adminAccess: operator.access.mode, readOnly: config.admin.readOnly },
     operator.access.describe() + (config.admin.readOnly ? ' (read-only: DASHBOARD_READ_ONLY=true)' : ''),
   );
-  await app.listen({ host: config.http.host, port: config.http.port });
+  const { host, port } = config.http;
+  await app.listen({ host, port }).catch((error: NodeJS.ErrnoException) => {
+    // Node's own words ("listen EADDRINUSE: address already in use") do not say what to do.
+    throw error.code === 'EADDRINUSE'
+      ? new Error(
+          `port ${port} on ${host} is already in use (another npm start or API process?): stop it, or set ` +
+            'PORT to a free port.',
+          { cause: error },
+        )
+      : error;
+  });
   return {
     adminAccess: operator.access.mode,
     async stop() {

@@ -53,29 +53,43 @@ function originsOf(texts: readonly string[] | undefined): string[] | null | stri
 
 const iso = (date: Date | null) => (date === null ? '-' : date.toISOString());
 
+const keysOptions = {
+  tenant: { type: 'string' },
+  kind: { type: 'string' },
+  name: { type: 'string' },
+  'expires-in': { type: 'string' },
+  rps: { type: 'string' },
+  eps: { type: 'string' },
+  origin: { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type KeysArguments = ReturnType<typeof parseArgs<{ options: typeof keysOptions; allowPositionals: true }>>;
+
+/**
+ * The command line read, or what to print instead when it asks for help or cannot be read: decided
+ * before any database is reached, so `--help` and a typo answer at once.
+ */
+export function keysArguments(argv: readonly string[]): KeysArguments | KeysCommandOutcome {
+  let parsed: KeysArguments;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: keysOptions });
+  } catch (error) {
+    // Node's message goes on about positionals after `--`, which npm's own `--` makes moot.
+    return usageError((error as Error).message.replace(/^(Unknown option) '([^']*)'\..*$/s, '$1 $2.'));
+  }
+  if (parsed.values.help || parsed.positionals[0] === 'help')
+    return { exitCode: 0, stdout: [keysUsage], stderr: [] };
+  return parsed;
+}
+
 /**
  * Runs one command of `npm run keys` against `pool`. Separate from the process around it so that tests
  * run it in-process; the entry point prints what it returns.
  */
 export async function runKeysCommand(pool: Pool, argv: readonly string[]): Promise<KeysCommandOutcome> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        tenant: { type: 'string' },
-        kind: { type: 'string' },
-        name: { type: 'string' },
-        'expires-in': { type: 'string' },
-        rps: { type: 'string' },
-        eps: { type: 'string' },
-        origin: { type: 'string', multiple: true },
-      },
-    });
-  } catch (error) {
-    return usageError((error as Error).message);
-  }
+  const parsed = keysArguments(argv);
+  if ('exitCode' in parsed) return parsed;
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
   switch (command) {

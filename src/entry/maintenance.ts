@@ -7,9 +7,18 @@ import { createLogger } from '../log/logger.js';
 import { maintenanceSettingsOf, runMaintenancePass } from '../maintenance/maintenancePass.js';
 import { reportLines } from '../maintenance/passReport.js';
 import { commandDatabase } from './commandDatabase.js';
+import { refuseArguments } from './commandArguments.js';
 import { loadConfigOrExit } from './runtime.js';
 import { runMigrations } from './services.js';
 
+refuseArguments(
+  process.argv.slice(2),
+  'npm run maintenance',
+  'usage: npm run maintenance\n' +
+    'One maintenance pass, printed: partitions of events a week ahead, retention of events and finished\n' +
+    'jobs, the history of the overview. On DATABASE_URL, else the embedded PostgreSQL of npm start.\n' +
+    'Exit status 0 done, 3 a step waited past its lock timeout (run it again), 1 failed.',
+);
 const config = loadConfigOrExit();
 const { database, close } = await commandDatabase(config);
 // Standard output carries what the pass did, nothing else.

@@ -1,8 +1,14 @@
 // `npm run webhooks -- create|list|rotate|delete`: manages tenants' webhook endpoints in the configured
 // database, or, with none configured, in the embedded PostgreSQL that `npm start` uses.
 import { runDatabaseCommand } from './commandRun.js';
-import { runWebhooksCommand } from './webhooksCommand.js';
+import { runWebhooksCommand, webhooksUsage } from './webhooksCommand.js';
 
-await runDatabaseCommand('webhooks', (pool, config) =>
-  runWebhooksCommand(pool, process.argv.slice(2), config.webhooks.allowPrivateUrls),
+const argv = process.argv.slice(2);
+await runDatabaseCommand(
+  'webhooks',
+  (pool, config) => runWebhooksCommand(pool, argv, config.webhooks.allowPrivateUrls),
+  () =>
+    argv.some((arg) => arg === '--help' || arg === '-h' || arg === 'help')
+      ? { exitCode: 0, stdout: [webhooksUsage], stderr: [] }
+      : undefined,
 );

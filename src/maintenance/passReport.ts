@@ -75,6 +75,7 @@ export function emptyReport(now: Date, ran = true): PassReport {
 }
 
 const day = (time: Date) => time.toISOString().slice(0, 10);
+const plural = (n: number, noun: string, ending = 's') => `${n} ${noun}${n === 1 ? '' : ending}`;
 
 /** The report as lines for a person: what `npm run maintenance` prints. */
 export function reportLines(report: PassReport): string[] {
@@ -102,16 +103,18 @@ export function reportLines(report: PassReport): string[] {
       `deferred: ${step} ${partition}: a lock was not free within the lock timeout; the next pass tries again`,
     );
   }
-  if (report.hoursRolledUp > 0) lines.push(`rolled up ${report.hoursRolledUp} hours of finished jobs`);
+  if (report.hoursRolledUp > 0)
+    lines.push(`rolled up ${plural(report.hoursRolledUp, 'hour')} of finished jobs`);
   if (report.workersForgotten > 0)
-    lines.push(`forgot ${report.workersForgotten} worker processes not heard from for a day`);
+    lines.push(`forgot ${plural(report.workersForgotten, 'worker process', 'es')} not heard from for a day`);
   lines.push(
     `deleted ${report.jobsDeleted} finished jobs` +
       (report.jobRetentionOff
         ? ' (JOB_RETENTION_DAYS=0 keeps them)'
         : report.jobsAcceptedBefore
           ? ` (finished past retention, accepted before ${report.jobsAcceptedBefore.toISOString()})`
-          : ' (none may go while the partition of the events from before the upgrade is kept)'),
+          : ' (none may go before raw_events_before_… is dropped: it holds the events accepted before ' +
+            'partitions began, none on a new database, and goes RAW_EVENT_RETENTION_DAYS after that day)'),
   );
   if (report.keysDeleted > 0) lines.push(`deleted ${report.keysDeleted} idempotency keys whose job was gone`);
   lines.push(

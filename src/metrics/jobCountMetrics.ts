@@ -49,7 +49,7 @@ export function createJobCountMetrics(registry: Registry, source: JobCountSource
   });
   new Gauge({
     name: 'ingest_oldest_pending_job_timestamp_seconds',
-    help: 'When the oldest due Pending job became due (accepted, or its retry backoff ended), as a Unix time from the database clock; the time of the count when no job is waiting. Backlog age: time() - this.',
+    help: 'When the oldest due Pending job a worker may claim became due (accepted, or its retry backoff ended), as a Unix time from the database clock; the time of the count when no job is waiting. Jobs held by a pause (a tenant, or all processing) are left out. Backlog age: time() - this.',
     registers: [registry],
     async collect() {
       const counts = await current();

@@ -116,6 +116,10 @@ describe.skipIf(!executablePath)("operators' pages in Chromium", () => {
     await page.waitForSelector('text=Failed (cancelled)', { timeout: 20_000 });
     expect(await page.locator('tr.attempt td:nth-child(2)').allTextContents()).toEqual(['cancelled']);
     expect(await page.textContent('#job-error')).toBe('cancelled by an operator');
+    // A finished job has no next attempt to show (its availableAt is when it was last due).
+    expect(await page.locator('tr', { hasText: 'Next attempt' }).locator('td').last().textContent()).toBe(
+      '—',
+    );
     expect(await statusOf(jobId)).toBe('Failed');
     await page.screenshot({ path: `${artifacts}/job-cancelled.png`, fullPage: true });
   });
@@ -176,6 +180,38 @@ describe.skipIf(!executablePath)("operators' pages in Chromium", () => {
     await page.press('#open-job-id', 'Enter');
     await page.waitForSelector('#message:not([hidden])');
     expect(await page.textContent('#message')).toMatch(/not a job id/);
+  });
+
+  it('stops reading a page the service refuses for good, says so once, and tries again when asked', async () => {
+    let reads = 0;
+    const counted = (request: { url(): string }) => {
+      if (request.url().endsWith('/admin/jobs?status=bogus')) reads += 1;
+    };
+    page.on('request', counted);
+    await open(`${base}/ui/jobs?status=bogus`);
+    expect(await page.textContent('#message')).toMatch(/^Invalid filter: .*status/);
+    expect(await page.getAttribute('.live-bar', 'data-live')).toBe('stopped');
+    expect(await page.textContent('.live-bar')).not.toMatch(/trying again|Invalid filter/);
+    await page.locator('.live-bar button:text-is("Try again")').click();
+    // Strings, so the test needs no DOM types: they run in the page.
+    await page.waitForFunction("document.querySelector('.live-bar button')?.textContent === 'Try again'");
+    page.off('request', counted);
+    expect(reads).toBe(2);
+  });
+
+  it('aligns the heading of a column of numbers with its numbers', async () => {
+    await submit('aligned');
+    await open(`${base}/ui/tenants`);
+    expect(await page.locator('th.n').allTextContents()).toEqual([
+      'Pending',
+      'Processing',
+      'Failed (24 h)',
+      'Finished (last hour)',
+    ]);
+    const aligned = await page.evaluate(
+      "['th.n', 'td.n'].map((s) => getComputedStyle(document.querySelector(s)).textAlign)",
+    );
+    expect(aligned).toEqual(['right', 'right']);
   });
 
   it('shows hostile tenants, workers and job ids on the new pages as text and runs none of it', async () => {

@@ -20,7 +20,7 @@ import { useTestDatabase } from '../support/testDatabase.js';
 const db = useTestDatabase();
 let pool: Pool;
 const processes: ServiceProcess[] = [];
-const bases = {} as Record<'main' | 'split' | 'limited', string>;
+const bases = {} as Record<'main' | 'split' | 'limited' | 'open', string>;
 const keys = {} as Record<'write' | 'read' | 'split' | 'limited', string>;
 
 async function createKey(args: string[]): Promise<string> {
@@ -60,6 +60,7 @@ beforeAll(async () => {
     startApi('main'),
     startApi('split', { MAX_EVENTS_PER_REQUEST: '10' }),
     startApi('limited', { RATE_LIMIT_REQUESTS_PER_SECOND: '2' }),
+    startApi('open', { AUTH_MODE: 'none' }),
     waitForOutput(worker, /worker started/, 120_000),
   ]);
 }, 180_000);
@@ -145,16 +146,39 @@ describe('sending', () => {
       fetch: recorder.fetch,
       onError: (e) => errors.push(e),
     });
-    client.track({ type: 'clicked', timestamp: 'yesterday' });
+    // A payload nested deeper than the service takes: only the service can tell.
+    const deep = Array.from({ length: 70 }).reduce<unknown>((inner) => ({ inner }), 1);
+    client.track({ type: 'clicked', payload: deep });
     await client.flush();
     expect(recorder.requests.map((r) => r.status)).toEqual([400]);
     expect(errors).toHaveLength(1);
     const rejected = errors[0] as RejectedBatchError;
     expect(rejected).toBeInstanceOf(RejectedBatchError);
     expect(rejected.status).toBe(400);
-    expect(Object.keys(rejected.fieldErrors)).toEqual(['events[0].timestamp']);
+    expect(Object.keys(rejected.fieldErrors)).toEqual(['events[0].payload']);
     expect(rejected.events).toHaveLength(1);
     expect(client.stats().rejected).toBe(1);
+    await client.close();
+  });
+
+  it('refuses at track() a timestamp the service would refuse, so it cannot sink the good events batched with it', async () => {
+    const recorder = recordingFetch();
+    const client = createClient({ baseUrl: bases.main, key: keys.write, fetch: recorder.fetch });
+    const bad = [
+      'yesterday',
+      '2024-05-01 12:00:00',
+      '2024-05-01T12:00:00',
+      1714564800000,
+      new Date(Number.NaN),
+    ];
+    for (const timestamp of bad) {
+      expect(() => client.track({ type: 'clicked', timestamp } as TrackEvent)).toThrow(TypeError);
+    }
+    client.track({ type: 'clicked', timestamp: '2024-05-01T12:00:00.5+02:00' });
+    client.track({ type: 'clicked', timestamp: new Date() });
+    await client.flush();
+    expect(recorder.requests.map((r) => r.status)).toEqual([202]);
+    expect(client.stats()).toMatchObject({ sent: 2, rejected: 0 });
     await client.close();
   });
 
@@ -247,6 +271,18 @@ describe('reading', () => {
     const unknown = client.getJob('00000000-0000-0000-0000-000000000000');
     await expect(unknown).rejects.toBeInstanceOf(IngestApiError);
     await expect(unknown).rejects.toMatchObject({ status: 404 });
+    await client.close();
+  });
+
+  it('lists the jobs of its tenantId without keys, where nothing else names the tenant', async () => {
+    const client = createClient({ baseUrl: bases.open, tenantId: 'open-acme' });
+    client.track({ type: 'clicked' });
+    await client.flush();
+    const [job] = (await client.listJobs({ limit: 1 })).jobs;
+    expect(job).toMatchObject({ tenantId: 'open-acme' });
+    expect((await client.waitForJob(job!.jobId, { timeoutMs: 30_000 })).status).toBe('Succeeded');
+    // A tenantId in the query wins: it is the caller's to choose without keys.
+    expect((await client.listJobs({ tenantId: 'nobody' })).jobs).toEqual([]);
     await client.close();
   });
 });

@@ -30,7 +30,15 @@ describe('reportLines', () => {
   });
 
   it('says why no job was deleted, and when another process had the lock', () => {
-    expect(reportLines(emptyReport(now)).at(-2)).toMatch(/events from before the upgrade is kept/);
+    expect(reportLines(emptyReport(now)).at(-2)).toMatch(
+      /before raw_events_before_… is dropped.*new database/,
+    );
+    expect(reportLines({ ...emptyReport(now), hoursRolledUp: 1, workersForgotten: 2 })).toEqual(
+      expect.arrayContaining([
+        'rolled up 1 hour of finished jobs',
+        'forgot 2 worker processes not heard from for a day',
+      ]),
+    );
     expect(reportLines({ ...emptyReport(now), jobRetentionOff: true }).at(-2)).toMatch(
       /JOB_RETENTION_DAYS=0/,
     );

@@ -530,7 +530,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The jobId path segment is longer than any UUID. */
+            /** @description The jobId path segment is longer than any valid value. */
             414: {
                 headers: {
                     /** @description The X-Correlation-Id the request sent (printable ASCII, at most 128 characters), else a new UUID. Every log line of the request carries it: quote it when reporting a problem. */
@@ -668,7 +668,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The jobId path segment is longer than any UUID. */
+            /** @description The jobId path segment is longer than any valid value. */
             414: {
                 headers: {
                     /** @description The X-Correlation-Id the request sent (printable ASCII, at most 128 characters), else a new UUID. Every log line of the request carries it: quote it when reporting a problem. */

@@ -15,8 +15,24 @@ export const EventSchema = Type.Object({
   ),
 });
 
+/** The longest tenantId, in UTF-16 code units (JavaScript string length). */
+export const tenantIdMaxLength = 128;
+
+/**
+ * The longest path parameter the router takes. A tenantId in a path is percent-encoded: each UTF-16 code
+ * unit is at most 3 bytes of UTF-8, each byte `%XX`, so the longest valid tenant id fits; anything longer
+ * is refused with 414 before routing.
+ */
+export const maxParamLength = tenantIdMaxLength * 9;
+
 const tenantIdSchema = (description: string) =>
-  Type.String({ minLength: 1, maxLength: 128, pattern: nonBlank, description, examples: ['acme'] });
+  Type.String({
+    minLength: 1,
+    maxLength: tenantIdMaxLength,
+    pattern: nonBlank,
+    description,
+    examples: ['acme'],
+  });
 
 /**
  * The body of POST /v1/ingestions. `maxItems` is set from the configuration when the app is built.

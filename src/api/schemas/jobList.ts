@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { jobPageSize } from '../../domain/jobListFilter.js';
+import { jobPageSize, pageSizeForm } from '../../domain/jobListFilter.js';
 import { JobStatusSchema } from './job.js';
 
 const tenantIdParameter = (description: string) =>
@@ -31,7 +31,7 @@ export function tenantJobListQuerySchema(keysRequired: boolean) {
     ),
     limit: Type.Optional(
       Type.String({
-        pattern: '^[0-9]{1,3}$',
+        pattern: pageSizeForm.pattern,
         description: `Page size, 1 to ${jobPageSize.max}; ${jobPageSize.default} by default.`,
       }),
     ),

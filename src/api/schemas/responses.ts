@@ -161,7 +161,7 @@ export const tooManyRequestsResponse = problemResponse(
 export const jobIdProblemResponses = {
   400: problemResponse('The jobId is not a UUID (or the URL holds a malformed percent-escape).'),
   404: problemResponse('No job has this id.'),
-  414: problemResponse('The jobId path segment is longer than any UUID.'),
+  414: problemResponse('The jobId path segment is longer than any valid value.'),
   500: internalErrorResponse,
   503: problemResponse(
     'The database is unreachable (Retry-After: 5) or this instance is shutting down (Retry-After: 1); with ' +

@@ -32,7 +32,9 @@ export async function api(path, options = {}) {
           .map(([f, m]) => `${f}: ${m.join(', ')}`)
           .join('; ')
       : '';
-    throw new Error(`${body.title ?? response.status}: ${body.detail ?? ''}${fields}`);
+    const error = new Error(`${body.title ?? response.status}: ${body.detail ?? ''}${fields}`);
+    error.status = response.status;
+    throw error;
   }
   return body;
 }

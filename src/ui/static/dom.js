@@ -77,6 +77,9 @@ export function confirmButton(label, question, act, onError) {
 
 /** A table with one header row. */
 export function table(headings, rows) {
+  // A column of numbers (cells of class n) is right-aligned, and so is its heading.
+  const first = Array.isArray(rows) ? rows[0] : undefined;
+  const numeric = (i) => first?.children[i]?.classList.contains('n') ?? false;
   return el(
     'table',
     {},
@@ -86,7 +89,7 @@ export function table(headings, rows) {
       el(
         'tr',
         {},
-        headings.map((h) => el('th', {}, h)),
+        headings.map((h, i) => el('th', numeric(i) ? { class: 'n' } : {}, h)),
       ),
     ),
     el('tbody', {}, rows),

@@ -77,7 +77,8 @@ function details(job, refresh) {
         field('Events', String(job.eventCount)),
         field('Error', el('span', { id: 'job-error' }, job.error ?? '—')),
         field('Created', when(job.createdAt)),
-        field('Next attempt', when(job.availableAt)),
+        // Only a Pending job has one; a finished job's availableAt is when it was last due.
+        field('Next attempt', job.status === 'Pending' ? when(job.availableAt) : '—'),
         field('Finished', when(job.processedAt)),
         job.cancelledAt ? field('Cancelled', when(job.cancelledAt)) : null,
         job.lockedBy ? field('Worker', `${job.lockedBy} (lease until ${when(job.lockedUntil)})`) : null,
