@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { Pool } from './pool.js';
 import { queryRetryingMovedRows } from './movedRowRetry.js';
 import { sqlStatement } from './sql.js';
 
 const statements = {
   jobsClaim: sqlStatement('jobsClaim'),
+  jobsClaimByIds: sqlStatement('jobsClaimByIds'),
   jobsHeartbeat: sqlStatement('jobsHeartbeat'),
   jobsSucceed: sqlStatement('jobsSucceed'),
   jobsSucceedWithOutput: sqlStatement('jobsSucceedWithOutput'),
@@ -82,6 +84,83 @@ export async function jobsClaim(
   }));
 }
 
+interface ClaimedRow {
+  id: string;
+  tenant_id: string;
+  attempt: number;
+  max_attempts: number;
+  waited_seconds: number;
+}
+
+function claimedJobOf(row: ClaimedRow): ClaimedJob {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    attempt: row.attempt,
+    maxAttempts: row.max_attempts,
+    waitedSeconds: row.waited_seconds,
+  };
+}
+
+/** What jobsClaimByIds claimed and, when asked to, completed right behind the claim. */
+export interface ClaimByIds {
+  claimed: ClaimedJob[];
+  /** The claimed jobs the pipelined completion marked Succeeded; undefined when none ran or it failed. */
+  completed: Set<string> | undefined;
+}
+
+function ignoreConnectionError(): void {
+  // The queries running on the connection report the failure.
+}
+
+/**
+ * Claims, for `owner`, those of the jobs `ids` that are still Pending and due, at most `limit`, as
+ * jobsClaim does: for jobs an insert announced by id to an idle worker, without the fair claim's walk of
+ * the tenants. Possibly nothing (another worker was faster).
+ *
+ * With `complete`, the completion of what it claims (jobsSucceed, the SQL aggregation) is written to the
+ * same connection right behind the claim, without waiting for its answer (pipelined): two transactions,
+ * the claim committed first as always, in one round trip instead of two. The completion finds the ids
+ * the claim left on the connection under this call's nonce, so it completes exactly them, fenced as
+ * ever. A completion that failed leaves the claimed jobs to the caller to complete.
+ */
+export async function jobsClaimByIds(
+  pool: Pool,
+  owner: string,
+  ids: readonly string[],
+  limit: number,
+  leaseSeconds: number,
+  complete: boolean,
+): Promise<ClaimByIds> {
+  const values = [owner, ids, leaseSeconds, limit, randomUUID()];
+  if (!complete) {
+    const { rows } = await queryRetryingMovedRows<ClaimedRow>(pool, { ...statements.jobsClaimByIds, values });
+    return { claimed: rows.map(claimedJobOf), completed: undefined };
+  }
+  const client = await pool.connect();
+  client.on('error', ignoreConnectionError);
+  let failed = false;
+  try {
+    // The pool's connections pipeline (createPool's `pipeline`): both go out before either is answered.
+    const [claim, completion] = await Promise.allSettled([
+      client.query<ClaimedRow>({ ...statements.jobsClaimByIds, values }),
+      client.query<{ id: string }>({ ...statements.jobsSucceed, values: [owner, null, values[4]] }),
+    ]);
+    failed = claim.status === 'rejected' || completion.status === 'rejected';
+    // A claim that failed left no ids under this nonce: its completion completed nothing.
+    if (claim.status === 'rejected') throw claim.reason;
+    return {
+      claimed: claim.value.rows.map(claimedJobOf),
+      completed:
+        completion.status === 'fulfilled' ? new Set(completion.value.rows.map((row) => row.id)) : undefined,
+    };
+  } finally {
+    client.removeListener('error', ignoreConnectionError);
+    // After an error the connection is closed rather than reused: it may be what failed.
+    client.release(failed || undefined);
+  }
+}
+
 /** Renews `owner`'s leases; returns the ids whose lease it still holds. */
 export async function jobsHeartbeat(
   pool: Pool,
@@ -103,7 +182,7 @@ export async function jobsHeartbeat(
 export async function jobsSucceed(pool: Pool, owner: string, ids: readonly string[]): Promise<Set<string>> {
   const { rows } = await queryRetryingMovedRows<{ id: string }>(pool, {
     ...statements.jobsSucceed,
-    values: [owner, ids],
+    values: [owner, ids, null],
   });
   return new Set(rows.map((row) => row.id));
 }

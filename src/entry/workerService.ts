@@ -29,6 +29,8 @@ export async function startWorker(
   const pool = createPool(database, {
     max: config.worker.concurrency + 2,
     applicationName: 'ingest-worker',
+    // jobsClaimByIds pipelines a claim and its completion on one connection.
+    pipeline: true,
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
   metrics?.watchPool('worker', pool);

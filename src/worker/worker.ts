@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { JobNotifications } from '../data/jobNotifications.js';
 import { jobEventsRead } from '../data/jobEvents.js';
 import {
-  jobsClaim,
   jobsFail,
   jobsHeartbeat,
   jobsRelease,
@@ -18,6 +17,7 @@ import { isDatabaseAway, retryWhileDatabaseAway } from './databaseAway.js';
 import { noWorkerMetrics, type WorkerMetrics } from '../metrics/workerMetrics.js';
 import { JobAbortReason, type JobProcessor } from '../processing/processor.js';
 import { jobFailureOf } from './jobFailure.js';
+import { claimStep, type ClaimStep } from './claimStep.js';
 import { LeaseSweep } from './leaseSweep.js';
 import { runProcessor } from './processorRun.js';
 import { ProcessorSignals } from './processorSignals.js';
@@ -44,7 +44,7 @@ export class Worker {
   /** Running processors' signals: aborted when the lease is lost or the grace period ends. */
   private readonly signals = new ProcessorSignals();
   /** Claim statements on their way; a stopping worker waits for them, so nothing it claims is left behind. */
-  private readonly claims = new Set<Promise<ClaimedJob[]>>();
+  private readonly claims = new Set<Promise<unknown>>();
   private readonly wakeSignal = new WakeSignal();
   private readonly log: Logger;
   private readonly metrics: WorkerMetrics;
@@ -70,7 +70,9 @@ export class Worker {
     this.notifications =
       options.database &&
       new JobNotifications(options.database, 'ingest-worker', {
-        onJob: () => this.wakeSignal.wake(),
+        // An insert of a few jobs names them: one idle loop claims them by id (jobsClaimByIds).
+        onJob: (payload) =>
+          payload === '' ? this.wakeSignal.wake() : this.wakeSignal.announce(payload.split(',')),
         onConnected: () => this.wakeSignal.wake(),
         onError: (error, retryInMs) =>
           this.log.warn(
@@ -146,20 +148,31 @@ export class Worker {
     let failures = 0;
     // Each loop goes round the tenants on its own; loops and processes need not agree on a position.
     const cursor = newClaimCursor();
+    // Jobs announced by id to this loop while it was idle: claimed by id, the fair claim's walk skipped.
+    let announced: string[] | undefined;
     while (!this.stopping) {
-      let jobs: ClaimedJob[];
+      let jobs: readonly ClaimedJob[];
       // Claimed jobs are known as running the moment the claim resolves, before anything awaiting it
       // resumes: a stop() waiting on this claim then finds them.
       // A processor works on one job at a time: a batch would hold jobs idle behind a slow one.
       const limit = this.options.processor ? 1 : config.batchSize;
       const claimedAt = performance.now();
-      const claim = jobsClaim(pool, this.id, limit, config.leaseSeconds, cursor).then((claimed) => {
-        for (const job of claimed) this.running.set(job.id, job);
-        return claimed;
+      const byIds = announced;
+      announced = undefined;
+      const claim = claimStep(pool, this.id, {
+        limit,
+        leaseSeconds: config.leaseSeconds,
+        cursor,
+        announced: byIds,
+        completeAnnounced: !this.options.processor && !this.options.hooks?.beforeComplete,
+      }).then((step) => {
+        for (const job of step.claimed) if (!step.completed?.has(job.id)) this.running.set(job.id, job);
+        return step;
       });
       this.claims.add(claim);
+      let step: ClaimStep;
       try {
-        jobs = await claim;
+        step = await claim;
         failures = 0;
       } catch (error) {
         failures += 1;
@@ -171,13 +184,25 @@ export class Worker {
       } finally {
         this.claims.delete(claim);
       }
-      if (jobs.length === 0) {
-        await this.wakeSignal.wait(config.pollIntervalMs);
+      if (step.claimed.length === 0) {
+        // Announced jobs another worker took: the fair claim looks for anything else before sleeping.
+        if (byIds) continue;
+        announced = await this.wakeSignal.wait(config.pollIntervalMs);
         continue;
+      }
+      jobs = step.claimed;
+      const completed = step.completed;
+      if (completed) {
+        this.metrics.jobsCompleted('succeeded', completed.size);
+        this.metrics.batchProcessed(completed.size, (performance.now() - claimedAt) / 1000);
       }
       // Claimed after stop() began: not started, so stop() hands them back as they are.
       if (this.stopping) break;
       this.metrics.jobsClaimed(jobs.filter((job) => job.attempt === 1).map((job) => job.waitedSeconds));
+      if (completed) {
+        jobs = jobs.filter((job) => !completed.has(job.id));
+        if (jobs.length === 0) continue;
+      }
       const processedAt = performance.now();
       try {
         const { processor } = this.options;

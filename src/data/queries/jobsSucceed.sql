@@ -2,7 +2,14 @@
 -- so results exist exactly when the job has Succeeded. Fenced: a job whose lease this worker no longer
 -- holds is left alone and gets no results from it. Events are grouped by their case-insensitive key;
 -- each group takes the casing of its first event in submission order.
-WITH done AS (
+-- $2 is the ids, or null with $3 the nonce of the jobsClaimByIds just run on this connection: its claimed
+-- ids are then read from the session setting it left (nothing when the nonce differs).
+WITH claimed_by_ids AS (
+  SELECT CASE WHEN split_part(current_setting('ingest.claimed_by_ids', true), ' ', 1) = $3::text
+              THEN string_to_array(split_part(current_setting('ingest.claimed_by_ids', true), ' ', 2), ',')::uuid[]
+         END AS ids
+),
+done AS (
   UPDATE ingestion_jobs
   SET status = 'Succeeded', processed_at = now(), updated_at = now(),
       locked_by = NULL, locked_until = NULL, error = NULL,
@@ -12,7 +19,8 @@ WITH done AS (
   -- (primary key). As status = 'Processing' the planner, whose statistics rarely see a job
   -- Processing, walked the Processing range of the status index instead, over every entry
   -- VACUUM had not removed yet (13,490 buffers per 50 jobs at 10M jobs against 1,119).
-  WHERE id = ANY ($2::uuid[]) AND locked_by = $1 AND status || '' = 'Processing'
+  WHERE id = ANY (coalesce($2::uuid[], (SELECT ids FROM claimed_by_ids))) AND locked_by = $1
+    AND status || '' = 'Processing'
     -- status IN (…) names the unfinished partition (migration 011), so the history's primary key is not probed.
     AND status IN ('Pending', 'Processing')
   RETURNING id, created_at
