@@ -26,11 +26,13 @@ export async function startWorker(
 ): Promise<Running> {
   // Loaded before anything opens: a wrong module stops the start with nothing to close.
   const processor = await loadProcessor(config.worker.processorModule);
+  // jobsClaimByIds pipelines a claim and its completion on one connection; not through a transaction
+  // pooler, which may hand the two to different server connections.
+  const pipelined = database.poolMode !== 'transaction';
   const pool = createPool(database, {
     max: config.worker.concurrency + 2,
     applicationName: 'ingest-worker',
-    // jobsClaimByIds pipelines a claim and its completion on one connection.
-    pipeline: true,
+    pipeline: pipelined,
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
   metrics?.watchPool('worker', pool);
@@ -46,6 +48,7 @@ export async function startWorker(
     config: config.worker,
     logger,
     processor,
+    pipelined,
     ...(hooks ? { hooks } : {}),
     ...(metrics ? { metrics: metrics.workerMetrics() } : {}),
   });

@@ -164,7 +164,8 @@ export class Worker {
         leaseSeconds: config.leaseSeconds,
         cursor,
         announced: byIds,
-        completeAnnounced: !this.options.processor && !this.options.hooks?.beforeComplete,
+        completeAnnounced:
+          this.options.pipelined === true && !this.options.processor && !this.options.hooks?.beforeComplete,
       }).then((step) => {
         for (const job of step.claimed) if (!step.completed?.has(job.id)) this.running.set(job.id, job);
         return step;

@@ -34,6 +34,12 @@ export interface WorkerOptions {
   processor?: JobProcessor | undefined;
   /** Where outcomes are recorded; none by default. */
   metrics?: WorkerMetrics;
+  /**
+   * Whether `pool` pipelines (createPool's `pipeline`), so that jobs announced by id are completed in the
+   * round trip that claims them (jobsClaimByIds). Off behind a transaction-mode pooler, which may give
+   * the claim and its completion two different server connections.
+   */
+  pipelined?: boolean;
 }
 
 /** How a stop went. */
