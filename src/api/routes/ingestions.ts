@@ -143,7 +143,7 @@ function storedContent(body: IngestionRequest): unknown {
 export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> = async (app, options) => {
   const { authenticator } = options;
   // The events' JSON of bodies read by scanIngestionBody, by the body object the schema then validates.
-  const scannedEvents = new WeakMap<object, string>();
+  const scannedEvents = new WeakMap<object, Buffer>();
   // JSON bodies of these routes: the common ingestion body is read in one pass (ingestionBodyScan.ts);
   // anything else, and a keyed request (its fingerprint hashes the parsed body), as Fastify parses JSON.
   const parseJson = app.getDefaultJsonParser('ignore', 'ignore');
@@ -248,7 +248,8 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         );
       }
       // Checked first: it bounds the payloads' nesting before the fingerprint walks the body recursively.
-      const eventsJson = scannedEvents.get(body) ?? eventsJsonFor(body, options.maxPayloadBytes);
+      const eventsJson: string | Buffer =
+        scannedEvents.get(body) ?? eventsJsonFor(body, options.maxPayloadBytes);
       const outcome = await options.jobInserter.insert({
         id: jobIdCreate(),
         tenantId: body.tenantId,
