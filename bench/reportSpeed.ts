@@ -106,7 +106,13 @@ export function scaleOutSection(s: ScaleOutFigures, lines: string[]): void {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...s.drain.map(
       (r) =>
-        `| ${r.route} | ${r.workers} | ${n(r.jobsPerSec)} | ${n(r.claims)} | ${n(r.shortClaims)} | ${r.deadlocks} | ${r.lockWaitSamples} of ${r.samples} | ${r.claimedTwice} | ${ms(r.p99Ms)} | ${n(r.load1, 2)} |`,
+        `| ${r.route} | ${r.workers} | ${n(r.jobsPerSec)} | ${n(r.claims)} | ${n(r.shortClaims)} | ${r.deadlocks} | ${r.lockWaitSamples} of ${r.samples}${
+          Object.keys(r.lockTypes).length > 0
+            ? ` (${Object.entries(r.lockTypes)
+                .map(([type, count]) => `${type} ${count}`)
+                .join(', ')})`
+            : ''
+        } | ${r.claimedTwice} | ${ms(r.p99Ms)} | ${n(r.load1, 2)} |`,
     ),
     '',
   );

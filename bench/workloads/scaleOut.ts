@@ -40,6 +40,8 @@ export interface ScaleDrainRow {
   /** Samples (every 100 ms) in which some backend of the database waited for a lock. */
   lockWaitSamples: number;
   samples: number;
+  /** The kinds of lock waited for (pg_locks.locktype), with the samples each appeared in. */
+  lockTypes: Record<string, number>;
   claimedTwice: number;
   /** 99th percentile of processed_at − attempted_at. */
   p99Ms: number;
@@ -127,15 +129,17 @@ async function drainRow(
   const load1 = loadavg()[0]!;
   let samples = 0;
   let lockWaitSamples = 0;
+  const lockTypes: Record<string, number> = {};
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      const { rows } = await client.query<{ waiting: boolean }>(
-        `SELECT EXISTS (SELECT 1 FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
-                        WHERE NOT l.granted AND a.datname = current_database()) AS waiting`,
+      const { rows } = await client.query<{ locktype: string }>(
+        `SELECT DISTINCT l.locktype FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
+         WHERE NOT l.granted AND a.datname = current_database()`,
       );
       samples += 1;
-      if (rows[0]!.waiting) lockWaitSamples += 1;
+      if (rows.length > 0) lockWaitSamples += 1;
+      for (const { locktype } of rows) lockTypes[locktype] = (lockTypes[locktype] ?? 0) + 1;
       await sleep(100);
     }
   })();
@@ -193,6 +197,7 @@ async function drainRow(
     deadlocks: (await deadlocks(client)) - deadlocksBefore,
     lockWaitSamples,
     samples,
+    lockTypes,
     claimedTwice: row.claimed_twice,
     p99Ms: row.p99_ms,
     load1,

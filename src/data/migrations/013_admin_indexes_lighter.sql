@@ -17,17 +17,20 @@
 --   block range summary finds the last hour's blocks; an insert into a range not yet summarized writes
 --   nothing. autosummarize has autovacuum summarize each range once it fills.
 --
--- Time and locks: the two indexes are built in the migration's transaction, which blocks completions
--- (writes to ingestion_jobs_finished) meanwhile: docs/upgrading.md gives the time at 10,000,000 jobs.
-
-DROP INDEX ingestion_jobs_unfinished_status_created_idx;
-DROP INDEX ingestion_jobs_unfinished_tenant_status_created_idx;
+-- Time and locks: writes to both partitions wait while the new indexes are built (reads go on):
+-- docs/upgrading.md gives the time. The lock is taken first, on the parent and so on both partitions,
+-- in the order the service's statements take theirs: taken piecemeal (a SHARE lock on the finished
+-- partition for the build, then the unfinished one's for its drops), a completion holding the
+-- unfinished partition while waiting for the finished one would deadlock with the migration.
+LOCK TABLE ingestion_jobs IN SHARE MODE;
 
 CREATE INDEX ingestion_jobs_finished_status_created_tenant_idx
   ON ingestion_jobs_finished (status, created_at, tenant_id, id);
-DROP INDEX ingestion_jobs_finished_status_created_idx;
-DROP INDEX ingestion_jobs_finished_tenant_status_created_idx;
-
 CREATE INDEX ingestion_jobs_finished_processed_brin
   ON ingestion_jobs_finished USING brin (processed_at) WITH (autosummarize = on);
+
+DROP INDEX ingestion_jobs_finished_status_created_idx;
+DROP INDEX ingestion_jobs_finished_tenant_status_created_idx;
 DROP INDEX ingestion_jobs_finished_processed_idx;
+DROP INDEX ingestion_jobs_unfinished_status_created_idx;
+DROP INDEX ingestion_jobs_unfinished_tenant_status_created_idx;
