@@ -15,23 +15,24 @@ import { eventTypeKey } from '../domain/eventTypeKey.js';
 import { maxPayloadDepth } from '../domain/payloadCheck.js';
 import { isRfc3339DateTime, storableTimestamp } from '../domain/timestamp.js';
 
-/** The one event every scanned body shows the schema: the scan checked each real one as the schema would. */
+/** The one event a scanned body shows the schema: the scan checked every real one as the schema would. */
 const checkedEvent = { type: 'checked', timestamp: '2000-01-01T00:00:00Z' };
 
 /**
- * What the schema validates of a scanned body: the tenant as sent, and as many events as were sent, each
- * standing in for one the scan checked as the schema would (type 1 to 128 characters, not blank;
- * timestamp RFC 3339): nothing of the text stays referenced by it. Only the count of `events` means
- * anything: the events themselves are in the scan's eventsJson.
+ * What the schema validates of a scanned body: the tenant as sent, and one event standing in for all of
+ * them, which the scan checked as the schema would (type 1 to 128 characters, not blank; timestamp
+ * RFC 3339; at least one and at most the limit). Nothing of the text stays referenced by it, and the
+ * schema does not check a hundred events again. The events and their count are in the scan.
  */
 export interface ScannedIngestion {
   tenantId: string;
   events: ReadonlyArray<{ type: string; timestamp: string }>;
 }
 
-/** A scanned body and the events' JSON for jobInsertMany (UTF-8 bytes), ready to store once the schema agrees. */
+/** A scanned body, its events' count and JSON for jobInsertMany (UTF-8 bytes), to store once the schema agrees. */
 export interface IngestionScan {
   body: ScannedIngestion;
+  eventCount: number;
   eventsJson: Buffer;
 }
 
@@ -270,7 +271,7 @@ export function scanIngestionBody(
 ): IngestionScan | undefined {
   const scanner = new Scanner(text);
   let tenantId: string | undefined;
-  let events: Array<typeof checkedEvent> | undefined;
+  let events = -1;
   let eventsJson = '';
   try {
     if (scanner.openObject()) {
@@ -280,26 +281,30 @@ export function scanIngestionBody(
         if (key === 'tenantId') tenantId = scanner.plainString();
         else if (key === 'events') {
           // The last one counts when a key repeats, as with JSON.parse.
-          events = [];
+          events = 0;
           eventsJson = '[';
           scanner.expect(openBracket);
           do {
-            if (events.length === maxEvents) throw notSimple;
+            if (events === maxEvents) throw notSimple;
             const json = scanEvent(scanner, maxPayloadBytes);
-            events.push(checkedEvent);
-            eventsJson += events.length === 1 ? json : `,${json}`;
+            events += 1;
+            eventsJson += events === 1 ? json : `,${json}`;
           } while (scanner.more(closeBracket));
           eventsJson += ']';
         } else scanner.skipValue(0);
       } while (scanner.more(closeBrace));
     }
     scanner.peek();
-    if (scanner.at !== text.length || tenantId === undefined || events === undefined) return undefined;
+    if (scanner.at !== text.length || tenantId === undefined || events < 0) return undefined;
   } catch (error) {
     if (error === notSimple) return undefined;
     throw error;
   }
   // As bytes: the text and the slices of the body it is made of die young, and what waits for the insert
   // statement is outside the V8 heap, which the scavenger would otherwise copy from space to space.
-  return { body: { tenantId, events }, eventsJson: Buffer.from(eventsJson) };
+  return {
+    body: { tenantId, events: [checkedEvent] },
+    eventCount: events,
+    eventsJson: Buffer.from(eventsJson),
+  };
 }

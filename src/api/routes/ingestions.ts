@@ -142,8 +142,8 @@ function storedContent(body: IngestionRequest): unknown {
 /** POST /v1/ingestions and GET /v1/ingestions/{jobId}. */
 export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> = async (app, options) => {
   const { authenticator } = options;
-  // The events' JSON of bodies read by scanIngestionBody, by the body object the schema then validates.
-  const scannedEvents = new WeakMap<object, Buffer>();
+  // What scanIngestionBody read of a body, by the body object the schema then validates.
+  const scanned = new WeakMap<object, { eventCount: number; eventsJson: Buffer }>();
   // JSON bodies of these routes: the common ingestion body is read in one pass (ingestionBodyScan.ts);
   // anything else, and a keyed request (its fingerprint hashes the parsed body), as Fastify parses JSON.
   const parseJson = app.getDefaultJsonParser('ignore', 'ignore');
@@ -152,7 +152,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
     if (request.method === 'POST' && request.headers['idempotency-key'] === undefined) {
       const scan = scanIngestionBody(text as string, options.maxEventsPerRequest, options.maxPayloadBytes);
       if (scan) {
-        scannedEvents.set(scan.body, scan.eventsJson);
+        scanned.set(scan.body, scan);
         return done(null, scan.body);
       }
     }
@@ -204,6 +204,8 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
     },
     async (request, reply) => {
       const body = request.body;
+      const scan = scanned.get(body);
+      const eventCount = scan?.eventCount ?? body.events.length;
       const caller = callerOf(request);
       if (caller && caller.tenantId !== body.tenantId) {
         throw new ProblemError(
@@ -224,7 +226,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
               eps: caller?.rateLimits.eventsPerSecond ?? undefined,
             },
           },
-          body.events.length,
+          eventCount,
         );
         if (!decision.allowed) {
           reply.headers(decision.headers);
@@ -248,13 +250,12 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         );
       }
       // Checked first: it bounds the payloads' nesting before the fingerprint walks the body recursively.
-      const eventsJson: string | Buffer =
-        scannedEvents.get(body) ?? eventsJsonFor(body, options.maxPayloadBytes);
+      const eventsJson: string | Buffer = scan?.eventsJson ?? eventsJsonFor(body, options.maxPayloadBytes);
       const outcome = await options.jobInserter.insert({
         id: jobIdCreate(),
         tenantId: body.tenantId,
         maxAttempts: options.maxAttempts,
-        eventCount: body.events.length,
+        eventCount,
         idempotencyKey,
         // Only a keyed request can be replayed, so only it pays for the canonical hash.
         requestFingerprint:
@@ -271,7 +272,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         );
       }
       if (outcome.kind === 'replayed') reply.header('idempotent-replayed', 'true');
-      else options.metrics.jobAccepted(body.events.length);
+      else options.metrics.jobAccepted(eventCount);
       return reply
         .code(202)
         .header('location', `/v1/ingestions/${outcome.jobId}`)
