@@ -36,6 +36,18 @@ export interface IngestionScan {
   eventsJson: Buffer;
 }
 
+/**
+ * Where a scanned body carries its scan (a symbol: the schema and the route's other code see only the
+ * body's own fields). Kept on the body rather than in a WeakMap keyed by it: a WeakMap entry per request
+ * is an ephemeron the garbage collector must process in every collection while the request lives.
+ */
+export const bodyScan = Symbol('ingestion body scan');
+
+/** The scan a body carries, if scanIngestionBody made it. */
+export function scanOf(body: object): IngestionScan | undefined {
+  return (body as { [bodyScan]?: IngestionScan })[bodyScan];
+}
+
 const notBlank = /\S/;
 
 /** Thrown inside the scan to give up on the fast path; never escapes scanIngestionBody. */
@@ -302,9 +314,8 @@ export function scanIngestionBody(
   }
   // As bytes: the text and the slices of the body it is made of die young, and what waits for the insert
   // statement is outside the V8 heap, which the scavenger would otherwise copy from space to space.
-  return {
-    body: { tenantId, events: [checkedEvent] },
-    eventCount: events,
-    eventsJson: Buffer.from(eventsJson),
-  };
+  const body: ScannedIngestion & { [bodyScan]?: IngestionScan } = { tenantId, events: [checkedEvent] };
+  const scan: IngestionScan = { body, eventCount: events, eventsJson: Buffer.from(eventsJson) };
+  body[bodyScan] = scan;
+  return scan;
 }

@@ -11,7 +11,7 @@ import { preferredWaitSeconds } from '../../domain/preferWait.js';
 import { callerOf, requireKey } from '../callerAccess.js';
 import type { JobWaiters } from '../jobWaiters.js';
 import { storableTimestamp } from '../../domain/timestamp.js';
-import { scanIngestionBody } from '../ingestionBodyScan.js';
+import { scanIngestionBody, scanOf } from '../ingestionBodyScan.js';
 import type { ApiMetrics } from '../../metrics/apiMetrics.js';
 import { addFieldError, ProblemError, type FieldErrors } from '../problem.js';
 import { markRejection } from '../rejectionMarks.js';
@@ -142,8 +142,6 @@ function storedContent(body: IngestionRequest): unknown {
 /** POST /v1/ingestions and GET /v1/ingestions/{jobId}. */
 export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> = async (app, options) => {
   const { authenticator } = options;
-  // What scanIngestionBody read of a body, by the body object the schema then validates.
-  const scanned = new WeakMap<object, { eventCount: number; eventsJson: Buffer }>();
   // JSON bodies of these routes: the common ingestion body is read in one pass (ingestionBodyScan.ts);
   // anything else, and a keyed request (its fingerprint hashes the parsed body), as Fastify parses JSON.
   const parseJson = app.getDefaultJsonParser('ignore', 'ignore');
@@ -151,10 +149,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
     if (request.method === 'POST' && request.headers['idempotency-key'] === undefined) {
       const scan = scanIngestionBody(text as string, options.maxEventsPerRequest, options.maxPayloadBytes);
-      if (scan) {
-        scanned.set(scan.body, scan);
-        return done(null, scan.body);
-      }
+      if (scan) return done(null, scan.body);
     }
     parseJson(request, text as string, done);
   });
@@ -204,7 +199,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
     },
     async (request, reply) => {
       const body = request.body;
-      const scan = scanned.get(body);
+      const scan = scanOf(body);
       const eventCount = scan?.eventCount ?? body.events.length;
       const caller = callerOf(request);
       if (caller && caller.tenantId !== body.tenantId) {
