@@ -14,6 +14,20 @@
 -- SECURITY INVOKER (the default): the caller must itself be allowed to become ingest_tenant_reader, as
 -- for the transaction it replaces. The application's own WHERE tenant_id stays as well.
 
+-- What both reads do first: the transaction read-only, the reader role (when the caller may), the tenant.
+CREATE FUNCTION ingest_tenant_scope_enter(p_tenant text, p_as_reader boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  PERFORM set_config('transaction_read_only', 'on', true);
+  IF p_as_reader THEN
+    PERFORM set_config('role', 'ingest_tenant_reader', true);
+  END IF;
+  PERFORM set_config('ingest.tenant_id', p_tenant, true);
+END
+$$;
+
 CREATE FUNCTION ingest_tenant_job_find(p_tenant text, p_id uuid, p_as_reader boolean)
 RETURNS TABLE (id uuid, tenant_id text, status text, attempt integer, max_attempts integer,
                event_count integer, error text, created_at timestamptz, updated_at timestamptz,
@@ -22,11 +36,7 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 #variable_conflict use_column
 BEGIN
-  PERFORM set_config('transaction_read_only', 'on', true);
-  IF p_as_reader THEN
-    PERFORM set_config('role', 'ingest_tenant_reader', true);
-  END IF;
-  PERFORM set_config('ingest.tenant_id', p_tenant, true);
+  PERFORM ingest_tenant_scope_enter(p_tenant, p_as_reader);
   RETURN QUERY
     SELECT j.id, j.tenant_id, j.status, j.attempt, j.max_attempts, j.event_count, j.error,
            j.created_at, j.updated_at, j.processed_at, j.available_at
@@ -43,11 +53,7 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 #variable_conflict use_column
 BEGIN
-  PERFORM set_config('transaction_read_only', 'on', true);
-  IF p_as_reader THEN
-    PERFORM set_config('role', 'ingest_tenant_reader', true);
-  END IF;
-  PERFORM set_config('ingest.tenant_id', p_tenant, true);
+  PERFORM ingest_tenant_scope_enter(p_tenant, p_as_reader);
   RETURN QUERY
     SELECT job.status, job.output, job.output IS NOT NULL, r.event_type, r.count,
            (extract(epoch FROM r.first_timestamp) * 1000000)::bigint::text,
