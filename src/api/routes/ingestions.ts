@@ -11,7 +11,7 @@ import { preferredWaitSeconds } from '../../domain/preferWait.js';
 import { callerOf, requireKey } from '../callerAccess.js';
 import type { JobWaiters } from '../jobWaiters.js';
 import { storableTimestamp } from '../../domain/timestamp.js';
-import { scanIngestionBody, scanOf } from '../ingestionBodyScan.js';
+import { scanOf, useScannedJsonBodies } from '../ingestionBodyScan.js';
 import type { ApiMetrics } from '../../metrics/apiMetrics.js';
 import { addFieldError, ProblemError, type FieldErrors } from '../problem.js';
 import { markRejection } from '../rejectionMarks.js';
@@ -142,17 +142,7 @@ function storedContent(body: IngestionRequest): unknown {
 /** POST /v1/ingestions and GET /v1/ingestions/{jobId}. */
 export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> = async (app, options) => {
   const { authenticator } = options;
-  // JSON bodies of these routes: the common ingestion body is read in one pass (ingestionBodyScan.ts);
-  // anything else, and a keyed request (its fingerprint hashes the parsed body), as Fastify parses JSON.
-  const parseJson = app.getDefaultJsonParser('ignore', 'ignore');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
-    if (request.method === 'POST' && request.headers['idempotency-key'] === undefined) {
-      const scan = scanIngestionBody(text as string, options.maxEventsPerRequest, options.maxPayloadBytes);
-      if (scan) return done(null, scan.body);
-    }
-    parseJson(request, text as string, done);
-  });
+  useScannedJsonBodies(app, options.maxEventsPerRequest, options.maxPayloadBytes);
   const submitKey = keyRequirement(authenticator !== undefined, 'submit');
   const readKey = keyRequirement(authenticator !== undefined, 'read');
   app.post(
