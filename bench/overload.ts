@@ -6,12 +6,9 @@
 //
 //   npm run bench:overload                      # both runs, 256 clients, 30 s each
 //   npm run bench:overload -- --clients=64 --seconds=10 --only=limited
-import { readFileSync } from 'node:fs';
-import pg from 'pg';
-import { eventAt } from './batches.js';
 import { openBenchDatabase } from './benchDatabase.js';
 import { buildService } from './buildService.js';
-import { startApi } from './serviceProcesses.js';
+import { bigBatch, overloadRun, type RunFigures } from './workloads/overload.js';
 
 const args = new Map(
   process.argv.slice(2).map((arg) => {
@@ -24,124 +21,7 @@ const seconds = Number(args.get('seconds') ?? 30);
 const only = args.get('only');
 const statementSleepSeconds = Number(args.get('sleep') ?? 1);
 
-/** A batch of about 870 KB: 2,400 events (under MAX_EVENTS_PER_REQUEST) of about 360 bytes each. */
-function bigBatch(): string {
-  const events = Array.from({ length: 2400 }, (_, i) => ({
-    ...eventAt(i),
-    payload: { ...eventAt(i).payload, note: 'x'.repeat(185) },
-  }));
-  return JSON.stringify({ tenantId: 'overload-tenant', events });
-}
-
-function rssMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-interface RunFigures {
-  run: string;
-  maxInflightBytes: string;
-  peakRssMb: number;
-  accepted: number;
-  acceptedPerSec: number;
-  acceptedP50Ms: number;
-  acceptedMaxMs: number;
-  refused503: number;
-  otherStatuses: Record<string, number>;
-  networkErrors: number;
-  acceptedJobsMissing: number;
-  atPeak: string;
-}
-
-async function run(name: string, databaseUrl: string, env: Record<string, string>): Promise<RunFigures> {
-  const api = await startApi(databaseUrl, env);
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query('TRUNCATE ingestion_jobs, raw_events, ingestion_results');
-  // About two insert statements a second with the API's two concurrent statements.
-  await admin.query(`
-    CREATE OR REPLACE FUNCTION bench_slow_insert() RETURNS trigger LANGUAGE plpgsql AS
-      $$ BEGIN PERFORM pg_sleep(${statementSleepSeconds}); RETURN NULL; END $$;
-    DROP TRIGGER IF EXISTS bench_slow_insert ON ingestion_jobs;
-    CREATE TRIGGER bench_slow_insert BEFORE INSERT ON ingestion_jobs
-      FOR EACH STATEMENT EXECUTE FUNCTION bench_slow_insert();`);
-  const body = bigBatch();
-  const acceptedIds: string[] = [];
-  const acceptedMs: number[] = [];
-  let refused = 0;
-  let networkErrors = 0;
-  const other: Record<string, number> = {};
-  let peak = 0;
-  let atPeak = '';
-  const sampler = setInterval(() => {
-    const rss = rssMb(api.pid, 'VmRSS');
-    if (rss <= peak) return;
-    peak = rss;
-    // Where the memory is when RSS peaks: V8's heap against memory outside it (buffers).
-    void fetch(`${api.url}/metrics`)
-      .then((response) => response.text())
-      .then((text) => {
-        const value = (name: string) =>
-          Math.round(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0) / 1_048_576);
-        atPeak = `rss ${Math.round(rss)} heapTotal ${value('nodejs_heap_size_total_bytes')} heapUsed ${value('nodejs_heap_size_used_bytes')} external ${value('nodejs_external_memory_bytes')}`;
-      })
-      .catch(() => undefined);
-  }, 100);
-  const deadline = Date.now() + seconds * 1000;
-  const started = Date.now();
-  const client = async () => {
-    while (Date.now() < deadline) {
-      const began = performance.now();
-      try {
-        const response = await fetch(`${api.url}/v1/ingestions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-          signal: AbortSignal.timeout(120_000),
-        });
-        const answer = (await response.json()) as { jobId?: string };
-        if (response.status === 202) {
-          acceptedIds.push(answer.jobId!);
-          acceptedMs.push(performance.now() - began);
-        } else if (response.status === 503) {
-          refused += 1;
-          await sleep(Number(response.headers.get('retry-after') ?? 1) * 1000);
-        } else other[response.status] = (other[response.status] ?? 0) + 1;
-      } catch {
-        networkErrors += 1;
-        await sleep(1000);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: clients }, client));
-  const elapsed = (Date.now() - started) / 1000;
-  clearInterval(sampler);
-  const peakRss = Math.max(peak, rssMb(api.pid, 'VmHWM'));
-  await admin.query('DROP TRIGGER bench_slow_insert ON ingestion_jobs');
-  const { rows } = await admin.query<{ n: string }>(
-    'SELECT count(*) AS n FROM ingestion_jobs WHERE id = ANY($1::uuid[])',
-    [acceptedIds],
-  );
-  await admin.end();
-  await api.stop();
-  acceptedMs.sort((a, b) => a - b);
-  return {
-    run: name,
-    maxInflightBytes: env.API_MAX_INFLIGHT_BYTES ?? 'default',
-    peakRssMb: Math.round(peakRss),
-    accepted: acceptedIds.length,
-    acceptedPerSec: Math.round((acceptedIds.length / elapsed) * 10) / 10,
-    acceptedP50Ms: Math.round(acceptedMs[Math.floor(acceptedMs.length / 2)] ?? 0),
-    acceptedMaxMs: Math.round(acceptedMs.at(-1) ?? 0),
-    refused503: refused,
-    otherStatuses: other,
-    networkErrors,
-    acceptedJobsMissing: acceptedIds.length - Number(rows[0]!.n),
-    atPeak,
-  };
-}
+const options = { clients, seconds, statementSleepSeconds };
 
 buildService();
 const database = await openBenchDatabase();
@@ -150,11 +30,21 @@ try {
   const limit = args.get('limit');
   if (only !== 'unlimited')
     results.push(
-      await run('limited', database.url, limit === undefined ? {} : { API_MAX_INFLIGHT_BYTES: limit }),
+      await overloadRun(
+        'limited',
+        database.url,
+        limit === undefined ? {} : { API_MAX_INFLIGHT_BYTES: limit },
+        options,
+      ),
     );
   if (only !== 'limited')
     results.push(
-      await run('unlimited', database.url, { API_MAX_INFLIGHT_BYTES: String(16 * 1024 * 1_048_576) }),
+      await overloadRun(
+        'unlimited',
+        database.url,
+        { API_MAX_INFLIGHT_BYTES: String(16 * 1024 * 1_048_576) },
+        options,
+      ),
     );
   console.log(`clients ${clients}, ${seconds} s, body ${bigBatch().length} bytes`);
   for (const result of results) console.log(JSON.stringify(result));

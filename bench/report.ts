@@ -7,13 +7,26 @@ import type { DrainRow } from './workloads/drain.js';
 import type { FairnessFigures } from './workloads/fairness.js';
 import { workerSettings } from './workloads/drain.js';
 import type { IngestFigures } from './workloads/ingest.js';
-import type { LatencyFigures } from './workloads/latency.js';
+import { latencySummary, type LatencyFigures } from './workloads/latency.js';
+import {
+  churnSimpleSection,
+  latencySection,
+  overloadSection,
+  rlsReadSection,
+  scaleOutSection,
+  speedTargets,
+} from './reportSpeed.js';
+import type { ChurnSimpleFigures } from './workloads/churnSimple.js';
+import type { RunFigures as OverloadFigures } from './workloads/overload.js';
+import type { RlsReadFigures } from './workloads/rlsRead.js';
+import type { ScaleOutFigures } from './workloads/scaleOut.js';
 import { adminIndexCostSummary, type AdminIndexFigures } from './workloads/adminIndexCost.js';
-import { metricsCostSummary, type MetricsCostFigures } from './workloads/metricsCost.js';
+import type { MetricsCostFigures } from './workloads/metricsCost.js';
+import type { StorageCpuFigures } from './workloads/storageCpu.js';
+import { churnSection, metricsCostSection, storageCpuSection } from './reportSections.js';
 import { compressedIngestLines, type CompressedIngestFigures } from './workloads/compressedIngest.js';
-import { storageCpuSummary, type StorageCpuFigures } from './workloads/storageCpu.js';
 import type { SustainedFigures } from './workloads/sustained.js';
-import { churnSummary, type ChurnFigures } from './workloads/churn.js';
+import type { ChurnFigures } from './workloads/churn.js';
 
 export interface Figures {
   machine: Record<string, string>;
@@ -31,6 +44,10 @@ export interface Figures {
   fairness?: FairnessFigures;
   churn?: ChurnFigures;
   storageCpu?: StorageCpuFigures;
+  rlsRead?: RlsReadFigures;
+  overload?: OverloadFigures;
+  scaleOut?: ScaleOutFigures;
+  churnSimple?: ChurnSimpleFigures;
 }
 
 export async function machineFacts(
@@ -90,10 +107,8 @@ export function renderReport(f: Figures): string {
     targets.push(`| API peak RSS ≤ 150 MB (ingest) | ${n(apiPeakRssMb)} MB | ${mark(apiPeakRssMb <= 150)} |`);
   }
   if (f.latency) {
-    const l = f.latency;
-    lines.push('### 2. Latency on an idle system (acceptance → Succeeded, database clock)', '');
-    lines.push('| jobs | p50 | p95 | p99 | max |', '| ---: | ---: | ---: | ---: | ---: |');
-    lines.push(`| ${l.jobs} | ${ms(l.p50Ms)} | ${ms(l.p95Ms)} | ${ms(l.p99Ms)} | ${ms(l.maxMs)} |`, '');
+    latencySection(f.latency, lines);
+    const l = latencySummary(f.latency).ours;
     targets.push(
       `| idle p50 ≤ 2 ms, p99 ≤ 5 ms | ${ms(l.p50Ms)} / ${ms(l.p99Ms)} | ${mark(l.p50Ms <= 2 && l.p99Ms <= 5)} |`,
     );
@@ -103,18 +118,22 @@ export function renderReport(f: Figures): string {
     const graphile = typeof graphilePerSec === 'number' ? graphilePerSec : NaN;
     lines.push('### 3. Drain (20,000 pending one-event jobs, aggregated with results stored)', '');
     lines.push(
-      '| worker processes | jobs/s | vs graphile-worker | bare loop LIMIT 1 | bare loop LIMIT batch | vs bare LIMIT batch | worker peak RSS |',
+      '| worker processes | jobs/s | vs graphile-worker | bare loop LIMIT 1 | bare loop LIMIT batch | vs bare LIMIT batch | worker peak RSS | worker CPU µs per job | database CPU µs per job |',
     );
-    lines.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    lines.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const r of rows) {
+      const vsGraphile =
+        r.graphileRatio === undefined
+          ? `${n(r.jobsPerSec / graphile, 2)}×`
+          : `${n(r.jobsPerSec / graphile, 2)}× (pairs: ${n(r.graphileRatio, 2)}×)`;
       lines.push(
-        `| ${r.processes} | ${n(r.jobsPerSec)} | ${n(r.jobsPerSec / graphile, 2)}× | ${Number.isNaN(r.bareLimit1PerSec) ? '— (full run only)' : n(r.bareLimit1PerSec)} | ${n(r.bareBatchPerSec)} | ${n(r.jobsPerSec / r.bareBatchPerSec, 2)}× | ${n(r.workerPeakRssMb)} MB |`,
+        `| ${r.processes} | ${n(r.jobsPerSec)} | ${vsGraphile} | ${Number.isNaN(r.bareLimit1PerSec) ? '— (full run only)' : n(r.bareLimit1PerSec)} | ${n(r.bareBatchPerSec)} | ${n(r.jobsPerSec / r.bareBatchPerSec, 2)}× | ${n(r.workerPeakRssMb)} MB | ${n(r.workerCpuUsPerJob, 1)} | ${n(r.databaseCpuUsPerJob, 1)} |`,
       );
     }
     lines.push('');
     lines.push(
       typeof graphilePerSec === 'number'
-        ? `graphile-worker 0.17.3 no-op drain (one process, concurrency 10, same 20,000 jobs): ${n(graphilePerSec)} jobs/s`
+        ? `graphile-worker 0.17.3 no-op drain (one process, concurrency 10, same 20,000 jobs, alternating with the one-process drains): ${n(graphilePerSec)} jobs/s (median)`
         : `graphile-worker: ${graphilePerSec}`,
     );
     lines.push(
@@ -154,53 +173,12 @@ export function renderReport(f: Figures): string {
     );
   }
   if (f.compressedIngest) lines.push(...compressedIngestLines(f.compressedIngest));
-  if (f.metricsCost) {
-    const rounds = f.metricsCost.ingest.length / 3;
-    lines.push(
-      `### 5. Cost of the metrics (METRICS_ENABLED=false vs true, scraped every 15 s and every 1 s; median of ${rounds} rotating round${rounds === 1 ? '' : 's'})`,
-      '',
-    );
-    lines.push(
-      '| workload | scrape | off: per s | on: per s | throughput on/off | off: CPU ms per 1,000 | on: CPU ms per 1,000 | CPU on/off |',
-    );
-    lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-    const common: Array<{ ratio: number; noise: number }> = [];
-    for (const [label, runs] of [
-      ['ingest, 100-event batches (events; API process CPU)', f.metricsCost.ingest],
-      [`drain, ${n(f.metricsCost.drainJobs)} jobs, 1 worker (jobs; worker process CPU)`, f.metricsCost.drain],
-    ] as const) {
-      for (const mode of ['scrape15s', 'scrape1s'] as const) {
-        const s = metricsCostSummary(runs, mode);
-        if (mode === 'scrape15s') common.push({ ratio: s.throughputRatio, noise: offSpread(runs) });
-        lines.push(
-          `| ${label} | every ${mode === 'scrape15s' ? '15 s' : '1 s'} | ${n(s.off.perSec)} | ${n(s.on.perSec)} | ${n(s.throughputRatio, 3)} | ${n(s.off.cpu, 1)} | ${n(s.on.cpu, 1)} | ${n(s.cpuRatio, 3)} |`,
-        );
-      }
-    }
-    lines.push('');
-    // The verdict weighs the difference against the run-to-run spread of the metrics-off runs
-    // themselves: on a shared machine identical runs differ by more than 3 %, and a difference smaller
-    // than that spread is not a measured cost (nor a measured absence of one).
-    const worst = common.reduce((a, b) => (b.ratio < a.ratio ? b : a));
-    const verdict =
-      worst.ratio >= 0.97
-        ? mark(true)
-        : 1 - worst.ratio < worst.noise
-          ? `within noise: metrics-off runs alone spread ${n(worst.noise * 100, 0)} %`
-          : mark(false);
-    lines.push(
-      `Spread of the metrics-off runs ((max − min) / median): ingest ${n(offSpread(f.metricsCost.ingest) * 100, 0)} %, drain ${n(offSpread(f.metricsCost.drain) * 100, 0)} %.`,
-      '',
-    );
-    targets.push(
-      `| metrics cost ≤ 3 % of ingest and drain throughput, scraped every 15 s | on/off ${n(worst.ratio, 3)} at worst | ${verdict} |`,
-    );
-  }
+  if (f.metricsCost) metricsCostSection(f.metricsCost, lines, targets);
   if (f.adminIndexCost) {
     const a = adminIndexCostSummary(f.adminIndexCost);
     const rounds = f.adminIndexCost.runs.length / 2;
     lines.push(
-      `### 6. Cost of the admin indexes (the status and processed_at indexes of migration 003, per partition since 011, in place vs dropped; median of ${rounds} alternating round${rounds === 1 ? '' : 's'})`,
+      `### 6. Cost of the admin indexes (what migration 017 left of them on finished jobs: (status, created_at, tenant_id, id), (tenant_id, status, created_at, id) and a BRIN index on processed_at; in place vs dropped; median of ${rounds} alternating round${rounds === 1 ? '' : 's'})`,
       '',
       '| workload | without: per s | with: per s | with/without |',
       '| --- | ---: | ---: | ---: |',
@@ -245,91 +223,20 @@ export function renderReport(f: Figures): string {
     );
   }
   if (f.storageCpu) storageCpuSection(f.storageCpu, lines, targets);
-  if (f.churn) {
-    const c = f.churn;
-    const summary = churnSummary(c);
-    const mb = (bytes: number) => `${n(bytes / 2 ** 20)} MB`;
-    lines.push(
-      `### 9. Churn (${n(c.drainJobs)} new one-event jobs, one worker; empty tables vs ${n(c.historyJobs)} finished jobs with their events and results; ${c.idVersion} ids; alternating)`,
-      '',
-      '| round | tables | jobs/s | load average | database CPU ms per 1,000 jobs | worker CPU ms per 1,000 jobs | buffer hits per job | buffer reads per job |',
-      '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...c.runs.map(
-        (r, i) =>
-          `| ${i + 1} | ${r.tables} | ${n(r.jobsPerSec)} | ${n(r.loadAverage, 2)} | ${n(r.databaseCpuMsPerThousand)} | ${n(r.workerCpuMsPerThousand)} | ${n(r.hitsPerJob, 1)} | ${n(r.readsPerJob, 2)} |`,
-      ),
-      '',
-      `Full / empty, each full round against the empty rounds either side: **${n(summary.ratio, 2)}×** jobs/s ` +
-        `(median of ${summary.ratios.map((r) => `${n(r, 2)}×`).join(', ')}; medians ${n(summary.full)} against ${n(summary.empty)} jobs/s); ` +
-        `database CPU per job ${n(summary.databaseCpuRatio, 2)}×. ` +
-        `Full database ${mb(c.databaseBytes)} (shared_buffers ${c.sharedBuffers})` +
-        (c.fillSeconds > 0
-          ? `, filled in ${n(c.fillSeconds)} s`
-          : ', reused from an earlier `--churn-keep` run') +
-        '.',
-      '',
-      '| table | heap | indexes | storage settings |',
-      '| --- | ---: | ---: | --- |',
-      ...c.tables.map(
-        (t) => `| ${t.table} | ${mb(t.heapBytes)} | ${mb(t.indexBytes)} | ${t.options || 'defaults'} |`,
-      ),
-      '',
-    );
-    targets.push(
-      `| churn: drain with ${n(c.historyJobs)} finished jobs ≥ 0.9× empty tables | ${n(summary.ratio, 2)}× | ${mark(summary.ratio >= 0.9)} |`,
-    );
-  }
-  lines.push('### Targets', '', '| target | this run | |', '| --- | --- | --- |', ...targets);
+  if (f.churn) churnSection(f.churn, lines, targets);
+  if (f.rlsRead) rlsReadSection(f.rlsRead, lines);
+  if (f.overload) overloadSection(f.overload, lines);
+  if (f.scaleOut) scaleOutSection(f.scaleOut, lines);
+  if (f.churnSimple) churnSimpleSection(f.churnSimple, lines);
+  lines.push('### Targets', '', '| target | this run | |', '| --- | --- | --- |', ...targets, '');
+  lines.push(
+    "### Targets: half of graphile-worker's latency, API CPU and memory per event, reads under row-level security",
+    '',
+    '| target | this run | |',
+    '| --- | --- | --- |',
+    ...speedTargets(f),
+  );
   return lines.join('\n');
-}
-
-/** Section 8: PostgreSQL CPU per stored event, API against psql's \copy. */
-function storageCpuSection(s: StorageCpuFigures, lines: string[], targets: string[]): void {
-  const sum = storageCpuSummary(s);
-  const rounds = s.rounds.filter((r) => r.side === 'api').length;
-  const load = (l: number[]) => l.map((v) => n(v, 2)).join(' / ');
-  lines.push(
-    `### 8. Storage CPU per event (PostgreSQL backends, from /proc; API: 100-event requests, 32 connections, ${n(s.seconds)} s; baseline: \`${s.via}\` of the rows the API round before stored, into a plain table with one index; ${rounds} alternating round${rounds === 1 ? '' : 's'})`,
-    '',
-    '| round | side | rows stored | backend CPU s | µs per row | rows/s | load (1 min) |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
-  );
-  const perRound = s.rounds.length / rounds;
-  s.rounds.forEach((r, i) => {
-    const side =
-      r.side === 'api'
-        ? `API (${r.backends} backends; ${n(r.rows / (r.transactions ?? NaN))} events per transaction; accepted × 100 = ${n(r.acceptedEvents ?? NaN)}${r.failed ? `, ${r.failed} failed` : ''})`
-        : r.side === 'copy'
-          ? `\`${s.via}\``
-          : `diagnosis: \`${s.via}\` of the same jobs and events into ingestion_jobs and raw_events`;
-    lines.push(
-      `| ${Math.floor(i / perRound) + 1} | ${side} | ${n(r.rows)} | ${n(r.cpuSeconds, 2)} | ${n(r.usPerRow, 2)} | ${n(r.rowsPerSec)} | ${n(r.load1, 2)} |`,
-    );
-  });
-  lines.push(
-    '',
-    `Medians: API ${n(sum.apiUs, 2)} µs per event, \`${s.via}\` ${n(sum.copyUs, 2)} µs per row: **${n(sum.ratio, 2)}×** (per pair ${sum.pairRatios.map((r) => `${n(r, 2)}×`).join(', ')}). raw_events' columns: ${s.columns.join(', ')}. Load average (1 / 5 / 15 min) ${load(s.loadStart)} at the start, ${load(s.loadEnd)} at the end.`,
-    '',
-  );
-  if (!Number.isNaN(sum.serviceUs))
-    lines.push(
-      `Where the gap lies: \`${s.via}\` into the service's own tables (the jobs with their indexes, the events into the partitioned raw_events) costs ${n(sum.serviceUs, 2)} µs per event, ${n(sum.serviceUs / sum.copyUs, 2)}× the plain table (the schema's share); the API costs ${n(sum.apiUs / sum.serviceUs, 2)}× that (the statement's share: JSON, INSERT … SELECT, notify, commits).`,
-      '',
-    );
-  targets.push(
-    `| storage: database CPU per event ≤ 1.5× psql \\copy | ${n(sum.ratio, 2)}× (${n(sum.apiUs, 2)} against ${n(sum.copyUs, 2)} µs) | ${mark(sum.ratio <= 1.5)} |`,
-  );
-}
-
-/** (max − min) / median of the throughput of the runs with metrics off: how far identical runs differ. */
-function offSpread(runs: readonly { mode: string; perSec: number }[]): number {
-  const off = runs
-    .filter((run) => run.mode === 'off')
-    .map((run) => run.perSec)
-    .sort((a, b) => a - b);
-  if (off.length < 2) return 0;
-  const middle = off[Math.floor(off.length / 2)]!;
-  return (off.at(-1)! - off[0]!) / middle;
 }
 
 const file = new URL('../docs/performance.md', import.meta.url);

@@ -1,7 +1,7 @@
-// `npm run bench` (or `npm run bench -- --quick`): the four workloads of issue 5 against the compiled
-// build, each next to a baseline measured in the same run. Prints a table and writes the figures into
-// docs/performance.md. `--only=ingest,compression,latency,drain,sustained,metrics,fairness,adminIndexes,storageCpu,churn` runs a subset
-// (not written to the docs).
+// `npm run bench` (or `npm run bench -- --quick`): the workloads against the compiled build, run as the
+// images run it, each next to a baseline measured in the same run. Prints a table and writes the figures
+// into docs/performance.md. `--only=ingest,compression,latency,drain,sustained,metrics,fairness,adminIndexes,
+// storageCpu,rlsRead,overload,churn,churnSimple,scaleOut` runs a subset (not written to the docs).
 import pg from 'pg';
 import { openBenchDatabase, resetTables } from './benchDatabase.js';
 import { copyIngest } from './baselines/copyIngest.js';
@@ -18,6 +18,10 @@ import { metricsCostWorkload } from './workloads/metricsCost.js';
 import { storageCpuWorkload } from './workloads/storageCpu.js';
 import { sustainedWorkload } from './workloads/sustained.js';
 import { churnWorkload } from './workloads/churn.js';
+import { rlsReadWorkload } from './workloads/rlsRead.js';
+import { overloadRun } from './workloads/overload.js';
+import { scaleOutWorkload } from './workloads/scaleOut.js';
+import { churnSimpleWorkload } from './workloads/churnSimple.js';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv
@@ -32,6 +36,7 @@ const plan = quick
       ingestSeconds: 5,
       sweepSeconds: 2,
       latencyJobs: 200,
+      latencyRounds: 1,
       drainJobs: 20_000,
       repeats: 1,
       bareLimit1: false,
@@ -45,11 +50,19 @@ const plan = quick
       churnJobs: 100_000,
       churnDrainJobs: 20_000,
       churnRounds: 1,
+      rlsRounds: 1,
+      rlsSeconds: 4,
+      overloadSeconds: 15,
+      scaleSeconds: 4,
+      scaleDrainJobs: 20_000,
+      churnSimpleJobs: [100_000],
+      churnSimpleRounds: 1,
     }
   : {
       ingestSeconds: 15,
       sweepSeconds: 6,
       latencyJobs: 200,
+      latencyRounds: 3,
       drainJobs: 20_000,
       repeats: 3,
       bareLimit1: true,
@@ -66,6 +79,13 @@ const plan = quick
       // the worker's start and the bench's 20 ms polling; 50,000 take 2 to 3 s.
       churnDrainJobs: 50_000,
       churnRounds: 5,
+      rlsRounds: 3,
+      rlsSeconds: 8,
+      overloadSeconds: 30,
+      scaleSeconds: 8,
+      scaleDrainJobs: 40_000,
+      churnSimpleJobs: [2_000_000, 10_000_000],
+      churnSimpleRounds: 3,
     };
 if (!['v4', 'v7', undefined].includes(option('churn-ids')))
   throw new Error('--churn-ids= takes v4 (random ids) or v7 (time-ordered ids)');
@@ -109,8 +129,15 @@ try {
     });
   }
   if (wants('latency')) {
-    log(`latency: ${plan.latencyJobs} one-event jobs on an idle system`);
-    figures.latency = await latencyWorkload(database.url, client, plan.latencyJobs);
+    log(
+      `latency: ${plan.latencyJobs} one-event jobs 25 ms apart on an idle system, against graphile-worker, ${plan.latencyRounds} alternating round(s)`,
+    );
+    figures.latency = await latencyWorkload(database.url, client, {
+      jobs: plan.latencyJobs,
+      gapMs: 25,
+      rounds: plan.latencyRounds,
+      log,
+    });
   }
   if (wants('drain')) {
     log(`drain: ${plan.drainJobs} one-event jobs with 1, 2, 4 worker processes, bare loop, graphile-worker`);
@@ -167,6 +194,35 @@ try {
       log,
     });
   }
+  if (wants('rlsRead')) {
+    log(
+      `rlsRead: GET a job plain, with an admin key, with a read key under row-level security, ${plan.rlsRounds} rotating round(s)`,
+    );
+    figures.rlsRead = await rlsReadWorkload(database.url, client, {
+      rounds: plan.rlsRounds,
+      seconds: plan.rlsSeconds,
+    });
+  }
+  if (wants('overload')) {
+    log(
+      `overload: 256 clients posting ~870 KB batches for ${plan.overloadSeconds} s to an API whose database is slowed`,
+    );
+    figures.overload = await overloadRun(
+      'limited',
+      database.url,
+      {},
+      { clients: 256, seconds: plan.overloadSeconds, statementSleepSeconds: 1 },
+    );
+    await resetTables(client);
+  }
+  if (wants('scaleOut')) {
+    log('scaleOut: 1, 2, 4 API processes and 1, 2, 4, 8 worker processes, directly and through PgBouncer');
+    figures.scaleOut = await scaleOutWorkload(database.url, client, {
+      seconds: plan.scaleSeconds,
+      drainJobs: plan.scaleDrainJobs,
+      log,
+    });
+  }
   if (wants('churn')) {
     log(
       `churn: ${churnJobs.toLocaleString('en-US')} finished jobs (filled once, in their own database), then ${plan.churnDrainJobs} new one-event jobs drained by one worker, empty and full tables alternating (${plan.churnRounds} full round(s))`,
@@ -177,6 +233,21 @@ try {
       rounds: plan.churnRounds,
       keep: process.argv.includes('--churn-keep'),
       ids: option('churn-ids'),
+    });
+  }
+  if (wants('churnSimple')) {
+    const sizes =
+      option('churn-simple-jobs')
+        ?.split(',')
+        .map((size) => Number(size.replaceAll('_', ''))) ?? plan.churnSimpleJobs;
+    log(
+      `churnSimple: for ${sizes.map((size) => size.toLocaleString('en-US')).join(' and ')} finished jobs, ${plan.churnSimpleRounds} round(s) of: a fresh empty database, a fresh filled one, each drained once (${plan.churnDrainJobs} jobs)`,
+    );
+    figures.churnSimple = await churnSimpleWorkload(database.url, {
+      sizes,
+      drainJobs: plan.churnDrainJobs,
+      rounds: plan.churnSimpleRounds,
+      log,
     });
   }
   const report = renderReport(figures);

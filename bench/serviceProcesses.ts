@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { freePort } from '../src/embedded/freePort.js';
 import { buildDir } from './buildService.js';
+import { imageRuntime } from './imageRuntime.js';
 
 export interface ServiceProcess {
   pid: number;
@@ -22,18 +23,26 @@ export function peakRssMb(pid: number): number {
 }
 
 function startNode(
-  entry: string,
+  entry: 'api.js' | 'worker.js',
   env: Record<string, string>,
   readyLine: RegExp,
   dist = buildDir,
 ): Promise<ServiceProcess> {
-  const child: ChildProcess = spawn(process.execPath, [`${dist}/entry/${entry}`], {
-    // The caller's environment passes through, so WORKER_BATCH_SIZE=… npm run bench compares settings.
-    // LOG_LEVEL is pinned: readiness is read from the info lines, and a deployed service logs at info.
-    // MALLOC_MMAP_THRESHOLD_ as the Dockerfiles set it, so the RSS figures are those of the images.
-    env: { ...process.env, LOG_LEVEL: 'info', MALLOC_MMAP_THRESHOLD_: '65536', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // As the image runs it: its ENV (allocator settings, NODE_OPTIONS) and the node flags of its CMD.
+  // BENCH_NODE_ARGS adds flags after the image's, to try one before it goes into the Dockerfiles.
+  const image = imageRuntime(entry === 'api.js' ? 'api' : 'worker');
+  const extraArgs = (env.BENCH_NODE_ARGS ?? process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...image.nodeArgs, ...extraArgs, `${dist}/entry/${entry}`],
+    {
+      // The caller's environment passes through over the image's, so WORKER_BATCH_SIZE=… npm run bench
+      // compares settings. LOG_LEVEL is pinned: readiness is read from the info lines, and a deployed
+      // service logs at info.
+      env: { ...image.env, ...process.env, LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let tail = '';
   let ready = false;
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));

@@ -282,8 +282,8 @@ for image in "$API_IMAGE" "$WORKER_IMAGE"; do
   cmd="$(podman image inspect --format '{{json .Config.Cmd}}' "$image")"
   entrypoint="$(podman image inspect --format '{{json .Config.Entrypoint}}' "$image")"
   case "$image" in
-    "$API_IMAGE") want='["node","dist/entry/api.js"]' ;;
-    *) want='["node","dist/entry/worker.js"]' ;;
+    "$API_IMAGE") want='["node","--max-semi-space-size=8","dist/entry/api.js"]' ;;
+    *) want='["node","--max-semi-space-size=1","dist/entry/worker.js"]' ;;
   esac
   [ "$cmd" = "$want" ] || die "$image: CMD is $cmd, expected exec form $want"
   [ "$entrypoint" = null ] || [ "$entrypoint" = '[]' ] || die "$image: unexpected ENTRYPOINT $entrypoint"

@@ -1,4 +1,4 @@
--- The claim as it was before pauses (migration 012), kept as the baseline of bench/pauseClaim.ts: the
+-- The claim as it was before pauses (migration 014), kept as the baseline of bench/pauseClaim.ts: the
 -- bench runs a worker built with this file in place of src/data/queries/jobsClaim.sql. It knows no pause,
 -- and what its shares leave goes to the oldest due jobs of anyone.
 -- Claims up to $2 due jobs for worker $1 with a lease of $3 seconds, counting the attempt, taking

@@ -1,4 +1,5 @@
-// Workload 8 (issue 13.1): what storing one event costs the database. The API (the compiled build, as
+// Workload 8 (issue 13.1): what storing one event costs the database, and (issue 24) how fast the API
+// ingests against psql's \copy of the same rows, and what it costs the API process per event. The API (the compiled build, as
 // the images run it) takes POST /v1/ingestions of 100-event requests from 32 connections; the CPU of
 // every PostgreSQL backend serving it (application_name ingest-api…) is read from /proc over the load
 // and divided by the events stored: the job row and its indexes, the events and theirs, the
@@ -29,7 +30,7 @@ import {
   type CopyVia,
 } from '../baselines/psqlCopy.js';
 import { postLoad } from '../loadGenerator.js';
-import { followBackendCpu } from '../processCpu.js';
+import { cpuSeconds, followBackendCpu } from '../processCpu.js';
 import { startApi } from '../serviceProcesses.js';
 import { median } from './metricsCost.js';
 
@@ -52,6 +53,12 @@ export interface StorageCpuRound {
   backends?: number;
   /** API only: transactions that stored jobs (distinct xmin of the job rows): the batcher's grouping. */
   transactions?: number;
+  /** API only: events accepted (2xx × 100) per second of load, as the clients saw it. */
+  acceptedPerSec?: number;
+  /** API only: CPU of the API process itself (user + system, from /proc), µs per accepted event. */
+  apiProcessUsPerEvent?: number;
+  /** API only: the 99th percentile of the requests' latency. */
+  p99Ms?: number;
 }
 
 export interface StorageCpuFigures {
@@ -63,6 +70,8 @@ export interface StorageCpuFigures {
   /** 1, 5 and 15-minute load averages at the start and at the end of the workload. */
   loadStart: number[];
   loadEnd: number[];
+  /** The API process's peak RSS (VmHWM) over all rounds, in MB. */
+  apiPeakRssMb: number;
 }
 
 const apiPattern = 'ingest-api%';
@@ -95,7 +104,7 @@ async function reset(client: pg.Client): Promise<void> {
 
 async function apiRound(
   client: pg.Client,
-  url: string,
+  api: { url: string; pid: number },
   body: string,
   seconds: number,
 ): Promise<StorageCpuRound> {
@@ -103,7 +112,9 @@ async function apiRound(
   const load1 = loadavg()[0]!;
   const cpu = await followBackendCpu(client, apiPattern);
   const started = performance.now();
-  const result = await postLoad({ url: `${url}/v1/ingestions`, body, connections: 32, seconds });
+  const apiCpuBefore = cpuSeconds(api.pid);
+  const result = await postLoad({ url: `${api.url}/v1/ingestions`, body, connections: 32, seconds });
+  const apiCpu = cpuSeconds(api.pid) - apiCpuBefore;
   await settle(client);
   const used = await cpu.stop();
   const wall = (performance.now() - started) / 1000;
@@ -122,6 +133,9 @@ async function apiRound(
     failed: result.non2xx + result.errors,
     backends: used.backends,
     transactions: xacts[0]!.n,
+    acceptedPerSec: (result.accepted * 100) / result.seconds,
+    apiProcessUsPerEvent: (apiCpu * 1e6) / (result.accepted * 100),
+    p99Ms: result.p99Ms,
   };
 }
 
@@ -162,12 +176,13 @@ export async function storageCpuWorkload(
   const jobs = join(dir, 'jobs.csv');
   const api = await startApi(databaseUrl);
   const rounds: StorageCpuRound[] = [];
+  let apiPeakRssMb = 0;
   try {
     const body = batchBody(100);
     // Warm-up: JIT, the pool's connections, prepared statements.
     await postLoad({ url: `${api.url}/v1/ingestions`, body, connections: 32, seconds: 2 });
     for (let round = 0; round < options.rounds; round += 1) {
-      rounds.push(await apiRound(client, api.url, body, options.seconds));
+      rounds.push(await apiRound(client, api, body, options.seconds));
       options.log?.(`storageCpu: API ${describe(rounds.at(-1)!)}`);
       // The CSV holds exactly what that API round stored: same columns, same values, same count.
       await exportTable(client, 'raw_events', events);
@@ -181,13 +196,14 @@ export async function storageCpuWorkload(
       rounds.push(await copyRound(client, databaseUrl, 'copyService', service, via));
       options.log?.(`storageCpu: copy into the service's tables ${describe(rounds.at(-1)!)}`);
     }
+    apiPeakRssMb = api.peakRssMb();
   } finally {
     await api.stop();
     rmSync(dir, { recursive: true, force: true });
     await dropPlainTable(client);
     await resetTables(client);
   }
-  return { rounds, via, columns, seconds: options.seconds, loadStart, loadEnd: loadavg() };
+  return { rounds, via, columns, seconds: options.seconds, loadStart, loadEnd: loadavg(), apiPeakRssMb };
 }
 
 function describe(r: StorageCpuRound): string {
@@ -210,5 +226,10 @@ export function storageCpuSummary(figures: StorageCpuFigures) {
     copyRowsPerSec: median(copy.map((r) => r.rowsPerSec)),
     ratio: apiUs / copyUs,
     pairRatios: api.map((r, i) => r.usPerRow / copy[i]!.usPerRow),
+    /** Events accepted per second through the API against the \copy's rows per second, per round. */
+    ingestRatios: api.map((r, i) => (r.acceptedPerSec ?? NaN) / copy[i]!.rowsPerSec),
+    ingestRatio: median(api.map((r, i) => (r.acceptedPerSec ?? NaN) / copy[i]!.rowsPerSec)),
+    apiAcceptedPerSec: median(api.map((r) => r.acceptedPerSec ?? NaN)),
+    apiProcessUs: median(api.map((r) => r.apiProcessUsPerEvent ?? NaN)),
   };
 }

@@ -25,8 +25,11 @@ export interface NewJob {
   requestFingerprint: string | undefined;
   /** The W3C traceparent the job's processing continues (see src/tracing/); undefined: none. */
   traceparent?: string | undefined;
-  /** The events as a JSON array of `{"t": type, "k": type key, "ts": timestamp, "p": payload}`. */
-  eventsJson: string;
+  /**
+   * The events as a JSON array of `{"t": type, "k": type key, "ts": timestamp, "p": payload}`: its text,
+   * or that text's UTF-8 bytes (kept outside the V8 heap while the job waits for its statement).
+   */
+  eventsJson: string | Buffer;
 }
 
 /** What storing a job came to. */
@@ -56,7 +59,7 @@ function eventsParameter(jobs: readonly NewJob[], into: Buffer): Buffer {
   let at = 1;
   jobs.forEach((job, i) => {
     if (i > 0) into[at++] = 0x2c; // ,
-    at += into.write(job.eventsJson, at);
+    at += typeof job.eventsJson === 'string' ? into.write(job.eventsJson, at) : job.eventsJson.copy(into, at);
   });
   into[at] = 0x5d; // ]
   return into.subarray(0, at + 1);
@@ -65,7 +68,8 @@ function eventsParameter(jobs: readonly NewJob[], into: Buffer): Buffer {
 /** Bytes eventsParameter writes for `jobs`. */
 function eventsParameterSize(jobs: readonly NewJob[]): number {
   let size = 2 + jobs.length - 1;
-  for (const job of jobs) size += Buffer.byteLength(job.eventsJson);
+  for (const job of jobs)
+    size += typeof job.eventsJson === 'string' ? Buffer.byteLength(job.eventsJson) : job.eventsJson.length;
   return size;
 }
 

@@ -35,7 +35,10 @@ export interface FinishReport {
 }
 
 /** Adds the `webhooks` column of a finishing statement's rows (the same on every row) to `report`. */
-function reportWebhooks(report: FinishReport | undefined, rows: ReadonlyArray<{ webhooks?: number }>): void {
+export function reportWebhooks(
+  report: FinishReport | undefined,
+  rows: ReadonlyArray<{ webhooks?: number }>,
+): void {
   // Every row carries the statement's one count (rows of jobs left undone carry 0): take the largest.
   if (report) report.webhooks += Math.max(0, ...rows.map((row) => row.webhooks ?? 0));
 }
@@ -79,28 +82,35 @@ export async function jobsClaim(
   leaseSeconds: number,
   cursor: ClaimCursor = newClaimCursor(),
 ): Promise<ClaimedJob[]> {
-  const { rows } = await queryRetryingMovedRows<{
-    id: string;
-    tenant_id: string;
-    attempt: number;
-    max_attempts: number;
-    waited_seconds: number;
-    ring_end: string | null;
-    traceparent: string | null;
-  }>(pool, {
+  const { rows } = await queryRetryingMovedRows<ClaimedRow & { ring_end: string | null }>(pool, {
     ...statements.jobsClaim,
     values: [owner, limit, leaseSeconds, cursor.afterTenant],
   });
   const ringEnd = rows[0]?.ring_end;
   if (ringEnd !== undefined && ringEnd !== null) cursor.afterTenant = ringEnd;
-  return rows.map((row) => ({
+  return rows.map(claimedJobOf);
+}
+
+/** A row of a claim statement (jobsClaim.sql, jobsClaimByIds.sql). */
+export interface ClaimedRow {
+  id: string;
+  tenant_id: string;
+  attempt: number;
+  max_attempts: number;
+  waited_seconds: number;
+  traceparent: string | null;
+}
+
+/** The claimed job a claim statement's row describes. */
+export function claimedJobOf(row: ClaimedRow): ClaimedJob {
+  return {
     id: row.id,
     tenantId: row.tenant_id,
     attempt: row.attempt,
     maxAttempts: row.max_attempts,
     waitedSeconds: row.waited_seconds,
     traceparent: row.traceparent,
-  }));
+  };
 }
 
 /**
@@ -151,14 +161,16 @@ export interface JobCompletion {
   incomplete: IncompleteJob[];
 }
 
-type CompletionRow = {
+/** A row of a completion statement (jobsSucceed.sql, jobsSucceedWithOutput.sql). */
+export type CompletionRow = {
   id: string;
   events_read: number | null;
   event_count: number | null;
   webhooks: number;
 };
 
-function completionOf(rows: readonly CompletionRow[]): JobCompletion {
+/** What the rows of a completion statement say: the jobs it completed and those it left short. */
+export function completionOf(rows: readonly CompletionRow[]): JobCompletion {
   const completion: JobCompletion = { succeeded: new Set(), incomplete: [] };
   for (const row of rows) {
     if (row.events_read === null) completion.succeeded.add(row.id);
@@ -168,7 +180,6 @@ function completionOf(rows: readonly CompletionRow[]): JobCompletion {
   return completion;
 }
 
-/**
 /**
  * Aggregates the jobs' events, stores the results and marks the jobs Succeeded, all in one statement,
  * with their webhook messages. A job whose lease `owner` lost is left out and gets no results; so is one
@@ -182,7 +193,7 @@ export async function jobsSucceed(
 ): Promise<JobCompletion> {
   const { rows } = await queryRetryingMovedRows<CompletionRow>(pool, {
     ...statements.jobsSucceed,
-    values: [owner, ids],
+    values: [owner, ids, null],
   });
   reportWebhooks(report, rows);
   return completionOf(rows);

@@ -27,6 +27,12 @@ export interface PoolOptions {
   idleTimeoutMillis?: number;
   /** Called for errors on idle connections (the database restarted); they must not crash the process. */
   onIdleError: (error: Error) => void;
+  /**
+   * Send a connection's queued queries without waiting for each answer (node-postgres' pipeline mode;
+   * each query is still its own transaction). Only matters when a caller queues several on one
+   * connection it took from the pool; no cursor queries on such a pool.
+   */
+  pipeline?: boolean;
 }
 
 /** The `ssl` option node-postgres needs for a libpq-style `sslMode`. */
@@ -146,6 +152,7 @@ export function createPool(database: DatabaseConfig, options: PoolOptions): Pool
     ...(options.lockTimeoutMillis && !transactionPooler ? { lock_timeout: options.lockTimeoutMillis } : {}),
     Client: transactionPooler ? UnnamedStatementClient : SessionClient,
     idleTimeoutMillis: options.idleTimeoutMillis ?? 30_000,
+    ...(options.pipeline ? { pipeline: true } : {}),
   });
   pool.on('error', options.onIdleError);
   return pool;

@@ -50,7 +50,8 @@ function ignoreConnectionError(): void {
 
 /**
  * Runs `read` in a transaction confined to `tenantId` by row-level security: the role and the tenant are
- * set with set_config(…, true), which ends with the transaction, so a pooler carries nothing over.
+ * set with set_config(…, true), which ends with the transaction, so a pooler carries nothing over. Four
+ * round trips at least: the service's own reads use the one-statement functions below instead.
  */
 export async function inTenantScope<T>(
   pool: Pool,
@@ -82,32 +83,46 @@ export async function inTenantScope<T>(
   }
 }
 
-/** One of the tenant's jobs, or undefined for an unknown id and for another tenant's job alike. */
+/**
+ * Whether a tenant's one-statement read switches to the reader role: yes where the database confines tenant
+ * reads; no where it never could (the role could not be made); refused where the protection was lost.
+ */
+async function readsAsReader(pool: Pool): Promise<boolean> {
+  const mode = await tenantReadModeOf(pool);
+  if (mode === 'lost') throw new TenantReadsUnprotectedError();
+  return mode === 'confined';
+}
+
+/**
+ * One of the tenant's jobs, or undefined for an unknown id and for another tenant's job alike. One
+ * statement (migration 016's function does what inTenantScope's transaction does), so one round trip.
+ */
 export async function jobFindForTenant(
   pool: Pool,
   id: string,
   tenantId: string,
 ): Promise<JobView | undefined> {
-  return inTenantScope(pool, tenantId, async (client) => {
-    const { rows } = await client.query<JobRow>({ ...statements.jobFindForTenant, values: [id, tenantId] });
-    const row = rows[0];
-    return row && jobViewOf(row);
+  const asReader = await readsAsReader(pool);
+  const { rows } = await pool.query<JobRow>({
+    ...statements.jobFindForTenant,
+    values: [id, tenantId, asReader],
   });
+  const row = rows[0];
+  return row && jobViewOf(row);
 }
 
-/** One of the tenant's jobs' status and results, or undefined (unknown, or another tenant's). */
+/** One of the tenant's jobs' status and results, or undefined (unknown, or another tenant's); one statement. */
 export async function resultsFindForTenant(
   pool: Pool,
   jobId: string,
   tenantId: string,
 ): Promise<JobResultsView | undefined> {
-  return inTenantScope(pool, tenantId, async (client) => {
-    const { rows } = await client.query<ResultRow>({
-      ...statements.resultsFindForTenant,
-      values: [jobId, tenantId],
-    });
-    return resultsOf(rows);
+  const asReader = await readsAsReader(pool);
+  const { rows } = await pool.query<ResultRow>({
+    ...statements.resultsFindForTenant,
+    values: [jobId, tenantId, asReader],
   });
+  return resultsOf(rows);
 }
 
 /** A job of a tenant's list, with its position for the next page's cursor. */

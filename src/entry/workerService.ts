@@ -34,9 +34,13 @@ export async function startWorker(
   // Loaded before anything opens: a wrong module stops the start with nothing to close.
   const processor = await loadProcessor(config.worker.processorModule);
   await warnOfPooler(database, logger);
+  // jobsClaimByIds pipelines a claim and its completion on one connection; not through a transaction
+  // pooler, which may hand the two to different server connections.
+  const pipelined = database.poolMode !== 'transaction';
   const pool = createPool(database, {
     max: config.worker.concurrency + 2,
     applicationName: 'ingest-worker',
+    pipeline: pipelined,
     onIdleError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
   metrics?.watchPool('worker', pool);
@@ -58,6 +62,7 @@ export async function startWorker(
     config: config.worker,
     logger,
     processor,
+    pipelined,
     ...(hooks ? { hooks } : {}),
     ...(metrics ? { metrics: metrics.workerMetrics() } : {}),
     tracing,

@@ -1,27 +1,18 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { JobNotifications } from '../data/jobNotifications.js';
-import { jobEventsRead } from '../data/jobEvents.js';
-import {
-  jobsClaim,
-  jobsFail,
-  jobsHeartbeat,
-  jobsRelease,
-  jobsSucceed,
-  jobsSucceedWithOutput,
-  newClaimCursor,
-  type ClaimedJob,
-} from '../data/jobQueue.js';
+import { jobsRelease, newClaimCursor, type ClaimedJob, type FinishReport } from '../data/jobQueue.js';
 import type { Logger } from '../log/logger.js';
-import { isDatabaseAway, retryWhileDatabaseAway } from './databaseAway.js';
+import { retryWhileDatabaseAway } from './databaseAway.js';
 import { noWorkerMetrics, type WorkerMetrics } from '../metrics/workerMetrics.js';
-import { JobAbortReason, type JobProcessor } from '../processing/processor.js';
+import { JobAbortReason } from '../processing/processor.js';
 import { noTracing } from '../tracing/tracing.js';
 import { ClaimedBatch, type BatchSurroundings } from './claimedBatch.js';
-import { jobFailureOf, missingEventsError, type WorkerJobFailure } from './jobFailure.js';
+import { claimStep, type ClaimStep } from './claimStep.js';
 import { LeaseSweep } from './leaseSweep.js';
-import { reportMissingOutcomes, stopMissingProcessors, type LostJobsContext } from './lostJobs.js';
-import { runProcessor } from './processorRun.js';
+import { BatchOutcomes } from './batchOutcomes.js';
+import { LeaseKeeper } from './leaseKeeper.js';
+import type { LostJobsContext } from './lostJobs.js';
 import { ProcessorSignals } from './processorSignals.js';
 import { WakeSignal } from './wakeSignal.js';
 import type { WorkerOptions, WorkerStopReport } from './workerOptions.js';
@@ -46,7 +37,7 @@ export class Worker {
   /** Running processors' signals: aborted when the lease is lost or the grace period ends. */
   private readonly signals = new ProcessorSignals();
   /** Claim statements on their way; a stopping worker waits for them, so nothing it claims is left behind. */
-  private readonly claims = new Set<Promise<ClaimedJob[]>>();
+  private readonly claims = new Set<Promise<unknown>>();
   private readonly wakeSignal = new WakeSignal();
   private readonly log: Logger;
   private readonly metrics: WorkerMetrics;
@@ -54,18 +45,16 @@ export class Worker {
   private readonly surroundings: BatchSurroundings;
   private readonly notifications: JobNotifications | undefined;
   private loops: Array<Promise<void>> = [];
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private sweepTimer: NodeJS.Timeout | undefined;
   private stopping = false;
-  /** The lease renewal on its way, if any: a stopping worker waits for it before it ends the pool. */
-  private renewal: Promise<void> | undefined;
-  private readonly sweep: LeaseSweep;
+  private readonly leases: LeaseKeeper;
+  private readonly outcomes: BatchOutcomes;
   /** Set once a stopping worker handed its running jobs back: nothing may touch them (or the pool) after. */
   private handedBack = false;
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.logger.child({ workerId: this.id });
-    this.sweep = new LeaseSweep(
+    this.metrics = options.metrics ?? noWorkerMetrics;
+    const sweep = new LeaseSweep(
       options.pool,
       options.config.leaseSeconds,
       (waitedMs) =>
@@ -75,7 +64,30 @@ export class Worker {
         ),
       options.onWebhooksWritten,
     );
-    this.metrics = options.metrics ?? noWorkerMetrics;
+    this.leases = new LeaseKeeper({
+      pool: options.pool,
+      owner: this.id,
+      leaseSeconds: options.config.leaseSeconds,
+      running: this.running,
+      finishing: this.finishing,
+      signals: this.signals,
+      lostJobs: this.lostJobs,
+      sweep,
+      metrics: this.metrics,
+      log: this.log,
+      onRescued: () => this.wakeSignal.wake(),
+    });
+    this.outcomes = new BatchOutcomes({
+      options,
+      owner: this.id,
+      log: this.log,
+      metrics: this.metrics,
+      signals: this.signals,
+      tracing: options.tracing ?? noTracing,
+      finishing: this.finishing,
+      handedBack: () => this.handedBack,
+      lostJobs: this.lostJobs,
+    });
     this.surroundings = {
       tracing: options.tracing ?? noTracing,
       options,
@@ -85,7 +97,9 @@ export class Worker {
     this.notifications =
       options.database &&
       new JobNotifications(options.database, 'ingest-worker', {
-        onJob: () => this.wakeSignal.wake(),
+        // An insert of a few jobs names them: one idle loop claims them by id (jobsClaimByIds).
+        onJob: (payload) =>
+          payload === '' ? this.wakeSignal.wake() : this.wakeSignal.announce(payload.split(',')),
         onConnected: () => this.wakeSignal.wake(),
         onError: (error, retryInMs) =>
           this.log.warn(
@@ -93,6 +107,16 @@ export class Worker {
             'job notifications unavailable; polling until reconnected',
           ),
       });
+  }
+
+  /**
+   * Whether jobs announced by id are completed in the round trip that claims them: only for the SQL
+   * aggregation on a pipelining pool, with nothing that must run between claim and completion (a
+   * processor, a test hook) and no trace to continue (the pipelined completion runs in no span).
+   */
+  private get completesAnnounced(): boolean {
+    const { pipelined, processor, hooks, tracing } = this.options;
+    return pipelined === true && !processor && !hooks && !tracing?.enabled;
   }
 
   /** Jobs claimed and not yet finished, for the process's announcements. */
@@ -104,9 +128,7 @@ export class Worker {
   async start(): Promise<void> {
     const { config } = this.options;
     await this.notifications?.start();
-    const leaseMs = config.leaseSeconds * 1000;
-    this.heartbeatTimer = setInterval(() => void this.renewLeases(), leaseMs / 5);
-    this.sweepTimer = setInterval(() => void this.rescueExpired(), Math.min(1000, leaseMs / 4));
+    this.leases.start();
     this.loops = Array.from({ length: config.concurrency }, () => this.claimLoop());
     this.log.info(
       {
@@ -129,7 +151,7 @@ export class Worker {
   async stop(): Promise<WorkerStopReport> {
     if (this.stopping) return { drained: true, released: 0 };
     this.stopping = true;
-    clearInterval(this.sweepTimer);
+    this.leases.stopSweeping();
     this.wakeSignal.wake();
     const graceMs = this.options.config.shutdownGraceSeconds * 1000;
     let graceTimer: NodeJS.Timeout | undefined;
@@ -145,8 +167,7 @@ export class Worker {
     // would stay Processing with an attempt used once this process is gone. Wait for it: its jobs join
     // `running` as it resolves, and are handed back with the rest. The heartbeat runs until then.
     await Promise.allSettled([...this.claims]);
-    clearInterval(this.heartbeatTimer);
-    await this.renewal;
+    await this.leases.stop();
     this.handedBack = true;
     let released = 0;
     const unfinished = new Set([...this.running.keys(), ...interrupted]);
@@ -167,20 +188,34 @@ export class Worker {
     let failures = 0;
     // Each loop goes round the tenants on its own; loops and processes need not agree on a position.
     const cursor = newClaimCursor();
+    // Jobs announced by id to this loop while it was idle: claimed by id, the fair claim's walk skipped.
+    let announced: string[] | undefined;
     while (!this.stopping) {
-      let jobs: ClaimedJob[];
+      let jobs: readonly ClaimedJob[];
       // Claimed jobs are known as running the moment the claim resolves, before anything awaiting it
       // resumes: a stop() waiting on this claim then finds them.
       // A processor works on one job at a time: a batch would hold jobs idle behind a slow one.
       const limit = this.options.processor ? 1 : config.batchSize;
       const claimedAt = performance.now();
-      const claim = jobsClaim(pool, this.id, limit, config.leaseSeconds, cursor).then((claimed) => {
-        for (const job of claimed) this.running.set(job.id, job);
-        return claimed;
+      const byIds = announced;
+      announced = undefined;
+      const report: FinishReport = { webhooks: 0 };
+      const claim = claimStep(pool, this.id, {
+        limit,
+        leaseSeconds: config.leaseSeconds,
+        cursor,
+        announced: byIds,
+        completeAnnounced: this.completesAnnounced,
+        report,
+      }).then((step) => {
+        for (const job of step.claimed)
+          if (!step.completed?.succeeded.has(job.id)) this.running.set(job.id, job);
+        return step;
       });
       this.claims.add(claim);
+      let step: ClaimStep;
       try {
-        jobs = await claim;
+        step = await claim;
         failures = 0;
       } catch (error) {
         failures += 1;
@@ -192,19 +227,34 @@ export class Worker {
       } finally {
         this.claims.delete(claim);
       }
-      if (jobs.length === 0) {
-        await this.wakeSignal.wait(config.pollIntervalMs);
+      if (step.claimed.length === 0) {
+        // Announced jobs another worker took: the fair claim looks for anything else before sleeping.
+        if (byIds) continue;
+        announced = await this.wakeSignal.wait(config.pollIntervalMs);
         continue;
+      }
+      jobs = step.claimed;
+      // Completed in the claim's round trip. A job left short of events goes on below, where its
+      // completion finds it short again and fails it.
+      const completed = step.completed?.succeeded;
+      if (completed) {
+        this.metrics.jobsCompleted('succeeded', completed.size);
+        this.metrics.batchProcessed(completed.size, (performance.now() - claimedAt) / 1000);
+        if (report.webhooks > 0) this.options.onWebhooksWritten?.();
       }
       // Claimed after stop() began: not started, so stop() hands them back as they are.
       if (this.stopping) break;
       this.metrics.jobsClaimed(jobs.filter((job) => job.attempt === 1).map((job) => job.waitedSeconds));
+      if (completed) {
+        jobs = jobs.filter((job) => !completed.has(job.id));
+        if (jobs.length === 0) continue;
+      }
       const processedAt = performance.now();
       const batch = new ClaimedBatch(jobs, claimedAt, this.surroundings);
       try {
         const { processor } = this.options;
-        if (processor) await this.processOne(batch, processor);
-        else await this.processBatch(batch);
+        if (processor) await this.outcomes.processOne(batch, processor);
+        else await this.outcomes.processBatch(batch);
         this.metrics.batchProcessed(jobs.length, (performance.now() - processedAt) / 1000);
       } catch (error) {
         // processBatch records failures itself; reaching here means the database was lost for longer than
@@ -223,202 +273,9 @@ export class Worker {
     }
   }
 
-  private async processBatch(batch: ClaimedBatch): Promise<void> {
-    const { config, hooks } = this.options;
-    const { jobs } = batch;
-    const failures: WorkerJobFailure[] = [];
-    let ready = jobs;
-    if (hooks?.beforeComplete) {
-      const passed: ClaimedJob[] = [];
-      for (const job of jobs) {
-        try {
-          await hooks.beforeComplete(job);
-          passed.push(job);
-        } catch (error) {
-          failures.push(jobFailureOf(job, error, config.baseBackoffSeconds));
-        }
-      }
-      ready = passed;
-    }
-    // Handed back while the hook ran (the grace period ran out): the jobs are no longer ours.
-    if (this.handedBack) return;
-    for (const job of jobs) this.finishing.add(job.id);
-    if (ready.length > 0) failures.push(...(await this.complete(batch, ready)));
-    await this.recordFailures(batch, failures);
-    this.log.debug({ jobs: jobs.length, failed: failures.length }, 'batch done');
-  }
-
-  /**
-   * Runs the processor on one job and records its outcome: the output with Succeeded in one fenced
-   * statement, a failed attempt, or nothing when the lease was lost or the worker is handing the job back.
-   */
-  private async processOne(batch: ClaimedBatch, processor: JobProcessor): Promise<void> {
-    const { pool, config } = this.options;
-    const job = batch.jobs[0]!;
-    const controller = this.signals.start(job.id, batch.claimStartedAt + config.leaseSeconds * 1000);
-    let outcome;
-    try {
-      const events = jobEventsRead(pool, job.id, { signal: controller.signal });
-      const span = batch.spanOf(job.id);
-      const run = () =>
-        runProcessor(processor, job, events, controller, config.jobTimeoutSeconds, span?.traceparent);
-      // The job's span is the active one while the processor runs: its own spans are children of it.
-      outcome = await (span ? this.surroundings.tracing.withActiveSpan(span, run) : run());
-    } finally {
-      this.signals.finish(job.id);
-    }
-    // Handed back while the processor ran (the grace period ran out): the job is no longer ours.
-    if (this.handedBack) return;
-    this.finishing.add(job.id);
-    if (outcome.kind === 'output') {
-      const { outputJson } = outcome;
-      const { succeeded, incomplete } = await batch.finish(
-        'complete ingestion jobs',
-        [job.id],
-        (report) => jobsSucceedWithOutput(pool, this.id, job.id, outputJson, report),
-        (done) => (done.succeeded ? [job.id] : []),
-      );
-      if (incomplete) {
-        await this.recordFailures(batch, [
-          jobFailureOf(job, missingEventsError(incomplete), config.baseBackoffSeconds),
-        ]);
-      } else {
-        this.metrics.jobsCompleted('succeeded', succeeded ? 1 : 0);
-        await this.reportMissing([job.id], new Set(succeeded ? [job.id] : []));
-      }
-    } else if (outcome.kind === 'failed') {
-      await this.recordFailures(batch, [jobFailureOf(job, outcome.error, config.baseBackoffSeconds)]);
-    } else if (outcome.reason.kind === 'timeout') {
-      await this.recordFailures(batch, [jobFailureOf(job, outcome.reason, config.baseBackoffSeconds)]);
-    } else if (outcome.reason.kind === 'lease-lost') {
-      this.metrics.leasesLost(1);
-      this.log.warn({ jobId: job.id }, 'processor stopped: lease lost; another worker may own the job');
-    } else if (outcome.reason.kind === 'cancelled') {
-      this.log.info({ jobId: job.id }, 'processor stopped: the job was cancelled by an operator');
-    }
-    // A shutdown abort records nothing: stop() hands the job back without using up its attempt.
-    this.log.debug({ jobId: job.id, outcome: outcome.kind }, 'job done');
-  }
-
-  /** Records failed attempts, fenced; a lease lost meanwhile leaves that job to its new owner. */
-  private async recordFailures(batch: ClaimedBatch, failures: readonly WorkerJobFailure[]): Promise<void> {
-    if (failures.length > 0) {
-      for (const failure of failures) batch.failed(failure.id, failure.error);
-      const outcomes = await batch.finish(
-        'record failed attempts',
-        failures.map((failure) => failure.id),
-        (report) => jobsFail(this.options.pool, this.id, failures, report),
-        (outcomes) => outcomes.flatMap((outcome) => (outcome.status === 'Failed' ? [outcome.id] : [])),
-      );
-      const failed = outcomes.filter((outcome) => outcome.status === 'Failed').length;
-      this.metrics.jobsCompleted('failed', failed);
-      this.metrics.jobsCompleted('retry', outcomes.length - failed);
-      await this.reportMissing(
-        failures.map((f) => f.id),
-        new Set(outcomes.map((outcome) => outcome.id)),
-      );
-      for (const outcome of outcomes) {
-        const failure = failures.find((f) => f.id === outcome.id);
-        // The error itself, so the log carries its type and stack (pino's err); error is what the job says.
-        this.log.warn(
-          { jobId: outcome.id, status: outcome.status, error: failure?.error, err: failure?.cause },
-          'job attempt failed',
-        );
-      }
-    }
-  }
-
-  /**
-   * Completes a batch in one statement. When that statement fails for a reason other than the database
-   * being away, the jobs are completed one by one, so one bad job fails alone and its batch-mates
-   * succeed. Returns the failures to record, with the jobs that found fewer events than they were accepted
-   * with.
-   */
-  private async complete(batch: ClaimedBatch, jobs: readonly ClaimedJob[]): Promise<WorkerJobFailure[]> {
-    const { pool, config } = this.options;
-    const ids = jobs.map((job) => job.id);
-    try {
-      const { succeeded, incomplete } = await batch.finish(
-        'complete ingestion jobs',
-        ids,
-        (report) => jobsSucceed(pool, this.id, ids, report),
-        (done) => [...done.succeeded],
-      );
-      this.metrics.jobsCompleted('succeeded', succeeded.size);
-      await this.reportMissing(ids, new Set([...succeeded, ...incomplete.map((left) => left.id)]));
-      return incomplete.map((left) =>
-        jobFailureOf(
-          jobs.find((job) => job.id === left.id)!,
-          missingEventsError(left),
-          config.baseBackoffSeconds,
-        ),
-      );
-    } catch (error) {
-      // A statement timeout or a limit is this batch's doing: split it, so it fails only the job that
-      // causes it, with that job's own error and backoff.
-      if (isDatabaseAway(error)) throw error;
-      if (jobs.length === 1) return [jobFailureOf(jobs[0]!, error, config.baseBackoffSeconds)];
-      this.log.warn({ err: error, jobs: jobs.length }, 'batch completion failed; completing jobs one by one');
-    }
-    const failures: WorkerJobFailure[] = [];
-    for (const job of jobs) {
-      failures.push(...(await this.complete(batch, [job])));
-    }
-    return failures;
-  }
-
   /** What lostJobs.ts needs to tell a job cancelled by an operator from a lost lease. */
   private get lostJobs(): LostJobsContext {
     const { pool } = this.options;
     return { pool, owner: this.id, log: this.log, metrics: this.metrics, signals: this.signals };
-  }
-
-  /** Counts and logs the jobs an outcome statement did not find as this worker's: cancelled, or lost. */
-  private reportMissing(ids: readonly string[], kept: Set<string>): Promise<void> {
-    return reportMissingOutcomes(this.lostJobs, ids, kept);
-  }
-
-  private async renewLeases(): Promise<void> {
-    // One renewal at a time: renewals held by a lock must not pile up and take every pool connection.
-    // The one on its way renews, from the moment it runs, every job it names; jobs claimed meanwhile got
-    // their lease from their claim.
-    this.signals.abortExpired(performance.now());
-    if (this.running.size === 0 || this.renewal) return;
-    this.renewal = this.renew().finally(() => (this.renewal = undefined));
-    await this.renewal;
-  }
-
-  private async renew(): Promise<void> {
-    const ids = [...this.running.keys()];
-    const renewedAt = performance.now();
-    try {
-      const kept = await jobsHeartbeat(this.options.pool, this.id, ids, this.options.config.leaseSeconds);
-      this.signals.renewed(kept, renewedAt, this.options.config.leaseSeconds * 1000);
-      // A job that completed while the renewal was on its way is no longer running, and not lost.
-      // So is one whose outcome is being recorded right now: the heartbeat may run just after it committed.
-      const missing = ids.filter((id) => !kept.has(id) && this.running.has(id) && !this.finishing.has(id));
-      await stopMissingProcessors(this.lostJobs, missing);
-    } catch (error) {
-      this.log.warn({ err: error }, 'lease renewal failed');
-    }
-  }
-
-  private async rescueExpired(): Promise<void> {
-    try {
-      const rescued = await this.sweep.run();
-      if (rescued.length === 0) return;
-      const failed = rescued.filter((r) => r.status === 'Failed').length;
-      this.metrics.jobsReclaimed(rescued.length - failed, failed);
-      this.log.warn(
-        {
-          pending: rescued.filter((r) => r.status === 'Pending').length,
-          failed: rescued.filter((r) => r.status === 'Failed').length,
-        },
-        'took back jobs whose worker stopped renewing its lease',
-      );
-      this.wakeSignal.wake();
-    } catch (error) {
-      this.log.warn({ err: error }, 'lease sweep failed');
-    }
   }
 }

@@ -44,6 +44,12 @@ export interface WorkerOptions {
   tracing?: Tracing;
   /** Called when a finishing statement wrote webhook messages: wakes the delivery loop (src/webhooks/). */
   onWebhooksWritten?: () => void;
+  /**
+   * Whether `pool` pipelines (createPool's `pipeline`), so that jobs announced by id are completed in the
+   * round trip that claims them (jobsClaimByIds). Off behind a transaction-mode pooler, which may give
+   * the claim and its completion two different server connections.
+   */
+  pipelined?: boolean;
 }
 
 /** How a stop went. */

@@ -385,6 +385,44 @@ describe('row-level security', () => {
     expect(seen).toEqual({ byId: 0, jobs: [{ tenant_id: 'globex' }], events: 0, results: 0, ownResults: 1 });
   });
 
+  it("puts the reads of a tenant's key in the tenant's scope in one statement, and leaves nothing set after", async () => {
+    const client = await pool.connect();
+    try {
+      // Each read function of migration 016 does, inside the caller's statement, what inTenantScope's
+      // transaction does: in an explicit transaction, what it set is still visible after it.
+      const inScope = async (read: string, jobId: string) => {
+        await client.query('BEGIN');
+        try {
+          const { rows } = await client.query(`SELECT * FROM ${read}($1, $2, true)`, ['globex', jobId]);
+          const scope = await client.query(
+            "SELECT current_user AS role, current_setting('ingest.tenant_id') AS tenant, " +
+              "current_setting('transaction_read_only') AS read_only, " +
+              '(SELECT count(*)::int FROM ingestion_jobs WHERE id = $1) AS acme_jobs_seen',
+            [acmeJob],
+          );
+          return { rows, scope: scope.rows[0] };
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      };
+      const scoped = { role: 'ingest_tenant_reader', tenant: 'globex', read_only: 'on', acme_jobs_seen: 0 };
+      const job = await inScope('ingest_tenant_job_find', acmeJob);
+      expect(job).toEqual({ rows: [], scope: scoped });
+      const results = await inScope('ingest_tenant_results_find', otherJob);
+      expect(results.scope).toEqual(scoped);
+      expect(results.rows.map((row) => row.event_type)).toEqual(['viewed']);
+      // In its own (implicit) transaction, as the service runs it, nothing outlives the statement.
+      await client.query('SELECT * FROM ingest_tenant_job_find($1, $2, true)', ['globex', otherJob]);
+      const after = await client.query(
+        "SELECT current_user AS role, coalesce(current_setting('ingest.tenant_id', true), '') AS tenant",
+      );
+      expect(after.rows[0].role).not.toBe('ingest_tenant_reader');
+      expect(after.rows[0].tenant).toBe('');
+    } finally {
+      client.release();
+    }
+  });
+
   it('refuses writes in a tenant scope, and leaves nothing set once the transaction ends', async () => {
     await expect(
       inTenantScope(pool, 'globex', (client) =>

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import {
   jobsClaim,
   jobsFail,
@@ -10,7 +12,8 @@ import {
   jobsSucceedWithOutput,
   newClaimCursor,
 } from '../../src/data/jobQueue.js';
-import { resultsFind } from '../../src/data/ingestionStore.js';
+import { jobsClaimByIds } from '../../src/data/jobClaimByIds.js';
+import { jobInsertMany, resultsFind, type NewJob } from '../../src/data/ingestionStore.js';
 import { backendPidOf, type Pool } from '../../src/data/pool.js';
 import { LeaseSweep } from '../../src/worker/leaseSweep.js';
 import { aggregateEvents } from '../../src/domain/aggregation.js';
@@ -84,6 +87,100 @@ describe('jobsClaim', () => {
         id,
       ]);
       expect(await jobsClaim(pool, 'w', 10, 30)).toEqual([]);
+    });
+  });
+});
+
+describe('jobs announced by id', () => {
+  it('an insert of a few jobs names them in its notification, a bigger one does not', async () => {
+    await withPool(async (pool) => {
+      const listener = new pg.Client({ connectionString: db.url });
+      await listener.connect();
+      const payloads: string[] = [];
+      listener.on('notification', (message) => payloads.push(message.payload ?? ''));
+      await listener.query('LISTEN ingestion_jobs_created');
+      const newJob = (): NewJob => ({
+        id: randomUUID(),
+        tenantId: 't',
+        maxAttempts: 5,
+        eventCount: 1,
+        idempotencyKey: undefined,
+        requestFingerprint: undefined,
+        eventsJson: '[{"t":"a","k":"A","ts":"2024-05-01T12:00:00Z","p":null}]',
+      });
+      try {
+        const few = [newJob(), newJob()];
+        await jobInsertMany(pool, few);
+        await jobInsertMany(pool, Array.from({ length: 21 }, newJob));
+        expect(await eventually(async () => payloads.length === 2, 5000)).toBe(true);
+        expect(payloads[0]!.split(',').sort()).toEqual(few.map((job) => job.id).sort());
+        expect(payloads[1]).toBe('');
+      } finally {
+        await listener.end();
+      }
+    });
+  });
+
+  it('jobsClaimByIds claims those still Pending and due, at most its limit, never one twice', async () => {
+    await withPool(async (pool) => {
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i += 1) ids.push(await insertJob(pool));
+      const other = await insertJob(pool);
+      await pool.query("UPDATE ingestion_jobs SET available_at = now() + interval '1 hour' WHERE id = $1", [
+        ids[3],
+      ]);
+      expect((await jobsClaim(pool, 'w0', 1, 30)).map((job) => job.id)).toEqual([ids[0]]);
+      const claims = await Promise.all(
+        ['w1', 'w2'].map((owner) => jobsClaimByIds(pool, owner, ids, 2, 30, false)),
+      );
+      const claimed = claims.flatMap((claim) => claim.claimed);
+      // ids[0] is another worker's, ids[3] is not due; the other job was not announced.
+      expect(claimed.map((job) => job.id).sort()).toEqual([ids[1], ids[2]].sort());
+      expect(claimed.every((job) => job.attempt === 1)).toBe(true);
+      expect(claims.every((claim) => claim.completed === undefined)).toBe(true);
+      const status = new Map((await jobRows(pool, [...ids, other])).map((row) => [row.id, row.status]));
+      expect([...ids, other].map((id) => status.get(id))).toEqual([
+        'Processing',
+        'Processing',
+        'Processing',
+        'Pending',
+        'Pending',
+      ]);
+      const { rows: setting } = await pool.query('SHOW synchronous_commit');
+      expect(setting[0].synchronous_commit).toBe('on');
+    });
+  });
+});
+
+describe('jobsClaimByIds with its completion pipelined', () => {
+  it('completes exactly what it claimed, with results, in one round trip', async () => {
+    await withPool(async (pool) => {
+      const mine = await insertJob(pool, [
+        { type: 'clicked', timestamp: '2024-05-01T12:00:00Z' },
+        { type: 'Clicked', timestamp: '2024-05-01T12:00:01Z' },
+      ]);
+      const taken = await insertJob(pool);
+      // Another worker holds one of the announced jobs: the pipelined completion must leave it alone.
+      await pool.query(
+        "UPDATE ingestion_jobs SET status = 'Processing', locked_by = 'other', locked_until = now() + interval '1 minute' WHERE id = $1",
+        [taken],
+      );
+      const pipelined = db.createPool(1, { pipeline: true });
+      try {
+        const step = await jobsClaimByIds(pipelined, 'w1', [mine, taken], 10, 30, true);
+        expect(step.claimed.map((job) => job.id)).toEqual([mine]);
+        expect([...step.completed!.succeeded]).toEqual([mine]);
+        // A completion behind a claim that took nothing (so left no ids under its nonce) completes
+        // nothing, not even the job its owner holds.
+        const empty = await jobsClaimByIds(pipelined, 'other', [taken], 10, 30, true);
+        expect(empty).toEqual({ claimed: [], completed: new Set() });
+      } finally {
+        await pipelined.end();
+      }
+      const status = new Map((await jobRows(pool, [mine, taken])).map((row) => [row.id, row.status]));
+      expect([status.get(mine), status.get(taken)]).toEqual(['Succeeded', 'Processing']);
+      const results = await resultsFind(pool, mine);
+      expect(results?.results.map((r) => [r.eventType, r.count])).toEqual([['clicked', 2]]);
     });
   });
 });

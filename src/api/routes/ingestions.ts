@@ -5,6 +5,7 @@ import type { Pool } from '../../data/pool.js';
 import { jobIdCreate } from '../../domain/jobId.js';
 import { requestFingerprint } from '../../domain/fingerprint.js';
 import { callerOf, requireKey } from '../callerAccess.js';
+import { scanOf, useScannedJsonBodies } from '../ingestionBodyScan.js';
 import type { ApiMetrics } from '../../metrics/apiMetrics.js';
 import { ProblemError } from '../problem.js';
 import { markRejection } from '../rejectionMarks.js';
@@ -47,6 +48,7 @@ export interface IngestionRouteOptions {
 /** POST /v1/ingestions (GET /v1/ingestions/{jobId} is in ingestionStatus.ts). */
 export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> = async (app, options) => {
   const { authenticator } = options;
+  useScannedJsonBodies(app, options.maxEventsPerRequest, options.maxPayloadBytes);
   const submitKey = keyRequirement(authenticator !== undefined, 'submit');
   app.post(
     '/v1/ingestions',
@@ -103,6 +105,8 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
     },
     async (request, reply) => {
       const body = request.body;
+      const scan = scanOf(body);
+      const eventCount = scan?.eventCount ?? body.events.length;
       const caller = callerOf(request);
       const tenantId = batchTenant(body, caller);
       const batch = { body, tenantId };
@@ -119,7 +123,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
               eps: caller?.rateLimits.eventsPerSecond ?? undefined,
             },
           },
-          body.events.length,
+          eventCount,
         );
         if (!decision.allowed) {
           reply.headers(decision.headers);
@@ -143,12 +147,12 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         );
       }
       // Checked first: it bounds the payloads' nesting before the fingerprint walks the body recursively.
-      const eventsJson = eventsJsonFor(batch, options.maxPayloadBytes);
+      const eventsJson: string | Buffer = scan?.eventsJson ?? eventsJsonFor(batch, options.maxPayloadBytes);
       const outcome = await options.jobInserter.insert({
         id: jobIdCreate(),
         tenantId,
         maxAttempts: options.maxAttempts,
-        eventCount: body.events.length,
+        eventCount,
         idempotencyKey,
         // Only a keyed request can be replayed, so only it pays for the canonical hash.
         requestFingerprint:
@@ -166,7 +170,7 @@ export const ingestionRoutes: FastifyPluginAsyncTypebox<IngestionRouteOptions> =
         );
       }
       if (outcome.kind === 'replayed') reply.header('idempotent-replayed', 'true');
-      else options.metrics.jobAccepted(body.events.length);
+      else options.metrics.jobAccepted(eventCount);
       return reply
         .code(202)
         .header('location', `/v1/ingestions/${outcome.jobId}`)

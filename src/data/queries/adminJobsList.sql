@@ -1,7 +1,8 @@
 -- The admin job list: jobs matching a filter, newest first, one page after a keyset cursor (never
--- OFFSET, so page 1000 costs what page 1 costs). Each status is read as its own range of the
--- (status, created_at, id) index, or of (tenant_id, status, created_at, id) with a tenant, and the ranges
--- are merged: no index is needed for "every status" and the page stops after $9 rows of each.
+-- OFFSET, so page 1000 costs what page 1 costs). Each status is read on its own and the lists are
+-- merged: no index is needed for "every status" and the page stops after $9 rows of each. Finished
+-- statuses read the range of the (status, created_at, tenant_id, id) index, a tenant's rows picked out by
+-- its tenant_id column; unfinished ones read the queue's partition (migration 017).
 -- Run unprepared, so each call is planned with its own values and a filter left out costs nothing.
 -- $1 statuses, $2 tenant or null, $3 created from (inclusive) or null, $4 created before or null,
 -- $5 ILIKE pattern on error or null, $6 jsonb that one of the job's events' payload must contain or null,

@@ -44,7 +44,15 @@ stored_events AS (
   CROSS JOIN LATERAL ROWS FROM (
     jsonb_to_recordset(batch.events::jsonb) AS (t text, k text, ts timestamptz, p jsonb)
   ) WITH ORDINALITY AS e (t, k, ts, p, seq)
-)
+),
 -- Delivered at commit, once however many jobs: an idle worker wakes up at once instead of at its next
--- poll.
-SELECT job.id, pg_notify('ingestion_jobs_created', '') FROM job
+-- poll. A statement of a few jobs names them (comma-separated ids), so an idle worker claims them by id
+-- (jobsClaimByIds.sql) without the fair claim's walk of the tenants; a bigger one, which only a busy
+-- API sends, when workers are busy too, says '' (look for work). A CTE, so it runs once.
+notified AS (
+  SELECT pg_notify('ingestion_jobs_created',
+                   CASE WHEN count(*) <= 20 THEN string_agg(id::text, ',') ELSE '' END)
+  FROM job
+  HAVING count(*) > 0
+)
+SELECT job.id FROM job CROSS JOIN notified

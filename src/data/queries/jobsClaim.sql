@@ -133,7 +133,7 @@ claimed AS (
     -- For the metric ingest_job_queue_wait_seconds, on the database's clock like created_at.
     extract(epoch FROM now() - job.created_at)::float8 AS waited_seconds, job.available_at,
     (SELECT tenant_id FROM ring ORDER BY position DESC LIMIT 1) AS ring_end,
-    -- The trace the job belongs to (migration 012): the worker's spans for it continue it.
+    -- The trace the job belongs to (migration 015): the worker's spans for it continue it.
     job.traceparent
 )
 -- In the order they were picked by, oldest due first: the UPDATE returns rows in whatever order its plan

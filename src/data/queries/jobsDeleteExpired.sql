@@ -24,7 +24,7 @@ keys_deleted AS (
   WHERE taken.tenant_id = doomed.tenant_id AND taken.idempotency_key = doomed.idempotency_key
     AND taken.job_id = doomed.id
 ),
--- And their webhook messages with every attempt (migration 012): a job finished this long ago has had
+-- And their webhook messages with every attempt (migration 015): a job finished this long ago has had
 -- its day of delivery attempts.
 deliveries_deleted AS (
   DELETE FROM webhook_deliveries AS delivery

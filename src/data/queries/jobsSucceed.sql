@@ -6,14 +6,22 @@
 -- were dropped by retention, or are in a partition being detached, under an operator's retry. It comes
 -- back with the number it read, for the worker to fail it saying so (never Succeeded on part of its
 -- events); completed jobs come back with nulls there.
-WITH held AS (
+-- $2 is the ids, or null with $3 the nonce of the jobsClaimByIds just run on this connection: its claimed
+-- ids are then read from the session setting it left (nothing when the nonce differs).
+WITH claimed_by_ids AS (
+  SELECT CASE WHEN split_part(current_setting('ingest.claimed_by_ids', true), ' ', 1) = $3::text
+              THEN string_to_array(split_part(current_setting('ingest.claimed_by_ids', true), ' ', 2), ',')::uuid[]
+         END AS ids
+),
+held AS (
   SELECT id, created_at, event_count
   FROM ingestion_jobs
   -- status || '': the same test, but one no index can serve, so the jobs are found by their ids
   -- (primary key). As status = 'Processing' the planner, whose statistics rarely see a job
   -- Processing, walked the Processing range of the status index instead, over every entry
   -- VACUUM had not removed yet (13,490 buffers per 50 jobs at 10M jobs against 1,119).
-  WHERE id = ANY ($2::uuid[]) AND locked_by = $1 AND status || '' = 'Processing'
+  WHERE id = ANY (coalesce($2::uuid[], (SELECT ids FROM claimed_by_ids))) AND locked_by = $1
+    AND status || '' = 'Processing'
     -- status IN (…) names the unfinished partition (migration 011), so the history's primary key is not probed.
     AND status IN ('Pending', 'Processing')
 ),
