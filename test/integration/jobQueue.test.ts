@@ -173,7 +173,7 @@ describe('jobsClaimByIds with its completion pipelined', () => {
         // A completion behind a claim that took nothing (so left no ids under its nonce) completes
         // nothing, not even the job its owner holds.
         const empty = await jobsClaimByIds(pipelined, 'other', [taken], 10, 30, true);
-        expect(empty).toEqual({ claimed: [], completed: new Set() });
+        expect(empty).toEqual({ claimed: [], completed: { succeeded: new Set(), incomplete: [] } });
       } finally {
         await pipelined.end();
       }
