@@ -81,7 +81,8 @@ export function registerCors(app: FastifyInstance, cors: CorsConfig): void {
 /**
  * Answers a preflight (OPTIONS with Origin and Access-Control-Request-Method) for a path whose methods
  * have the given policies: 204 with what the origin may send, cached for {@link preflightMaxAgeSeconds}
- * by the browser, or a 403 problem saying what to configure. A plain OPTIONS (no Origin) is told the
+ * by the browser; a 405 problem naming the methods the path answers, or a 403 problem saying what to
+ * configure. A plain OPTIONS (no Origin) is told the
  * methods in Allow.
  */
 export function answerPreflight(
@@ -98,7 +99,7 @@ export function answerPreflight(
   const policy = methods[requested.trim().toUpperCase()];
   if (policy === undefined) {
     return sendProblem(request, reply.header('allow', allow), {
-      status: 403,
+      status: 405,
       title: 'Method not allowed',
       detail: `${request.url.split('?')[0]} answers ${allow} only.`,
     });

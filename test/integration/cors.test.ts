@@ -101,7 +101,7 @@ describe('CORS_ALLOWED_ORIGINS=https://app.example, *', () => {
     }
     expectProblem(
       await preflight(corsApp, `/v1/results/${jobId}`, appOrigin, 'DELETE'),
-      403,
+      405,
       'Method not allowed',
     );
   });

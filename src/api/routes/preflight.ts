@@ -66,8 +66,13 @@ export const preflightRoutes: FastifyPluginAsyncTypebox<{ cors: CorsConfig }> = 
           response: {
             204: preflightAnswered,
             403: problemResponse(
-              'The origin may not call this path with this method: it is not in CORS_ALLOWED_ORIGINS (or the ' +
-                'setting is off), or the method is not one of the path.',
+              'The origin may not call this path: it is not in CORS_ALLOWED_ORIGINS (or the setting is off).',
+            ),
+            405: problemResponse(
+              'The path does not answer the method asked for: Allow lists those it does.',
+              {
+                Allow: Type.String({ description: 'The methods of the path.', examples: ['OPTIONS, GET'] }),
+              },
             ),
           },
         },
