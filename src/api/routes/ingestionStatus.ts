@@ -6,6 +6,7 @@ import { jobFindForTenant } from '../../data/tenantReads.js';
 import { preferredWaitSeconds } from '../../domain/preferWait.js';
 import { callerOf, keyTextOf, requireKey } from '../callerAccess.js';
 import type { JobWaiters } from '../jobWaiters.js';
+import { jobStatusBody } from '../jobStatusBody.js';
 import type { KeyRevocationWatch } from '../keyRevocationWatch.js';
 import { ProblemError } from '../problem.js';
 import { JobIdParamsSchema, JobStatusHeadersSchema } from '../schemas/ingestion.js';
@@ -90,19 +91,7 @@ export const ingestionStatusRoute: FastifyPluginAsyncTypebox<IngestionStatusRout
         if (!waited) return reply.hijack();
         job = waited;
       }
-      return {
-        jobId: job.id,
-        status: job.status,
-        attempt: job.attempt,
-        createdAt: job.createdAt.toISOString(),
-        updatedAt: job.updatedAt.toISOString(),
-        processedAt: job.processedAt?.toISOString() ?? null,
-        error: job.error,
-        tenantId: job.tenantId,
-        eventCount: job.eventCount,
-        maxAttempts: job.maxAttempts,
-        availableAt: job.availableAt.toISOString(),
-      };
+      return jobStatusBody(job);
     },
   );
 };
