@@ -1,6 +1,6 @@
 // What completion webhooks and tracing cost, against the compiled build on the bench's database:
 //
-//   npx tsx bench/integrationsCost.ts [--rounds=3] [--jobs=20000] [--seconds=10] [--only=webhooks|tracing]
+//   npm run bench:integrations -- [--rounds=3] [--jobs=20000] [--seconds=10] [--only=webhooks|tracing]
 //
 // Webhooks: one worker process drains `jobs` pending one-event jobs (a) with no endpoint at all, (b) with
 // an endpoint for another tenant only (the drained tenant has none: what tenants without webhooks pay
