@@ -7,7 +7,7 @@ import {
   tenantsByBacklog,
   tenantsFigures,
   tenantsPaused,
-  tenantsWithoutBacklog,
+  tenantsOutsideRanking,
   type TenantBacklog,
   type TenantFigures,
 } from '../data/tenantStats.js';
@@ -86,9 +86,9 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async 
       return { ids: ids.slice(0, size), next };
     }
     // Tenants with a backlog first, largest first; then the others by id.
+    const ranked = await ranking();
     let backlog: TenantBacklog[] = [];
     if (cursor?.part !== 'idle') {
-      const ranked = await ranking();
       const start = cursor?.part === 'backlog' ? ranked.findIndex((t) => byBacklog(t, cursor) > 0) : 0;
       backlog = start < 0 ? [] : ranked.slice(start, start + size + 1);
       if (backlog.length > size) {
@@ -100,7 +100,12 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async 
       }
     }
     const room = size - backlog.length;
-    const idle = await tenantsWithoutBacklog(pool, cursor?.part === 'idle' ? cursor.tenantId : '', room + 1);
+    const idle = await tenantsOutsideRanking(
+      pool,
+      cursor?.part === 'idle' ? cursor.tenantId : '',
+      room + 1,
+      ranked.map((t) => t.tenantId),
+    );
     return {
       ids: [...backlog.map((t) => t.tenantId), ...idle.slice(0, room)],
       next: idle.length > room ? { part: 'idle', tenantId: idle[room - 1]! } : undefined,
@@ -118,7 +123,7 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<AdminRouteOptions> = async 
           'Every tenant with a job stored (or paused): Pending and Processing jobs, Failed jobs of the last ' +
           '24 hours, jobs finished in the last hour, the oldest Pending job, whether it is paused. Tenants ' +
           'with Pending jobs first, the longest backlog first (the ranking is refreshed every 5 s), then the ' +
-          'others by tenantId; one page at a time: pass nextCursor back as cursor. With paused=true, the ' +
+          'others by tenantId (a backlog begun since the ranking was read among them); one page at a time: pass nextCursor back as cursor. With paused=true, the ' +
           'paused tenants only.',
         querystring: TenantListQuerySchema,
         response: {

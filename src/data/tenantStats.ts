@@ -43,9 +43,17 @@ export async function tenantsByBacklog(pool: Pool): Promise<TenantBacklog[]> {
   return rows.map((row) => ({ tenantId: row.tenant_id, pending: row.pending }));
 }
 
-/** Tenants without a Pending job (any job stored, or paused), in tenant id order after `after`. */
-export async function tenantsWithoutBacklog(pool: Pool, after: string, limit: number): Promise<string[]> {
-  const { rows } = await pool.query<{ tenant_id: string }>(statements.idle, [after, limit]);
+/**
+ * Tenants (any job stored, or paused) other than `ranked`, the tenants of the backlog ranking the list's
+ * first part was served from, in tenant id order after `after`.
+ */
+export async function tenantsOutsideRanking(
+  pool: Pool,
+  after: string,
+  limit: number,
+  ranked: readonly string[],
+): Promise<string[]> {
+  const { rows } = await pool.query<{ tenant_id: string }>(statements.idle, [after, limit, ranked]);
   return rows.map((row) => row.tenant_id);
 }
 
