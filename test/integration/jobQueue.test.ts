@@ -94,7 +94,8 @@ describe('jobsClaim', () => {
 describe('jobs announced by id', () => {
   it('an insert of a few jobs names them in its notification, a bigger one does not', async () => {
     await withPool(async (pool) => {
-      const listener = new pg.Client({ connectionString: db.url });
+      // LISTEN needs a session of its own: past PgBouncer when the run goes through it.
+      const listener = new pg.Client({ ...db.listenConfig, ssl: false });
       await listener.connect();
       const payloads: string[] = [];
       listener.on('notification', (message) => payloads.push(message.payload ?? ''));
