@@ -76,7 +76,8 @@ export async function startApi(databaseUrl: string, env: Record<string, string> 
   const api = await startNode(
     'api.js',
     { DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(port), ...env },
-    /"API listening"/,
+    // The line starts "API listening on http://…" and goes on with the dashboard and docs links.
+    /"msg":"API listening /,
     // Another build of the API (e.g. a copy of the build of main), to compare two versions run by run.
     process.env.BENCH_API_DIST || undefined,
   );
