@@ -15,6 +15,15 @@ export interface ServiceProcess {
 
 const root = new URL('..', import.meta.url).pathname;
 
+/**
+ * The log lines that say a process is ready, which the bench waits for. The API's line starts "API
+ * listening on http://…" and goes on with the dashboard and docs links. A test starts the real processes
+ * and checks that their output matches these (test/integration/smokeScript.test.ts): a reworded line
+ * would otherwise leave the bench waiting forever.
+ */
+export const apiReadyLine = /"msg":"API listening /;
+export const workerReadyLine = /"worker started"/;
+
 /** VmHWM of a live process, in MB. */
 export function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -76,8 +85,7 @@ export async function startApi(databaseUrl: string, env: Record<string, string> 
   const api = await startNode(
     'api.js',
     { DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(port), ...env },
-    // The line starts "API listening on http://…" and goes on with the dashboard and docs links.
-    /"msg":"API listening /,
+    apiReadyLine,
     // Another build of the API (e.g. a copy of the build of main), to compare two versions run by run.
     process.env.BENCH_API_DIST || undefined,
   );
@@ -94,7 +102,7 @@ export function startWorker(
     'worker.js',
     // A free metrics port each: several worker processes run side by side on this host.
     { DATABASE_URL: databaseUrl, RUN_MIGRATIONS_ON_STARTUP: 'false', METRICS_PORT: '0', ...env },
-    /"worker started"/,
+    workerReadyLine,
     dist,
   );
 }

@@ -1,10 +1,12 @@
 // scripts/smoke.sh against a service in AUTH_MODE=keys, as docs/deployment.md runs it after a deploy: with
 // a tenant's write and read keys it passes (the write key names the tenant, so SMOKE_TENANT is not
-// needed), and without keys it fails saying which variables to set.
+// needed), and without keys it fails saying which variables to set. The processes' ready lines are also
+// held to the patterns npm run bench waits for.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from '../../src/data/pool.js';
+import { apiReadyLine, workerReadyLine } from '../../bench/serviceProcesses.js';
 import { runKeysCommand } from '../../src/entry/keysCommand.js';
 import { freePort, startProcess, waitForOutput, type ServiceProcess } from '../support/processes.js';
 import { useTestDatabase } from '../support/testDatabase.js';
@@ -13,18 +15,20 @@ const db = useTestDatabase();
 let pool: Pool;
 let base: string;
 const processes: ServiceProcess[] = [];
+let api: ServiceProcess;
+let worker: ServiceProcess;
 
 beforeAll(async () => {
   pool = db.createPool(1);
   const port = await freePort();
   const common = { ...db.env, RUN_MIGRATIONS_ON_STARTUP: 'false', POLL_INTERVAL_MS: '200' };
-  const api = startProcess('src/entry/api.ts', {
+  api = startProcess('src/entry/api.ts', {
     ...common,
     AUTH_MODE: 'keys',
     HOST: '127.0.0.1',
     PORT: String(port),
   });
-  const worker = startProcess('src/entry/worker.ts', common);
+  worker = startProcess('src/entry/worker.ts', common);
   processes.push(api, worker);
   await Promise.all([
     waitForOutput(api, /API listening/, 120_000),
@@ -54,6 +58,13 @@ async function createKey(kind: string) {
   const outcome = await runKeysCommand(pool, ['create', '--tenant', 'smoke-keys', '--kind', kind]);
   return outcome.stdout.at(-1)!;
 }
+
+describe('the ready lines', () => {
+  it('are the ones npm run bench waits for', () => {
+    expect(api.output()).toMatch(apiReadyLine);
+    expect(worker.output()).toMatch(workerReadyLine);
+  });
+});
 
 describe('scripts/smoke.sh against AUTH_MODE=keys', () => {
   it('passes with a write and a read key alone: the write key names the tenant', async () => {
