@@ -7,6 +7,7 @@ import type { Pool } from '../data/pool.js';
 import { webhookDeliveriesForJob, webhookDeliveryResend } from '../data/webhookDeliveries.js';
 import {
   webhookEndpointDelete,
+  webhookEndpointEnable,
   webhookEndpointsList,
   type WebhookEndpoint,
 } from '../data/webhookEndpoints.js';
@@ -63,9 +64,9 @@ const invalidId = problemResponse('The id in the path is malformed.');
 const endpointProblems = { 400: invalidId, 404: endpointNotFound, ...refusals };
 
 /**
- * Completion webhooks in the admin API: a tenant's endpoints (make, list, rotate the secret, delete), a
- * job's messages with every attempt, and a re-send. Behind AdminAccess like every admin route; changes
- * are refused in read-only mode. docs/webhooks.md says what a receiver gets.
+ * Completion webhooks in the admin API: a tenant's endpoints (make, list, rotate the secret, turn one
+ * back on after it was disabled, delete), a job's messages with every attempt, and a re-send. Behind
+ * AdminAccess like every admin route; changes are refused in read-only mode. docs/webhooks.md says what a receiver gets.
  */
 export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = async (app, options) => {
   const { pool, access, readOnly } = options;
@@ -198,6 +199,36 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = asy
         secret: rotated.secret,
         previousSecretExpiresAt: rotated.previousSecretUntil.toISOString(),
       };
+    },
+  );
+
+  app.post(
+    '/admin/webhooks/:endpointId/enable',
+    {
+      schema: {
+        tags,
+        security,
+        operationId: 'adminEnableWebhook',
+        summary: 'Turn a disabled webhook endpoint back on',
+        description:
+          'An endpoint that answered 410 Gone is disabled; once its receiver is back, this makes messages be ' +
+          'written for it again, for jobs that finish from now on. Messages given up meanwhile can be re-sent ' +
+          'one by one. An endpoint that is on stays on.',
+        params: WebhookEndpointParamsSchema,
+        response: {
+          200: jsonResponse(
+            'On.',
+            Type.Object({ id: Type.String({ format: 'uuid' }), enabled: Type.Literal(true) }),
+          ),
+          ...endpointProblems,
+        },
+      },
+    },
+    async (request) => {
+      refuseInReadOnly();
+      const { endpointId } = request.params;
+      if (!(await webhookEndpointEnable(pool, endpointId))) throw noSuchEndpoint(endpointId);
+      return { id: endpointId, enabled: true as const };
     },
   );
 

@@ -7,6 +7,7 @@ const statements = {
   list: sqlStatement('webhookEndpointsList').text,
   delete: sqlStatement('webhookEndpointDelete').text,
   rotate: sqlStatement('webhookEndpointRotate').text,
+  enable: sqlStatement('webhookEndpointEnable').text,
 };
 
 /** The events an endpoint can take. */
@@ -99,4 +100,13 @@ export async function webhookEndpointRotate(
     overlapSeconds,
   ]);
   return rows[0] && { previousSecretUntil: rows[0].previous_secret_until };
+}
+
+/**
+ * Turns a disabled endpoint back on: messages are written for it again for jobs that finish from now on.
+ * False when there is no endpoint with this id; an endpoint that is on stays on.
+ */
+export async function webhookEndpointEnable(pool: Pool, id: string): Promise<boolean> {
+  const { rowCount } = await pool.query(statements.enable, [id]);
+  return (rowCount ?? 0) > 0;
 }

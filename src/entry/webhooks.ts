@@ -1,4 +1,4 @@
-// `npm run webhooks -- create|list|rotate|delete`: manages tenants' webhook endpoints in the configured
+// `npm run webhooks -- create|list|rotate|enable|delete`: manages tenants' webhook endpoints in the configured
 // database, or, with none configured, in the embedded PostgreSQL that `npm start` uses.
 import { runDatabaseCommand } from './commandRun.js';
 import { runWebhooksCommand, webhooksUsage } from './webhooksCommand.js';

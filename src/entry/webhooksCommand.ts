@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Pool } from '../data/pool.js';
 import {
   webhookEndpointDelete,
+  webhookEndpointEnable,
   webhookEndpointsList,
   type WebhookEndpoint,
 } from '../data/webhookEndpoints.js';
@@ -14,6 +15,7 @@ export const webhooksUsage = [
   '  npm run webhooks -- create --tenant <id> --url <https://…> [--events ingestion.succeeded,ingestion.failed]',
   '  npm run webhooks -- list [--tenant <id>]',
   '  npm run webhooks -- rotate <endpoint id>   (the old secret signs too for 24 hours)',
+  '  npm run webhooks -- enable <endpoint id>   (on again after it was disabled)',
   '  npm run webhooks -- delete <endpoint id>',
   'The signing secret is the last line of create and rotate, shown that once.',
 ].join('\n');
@@ -114,6 +116,16 @@ export async function runWebhooksCommand(
           `new secret for webhook endpoint ${id}; the previous one signs too until ${iso(rotated.previousSecretUntil)}. The secret:`,
           rotated.secret,
         ],
+        stderr: [],
+      };
+    }
+    case 'enable': {
+      const id = endpointIdOf(rest, 'enable');
+      if (typeof id !== 'string') return id;
+      if (!(await webhookEndpointEnable(pool, id))) return notFound;
+      return {
+        exitCode: 0,
+        stdout: [`webhook endpoint ${id} is on: messages are written for it again as jobs finish`],
         stderr: [],
       };
     }

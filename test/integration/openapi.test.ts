@@ -80,6 +80,7 @@ describe('the OpenAPI document', () => {
       'adminCancelJobs',
       'adminCreateWebhook',
       'adminDeleteWebhook',
+      'adminEnableWebhook',
       'adminGetJob',
       'adminGetJobWebhooks',
       'adminListJobs',
@@ -163,6 +164,7 @@ describe('the OpenAPI document', () => {
       adminListWebhooks: ['200', '401', '403', '500', '503'],
       adminDeleteWebhook: ['200', '400', '401', '403', '404', '500', '503'],
       adminRotateWebhookSecret: ['200', '400', '401', '403', '404', '500', '503'],
+      adminEnableWebhook: ['200', '400', '401', '403', '404', '500', '503'],
       adminGetJobWebhooks: ['200', '400', '401', '403', '404', '500', '503'],
       adminResendWebhook: ['200', '400', '401', '403', '404', '409', '500', '503'],
     });

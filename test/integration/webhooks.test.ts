@@ -124,6 +124,8 @@ describe('webhook endpoints in the admin API', () => {
         payload: { tenantId: 'acme', url: receiver.url() },
       });
       expect(refused.statusCode).toBe(403);
+      const enable = await readOnly.inject({ method: 'POST', url: `/admin/webhooks/${created.id}/enable` });
+      expect(enable.statusCode).toBe(403);
     } finally {
       await readOnly.close();
     }
@@ -268,7 +270,7 @@ describe('delivery', () => {
     expect(unknown.statusCode).toBe(404);
   });
 
-  it('disables an endpoint that answers 410 Gone, and gives up its waiting messages', async () => {
+  it('disables an endpoint that answers 410 Gone, gives up its waiting messages, and enables it again', async () => {
     const created = await createEndpoint({ tenantId: 'gone', url: receiver.url('/gone') });
     receiver.answer = (request) => (request.path === '/gone' ? { status: 410 } : { status: 200 });
     const first = await submit('gone');
@@ -285,6 +287,21 @@ describe('delivery', () => {
     );
     expect((await deliveredRows([second])).rows).toEqual([]);
     expect(receiver.forJob(second)).toEqual([]);
+
+    // The receiver is back: turned on again, with the same id, it gets the jobs that finish from now on.
+    receiver.answer = () => ({ status: 200 });
+    const enabled = await app.inject({ method: 'POST', url: `/admin/webhooks/${created.id}/enable` });
+    expect(enabled.json()).toEqual({ id: created.id, enabled: true });
+    const after = (await app.inject({ method: 'GET', url: '/admin/webhooks?tenant=gone' })).json();
+    expect(after.endpoints[0]).toMatchObject({ id: created.id, disabledAt: null, disabledReason: null });
+    const third = await submit('gone');
+    expect(await eventually(async () => receiver.forJob(third).length === 1)).toBe(true);
+    expect(receiver.forJob(second)).toEqual([]);
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/admin/webhooks/00000000-0000-4000-8000-000000000000/enable',
+    });
+    expect(unknown.statusCode).toBe(404);
   });
 
   it('follows no redirect, reads a large answer only to its limit, and gives up after WEBHOOK_MAX_ATTEMPTS', async () => {

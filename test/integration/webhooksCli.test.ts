@@ -26,7 +26,7 @@ async function webhooksCli(args: string[], env: Record<string, string> = {}) {
 }
 
 describe('npm run webhooks', () => {
-  it('creates an endpoint with its secret on the last line, lists, rotates and deletes it', async () => {
+  it('creates an endpoint with its secret on the last line, lists, rotates, enables and deletes it', async () => {
     const created = await webhooksCli([
       'create',
       '--tenant',
@@ -55,7 +55,16 @@ describe('npm run webhooks', () => {
     expect(newSecret).not.toBe(secret);
     expect((await webhooksCli(['list'])).stdout).toMatch(/old secret signs until \d{4}-/);
 
+    await pool.query(
+      "UPDATE webhook_endpoints SET disabled_at = now(), disabled_reason = 'test' WHERE id = $1",
+      [id],
+    );
+    expect((await webhooksCli(['list'])).stdout).toContain('disabled');
+    expect((await webhooksCli(['enable', id])).stdout).toContain(`webhook endpoint ${id} is on`);
+    expect((await webhooksCli(['list'])).stdout).not.toContain('disabled');
+
     expect((await webhooksCli(['delete', id])).stdout).toContain(`deleted webhook endpoint ${id}`);
+    expect((await webhooksCli(['enable', id])).code).toBe(1);
     expect((await webhooksCli(['delete', id])).code).toBe(1);
   });
 
