@@ -165,8 +165,10 @@ export function corsProblems(
   answer: RawAnswer,
 ): string[] {
   const allowOrigin = answer.headers['access-control-allow-origin'];
-  // An empty Origin is no Origin.
-  const origin = request.origin ? request.origin.toLowerCase() : undefined;
+  // The Origin the server reads: spaces and tabs around a field value are not part of it (RFC 9110,
+  // section 5.5), so " o7" arrives as "o7". An empty Origin is no Origin.
+  const sentOrigin = request.origin?.replace(/^[\t ]+|[\t ]+$/g, '');
+  const origin = sentOrigin ? sentOrigin.toLowerCase() : undefined;
   const preflight =
     request.method === 'OPTIONS' && origin !== undefined && request.requestedMethod !== undefined;
   const policy = policyOf(
@@ -179,7 +181,7 @@ export function corsProblems(
   if (allowOrigin !== undefined) {
     if (!allowed)
       problems.push(`Access-Control-Allow-Origin ${String(allowOrigin)} where no CORS is allowed`);
-    else if (allowOrigin !== request.origin)
+    else if (allowOrigin !== sentOrigin)
       problems.push(`Access-Control-Allow-Origin ${String(allowOrigin)} is not the Origin`);
   } else if (allowed && answer.status > 0 && !(request.method === 'OPTIONS' && !preflight)) {
     problems.push('no Access-Control-Allow-Origin for an allowed origin');
