@@ -66,7 +66,8 @@ const endpointProblems = { 400: invalidId, 404: endpointNotFound, ...refusals };
 /**
  * Completion webhooks in the admin API: a tenant's endpoints (make, list, rotate the secret, turn one
  * back on after it was disabled, delete), a job's messages with every attempt, and a re-send. Behind
- * AdminAccess like every admin route; changes are refused in read-only mode. docs/webhooks.md says what a receiver gets.
+ * AdminAccess like every admin route; changes are refused in read-only mode. docs/webhooks.md says what
+ * a receiver gets.
  */
 export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = async (app, options) => {
   const { pool, access, readOnly } = options;

@@ -1,5 +1,5 @@
-// `npm run webhooks -- create|list|rotate|enable|delete`: manages tenants' webhook endpoints in the configured
-// database, or, with none configured, in the embedded PostgreSQL that `npm start` uses.
+// `npm run webhooks -- create|list|rotate|enable|delete`: manages tenants' webhook endpoints in the
+// configured database, or, with none configured, in the embedded PostgreSQL that `npm start` uses.
 import { runDatabaseCommand } from './commandRun.js';
 import { runWebhooksCommand, webhooksUsage } from './webhooksCommand.js';
 
